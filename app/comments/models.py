@@ -1,0 +1,139 @@
+"""Comments, their edit history and readers' flags."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.articles.models import Article
+from app.db import Base, UTCDateTime, utcnow
+
+
+class CommentStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    REMOVED = "removed"
+    DELETED = "deleted"
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    ABUSIVE = "abusive"
+    MISLEADING = "misleading"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = (
+        # The thread read: top level of one article by status, and descendants by root.
+        Index("ix_comment_article_parent_status", "article_id", "parent_id", "status"),
+        Index("ix_comment_root_status", "root_id", "status"),
+        Index("ix_comment_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE")
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE")
+    )
+    # The top-level ancestor (itself for a top-level comment): one query reads a tree.
+    root_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE")
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=1)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    guest_name: Mapped[str | None] = mapped_column(String(60))
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # An edit waiting for approval; the published body stays until it is approved.
+    pending_body: Mapped[str | None] = mapped_column(Text)
+    pending_body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        String(16), default=CommentStatus.PENDING
+    )
+    held_reason: Mapped[str | None] = mapped_column(Text)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(lazy="raise")
+    parent: Mapped["Comment | None"] = relationship(
+        foreign_keys=[parent_id], remote_side=[id], lazy="raise"
+    )
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
+    decided_by: Mapped[User | None] = relationship(
+        foreign_keys=[decided_by_id], lazy="raise"
+    )
+
+    @property
+    def author_name(self) -> str:
+        if self.author is not None:
+            return self.author.display_name
+        return self.guest_name or "Guest"
+
+
+class CommentRevision(Base):
+    """The body a comment had before an edit."""
+
+    __tablename__ = "comment_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment] = relationship(lazy="raise")
+    editor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class Flag(Base):
+    """A reader's report of an approved comment; one per reader and comment."""
+
+    __tablename__ = "flag"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    reason: Mapped[FlagReason] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    comment: Mapped[Comment] = relationship(lazy="raise")
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")

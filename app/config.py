@@ -1,0 +1,92 @@
+"""Settings, read once from the environment (see README.md, "Configuration")."""
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Everything Haven ships (templates, static files, migrations) is found from here,
+# never from the current working directory.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _resource_dir(name: str) -> Path:
+    """A shipped folder: beside the package in a checkout, inside it when installed."""
+    for candidate in (PROJECT_ROOT / name, PACKAGE_DIR / name):
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT / name
+
+
+TEMPLATES_DIR = _resource_dir("templates")
+STATIC_DIR = _resource_dir("static")
+MIGRATIONS_DIR = _resource_dir("migrations")
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAVEN_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "data")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "HAVEN_DATABASE_URL"),
+    )
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    site_name: str = "Haven"
+    site_tagline: str = "Learning and talking together about life with MS"
+    allow_guest_comments: bool = False
+    smtp_url: str = ""
+    redis_url: str = Field(
+        default="", validation_alias=AliasChoices("REDIS_URL", "HAVEN_REDIS_URL")
+    )
+    articles_per_page: int = Field(default=10, ge=1, le=100)
+    comments_per_page: int = Field(default=50, ge=1, le=500)
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'haven.db'}"
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError(
+                    "HAVEN_SECRET_KEY must be set when HAVEN_ENV=production"
+                )
+            self.secret_key = _development_secret(self.data_dir)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Outside production a secret is generated once and kept in the data dir."""
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

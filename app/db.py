@@ -1,0 +1,119 @@
+"""Engine, sessions and the column types every domain shares."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from app.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002 (the TypeDecorator signature)
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine; on SQLite with WAL, foreign keys and SQLAlchemy-driven transactions."""
+    sqlite = url.startswith("sqlite")
+    if not sqlite:
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(
+        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # SQLAlchemy, not pysqlite, emits BEGIN and SAVEPOINT: this makes the
+        # per-test savepoint rollback exact (SQLAlchemy docs, sqlite dialect).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 15000")
+        if ":memory:" not in url and "mode=memory" not in url:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One request, one transaction: commit after the handler, roll back if it raised."""
+    with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+        except Exception:
+            session.rollback()
+            raise
+        session.commit()
+
+
+# scope="function": the commit runs before the response is sent, so a failed
+# commit is a 500 and never a silent 200 (STYLE.md, trap 1).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@contextmanager
+def session_scope(settings: Settings) -> Iterator[Session]:
+    """The CLI's transaction: same contract as a request."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            try:
+                yield session
+            except Exception:
+                session.rollback()
+                raise
+            session.commit()
+    finally:
+        engine.dispose()

@@ -1,0 +1,103 @@
+"""`haven demo`: load Haven's own demo content into an empty site, once."""
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.articles import service as articles_service
+from app.articles.models import Article, ArticleStatus
+from app.articles.schemas import ArticleCreate
+from app.comments import service as comments_service
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from app.demo_content import (
+    ARTICLES,
+    AUTHOR,
+    DISCUSSION,
+    MEMBERS,
+    SPASTICITY_SLUG,
+    DemoUser,
+)
+
+DEMO_DOMAIN = "demo.haven.invalid"
+
+
+def has_content(session: Session) -> bool:
+    return bool(session.scalar(select(func.count(Article.id))))
+
+
+def load_demo(session: Session) -> dict[str, str]:
+    """Create the demo people, articles and discussion; returns staff passwords.
+
+    Members get random passwords nobody knows: they exist to have written comments.
+    """
+    passwords = {
+        "moderator": secrets.token_urlsafe(12),
+        AUTHOR["username"]: secrets.token_urlsafe(12),
+    }
+    accounts_service.create_user(
+        session,
+        username="moderator",
+        email=f"moderator@{DEMO_DOMAIN}",
+        password=passwords["moderator"],
+        display_name="Sam (moderator)",
+        role=Role.MODERATOR,
+    )
+    author = _demo_user(
+        session, AUTHOR, role=Role.ADMIN, password=passwords[AUTHOR["username"]]
+    )
+    people = {author.username: author}
+    for member in MEMBERS:
+        people[member["username"]] = _demo_user(session, member, role=Role.MEMBER)
+
+    now = utcnow()
+    articles: dict[str, Article] = {}
+    for item in ARTICLES:
+        articles[item["slug"]] = articles_service.create_article(
+            session,
+            ArticleCreate(
+                title=item["title"],
+                slug=item["slug"],
+                summary=item["summary"],
+                body=item["body"],
+                status=ArticleStatus.PUBLISHED,
+                tags=item["tags"],
+            ),
+            actor=author,
+            published_at=now - timedelta(days=item["days_ago"]),
+        )
+
+    article = articles[SPASTICITY_SLUG]
+    assert article.published_at is not None
+    stored: dict[str, Comment] = {}
+    for entry in sorted(DISCUSSION, key=lambda e: e["hours_after"]):
+        stored[entry["key"]] = comments_service.store_comment(
+            session,
+            article,
+            body=entry["body"],
+            author=people[entry["author"]],
+            parent=stored[entry["parent"]] if entry["parent"] else None,
+            status=CommentStatus.APPROVED,
+            created_at=min(
+                article.published_at + timedelta(hours=entry["hours_after"]), now
+            ),
+        )
+    return passwords
+
+
+def _demo_user(
+    session: Session, person: DemoUser, *, role: Role, password: str | None = None
+) -> User:
+    return accounts_service.create_user(
+        session,
+        username=person["username"],
+        email=f"{person['username']}@{DEMO_DOMAIN}",
+        password=password or secrets.token_urlsafe(24),
+        display_name=person["display_name"],
+        role=role,
+        bio=person["bio"],
+    )

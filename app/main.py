@@ -1,0 +1,175 @@
+"""The application factory: routers, static files, error pages."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.articles import api as articles_api
+from app.articles import views as articles_views
+from app.comments import api as comments_api
+from app.config import STATIC_DIR, Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import DomainError, RateLimited
+from app.web import make_templates, render
+
+logger = logging.getLogger("haven")
+
+API_PREFIX = "/api/v1"
+
+_STATUS_MESSAGES = {
+    400: "That request could not be understood.",
+    401: "Please sign in first.",
+    403: "You don't have permission to do that.",
+    404: "We couldn't find that page.",
+    405: "That action isn't available here.",
+    409: "That can't be done right now.",
+    413: "That's too large.",
+    422: "Some of what was sent can't be used.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side.",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=settings.site_name,
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = make_templates()
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="haven_flash",
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(articles_api.router)
+    api.include_router(comments_api.router)
+    app.include_router(api)
+    app.include_router(articles_views.router)
+
+    @app.get("/healthz", name="health", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            logger.exception("health check: database did not answer")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    _install_error_handlers(app)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return (
+        request.url.path.startswith(API_PREFIX + "/") or request.url.path == API_PREFIX
+    )
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The one way an error reaches a visitor: JSON under /api, a page elsewhere."""
+    message = message or _STATUS_MESSAGES.get(status_code, "Something went wrong.")
+    if _is_api(request):
+        return JSONResponse(
+            {"detail": message}, status_code=status_code, headers=headers
+        )
+    template = (
+        f"errors/{status_code}.html"
+        if status_code in (403, 404, 429, 500)
+        else "errors/error.html"
+    )
+    response = render(
+        request,
+        template,
+        {"status_code": status_code, "message": message},
+        status_code=status_code,
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        headers = (
+            {"Retry-After": str(exc.retry_after)}
+            if isinstance(exc, RateLimited)
+            else None
+        )
+        return error_response(request, exc.status_code, exc.message, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code != 404
+            else None
+        )
+        if _is_api(request) and exc.status_code == 404 and exc.detail == "Not Found":
+            detail = "Not found."
+        return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(
+        request: Request, exc: RequestValidationError
+    ) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": _describe(exc)}, status_code=422)
+        return error_response(
+            request, 400, f"This address has a value we can't use: {_describe(exc)}"
+        )
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        logger.error(
+            "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+        )
+        return error_response(request, 500)
+
+
+def _describe(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        location = ".".join(
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
+        )
+        parts.append(
+            f"{location}: {error.get('msg', 'invalid')}"
+            if location
+            else str(error.get("msg"))
+        )
+    return "; ".join(parts) or "invalid input"

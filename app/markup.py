@@ -1,0 +1,133 @@
+"""The one pipeline that turns user Markdown into safe HTML.
+
+Markdown (CommonMark, raw HTML off) -> HTML -> bleach allow-list -> linkify.
+Articles, comments and bios all pass through here; templates mark only the
+resulting ``*_html`` fields as safe.
+"""
+
+import re
+from collections.abc import MutableMapping
+from enum import StrEnum
+from functools import cache
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+
+LINK_REL = "nofollow ugc noopener"
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+-]{1,30}")
+
+_INLINE_TAGS = frozenset(
+    {"a", "abbr", "br", "code", "del", "em", "s", "strong", "sub", "sup"}
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "blockquote",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "ul",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+)
+_HEADING_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+
+
+class Profile(StrEnum):
+    """Where text is shown: articles may use headings and images, people may not."""
+
+    ARTICLE = "article"
+    COMMENT = "comment"
+    BIO = "bio"
+
+
+def _code_class(tag: str, name: str, value: str) -> bool:  # noqa: ARG001 (bleach API)
+    return name == "class" and _LANGUAGE_CLASS.fullmatch(value) is not None
+
+
+def _allowed_attributes(profile: Profile) -> dict[str, object]:
+    attributes: dict[str, object] = {
+        "a": ["href", "title", "rel"],
+        "abbr": ["title"],
+        "code": _code_class,
+        "ol": ["start"],
+        "th": ["align"],
+        "td": ["align"],
+    }
+    if profile is Profile.ARTICLE:
+        attributes["img"] = ["src", "alt", "title"]
+    return attributes
+
+
+def _allowed_tags(profile: Profile) -> frozenset[str]:
+    tags = _INLINE_TAGS | _BLOCK_TAGS
+    if profile is Profile.ARTICLE:
+        tags |= _HEADING_TAGS | {"img"}
+    return tags
+
+
+@cache
+def _parser(profile: Profile) -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    parser.enable(["strikethrough", "table"])
+    if profile is not Profile.ARTICLE:
+        # People's text stays in the conversation's voice: "# hi" is just text.
+        parser.disable(["heading", "lheading", "image"])
+    return parser
+
+
+def _set_rel(
+    attrs: MutableMapping[tuple[str | None, str], str],
+    new: bool = False,  # noqa: ARG001 (bleach's linkify callback signature)
+) -> MutableMapping[tuple[str | None, str], str]:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+@cache
+def _cleaner(profile: Profile) -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=_allowed_tags(profile),
+        attributes=_allowed_attributes(profile),  # type: ignore[arg-type]
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+
+
+@cache
+def _linker() -> Linker:
+    return Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def render_markdown(text: str, profile: Profile = Profile.COMMENT) -> str:
+    """Sanitized HTML for ``text``; safe to mark as such in a template."""
+    text = text.replace("\x00", "\ufffd")
+    html = _parser(profile).render(text)
+    if profile is Profile.ARTICLE:
+        # The page title is the one h1; an article's own top headings start at h2.
+        html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    cleaned = _cleaner(profile).clean(html)
+    return _linker().linkify(cleaned).strip()
+
+
+def count_links(html: str) -> int:
+    """How many links a rendered body holds (moderation holds link-heavy text)."""
+    return html.count("<a ")
+
+
+def excerpt(text: str, length: int = 160) -> str:
+    """A plain-text excerpt of Markdown for previews (escaped later by templates)."""
+    plain = re.sub(r"[`*_>#\[\]()!~|-]+", " ", text)
+    plain = " ".join(plain.split())
+    if len(plain) <= length:
+        return plain
+    return plain[: length - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -1,0 +1,42 @@
+"""Every domain's models, so alembic and the tests see the whole metadata."""
+
+from app.accounts.models import AuthSession, Role, SessionKind, User, UserNote
+from app.articles.models import Article, ArticleStatus, Tag, article_tag
+from app.comments.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    Flag,
+    FlagReason,
+)
+from app.db import Base
+from app.moderation.models import (
+    ActionKind,
+    CannedReason,
+    ModerationAction,
+    SiteSetting,
+)
+from app.notifications.models import Outbox
+
+__all__ = [
+    "ActionKind",
+    "Article",
+    "ArticleStatus",
+    "AuthSession",
+    "Base",
+    "CannedReason",
+    "Comment",
+    "CommentRevision",
+    "CommentStatus",
+    "Flag",
+    "FlagReason",
+    "ModerationAction",
+    "Outbox",
+    "Role",
+    "SessionKind",
+    "SiteSetting",
+    "Tag",
+    "User",
+    "UserNote",
+    "article_tag",
+]

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then on PostgreSQL when one is configured or answers
+# on 127.0.0.1:5432. With CI=true the PostgreSQL pass always runs, so a missing
+# server fails the build instead of being skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+postgres_answers() {
+  python - <<'PY'
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", 5432), 2).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
+echo "== pytest on SQLite"
+pytest "$@"
+
+if [ -n "${TEST_DATABASE_URL:-}" ] || [ "${CI:-}" = "true" ] || postgres_answers; then
+  echo "== pytest on PostgreSQL"
+  pytest --db postgresql "$@"
+else
+  echo "== PostgreSQL pass skipped: nothing on 127.0.0.1:5432 and TEST_DATABASE_URL is unset"
+fi

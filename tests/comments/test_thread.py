@@ -1,0 +1,184 @@
+"""Reading the discussion: the tree, placeholders, pagination, query budget."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.comments import service
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from tests.conftest import QueryCounter
+from tests.factories import make_article, make_comment, make_thread, make_user
+
+
+def ids(nodes: list[service.ThreadNode]) -> list[int]:
+    return [node.comment.id for node in nodes]
+
+
+def test_tree_nests_replies_oldest_first(session: Session) -> None:
+    article = make_article(session)
+    start = utcnow() - timedelta(hours=5)
+    first = make_comment(session, article, created_at=start)
+    second = make_comment(session, article, created_at=start + timedelta(hours=1))
+    late_reply = make_comment(
+        session, article, parent=first, created_at=start + timedelta(hours=3)
+    )
+    early_reply = make_comment(
+        session, article, parent=first, created_at=start + timedelta(hours=2)
+    )
+    nested = make_comment(
+        session, article, parent=early_reply, created_at=start + timedelta(hours=4)
+    )
+
+    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+
+    roots = thread.page.items
+    assert ids(roots) == [first.id, second.id]
+    assert ids(roots[0].replies) == [early_reply.id, late_reply.id]
+    assert ids(roots[0].replies[0].replies) == [nested.id]
+    assert nested.root_id == first.id
+    assert nested.depth == 3
+    assert thread.comment_count == 5
+
+
+def test_only_approved_comments_are_shown_to_others(session: Session) -> None:
+    article = make_article(session)
+    top = make_comment(session, article)
+    for status in (CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.SPAM):
+        make_comment(session, article, status=status)
+        make_comment(session, article, parent=top, status=status)
+
+    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+
+    assert ids(thread.page.items) == [top.id]
+    assert thread.page.items[0].replies == []
+
+
+def test_author_sees_own_pending_comment(session: Session) -> None:
+    article = make_article(session)
+    member = make_user(session)
+    other = make_user(session)
+    mine = make_comment(session, article, author=member, status=CommentStatus.PENDING)
+
+    as_author = service.get_thread(session, article, page=1, per_page=50, viewer=member)
+    as_other = service.get_thread(session, article, page=1, per_page=50, viewer=other)
+
+    assert ids(as_author.page.items) == [mine.id]
+    assert as_other.page.items == []
+
+
+@pytest.mark.parametrize("status", [CommentStatus.REMOVED, CommentStatus.DELETED])
+def test_removed_comment_with_replies_is_a_placeholder(
+    session: Session, status: CommentStatus
+) -> None:
+    article = make_article(session)
+    top = make_comment(session, article)
+    middle = make_comment(session, article, parent=top)
+    make_comment(session, article, parent=middle)
+    lonely = make_comment(session, article)
+    for comment in (top, lonely):
+        comment.status = status
+    session.flush()
+
+    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+
+    assert ids(thread.page.items) == [top.id]
+    assert thread.page.items[0].placeholder == service.PLACEHOLDER_TEXT[status]
+    assert ids(thread.page.items[0].replies) == [middle.id]
+
+
+def test_deep_replies_flatten_below_the_indent_limit(session: Session) -> None:
+    article = make_article(session)
+    chain = make_thread(
+        session, article, top_level=1, replies_each=7, author=make_user(session)
+    )
+
+    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+
+    node = thread.page.items[0]
+    while node.depth < service.MAX_INDENT_DEPTH:
+        node = node.replies[0]
+    flat = node.descendants()
+    assert [child.comment.id for child, _ in flat] == [c.id for c in chain[5:]]
+    assert [parent.comment.id for _, parent in flat] == [c.id for c in chain[4:7]]
+
+
+def test_pages_keep_trees_whole_and_lose_nothing(session: Session) -> None:
+    article = make_article(session)
+    made = make_thread(
+        session, article, top_level=7, replies_each=2, author=make_user(session)
+    )
+
+    seen: list[int] = []
+    for page in (1, 2, 3):
+        thread = service.get_thread(
+            session, article, page=page, per_page=3, viewer=None
+        )
+        for root in thread.page.items:
+            seen.append(root.comment.id)
+            seen.extend(child.comment.id for child, _ in root.descendants())
+        assert thread.page.pages == 3
+
+    assert sorted(seen) == sorted(c.id for c in made)
+    assert len(seen) == len(set(seen))
+
+
+def test_thread_api_shape(client: TestClient, session: Session) -> None:
+    article = make_article(session)
+    member = make_user(session, display_name="Mo")
+    top = make_comment(session, article, author=member, body="Hi *all*")
+    make_comment(session, article, author=member, parent=top)
+
+    body = client.get(f"/api/v1/articles/{article.slug}/comments").json()
+
+    assert body["page"] == 1
+    assert body["pages"] == 1
+    assert body["comments_open"] is True
+    node = body["items"][0]
+    assert set(node) >= {
+        "id",
+        "parent_id",
+        "author",
+        "body_html",
+        "created_at",
+        "status",
+        "locked",
+        "replies",
+    }
+    assert node["author"] == {"display_name": "Mo"}
+    assert node["body_html"] == "<p>Hi <em>all</em></p>"
+    assert node["replies"][0]["parent_id"] == top.id
+    assert "email" not in str(body)
+
+
+def test_thread_api_404_for_unknown_article(client: TestClient) -> None:
+    response = client.get("/api/v1/articles/nope/comments")
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("comments", [3, 300])
+def test_article_page_costs_constant_queries(
+    client: TestClient,
+    session: Session,
+    count_queries: QueryCounter,
+    comments: int,
+) -> None:
+    article = make_article(session, tags=["A", "B"])
+    people = [make_user(session) for _ in range(3)]
+    made: list[Comment] = []
+    for i in range(comments):
+        parent = made[i // 2] if i % 3 and made else None
+        made.append(make_comment(session, article, author=people[i % 3], parent=parent))
+
+    with count_queries() as html_queries:
+        assert client.get(f"/articles/{article.slug}").status_code == 200
+    with count_queries() as api_queries:
+        assert (
+            client.get(f"/api/v1/articles/{article.slug}/comments").status_code == 200
+        )
+
+    assert len(html_queries) <= 6, html_queries.statements
+    assert len(api_queries) <= 6, api_queries.statements

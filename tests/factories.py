@@ -1,0 +1,121 @@
+"""Plain functions that build test data through Haven's services."""
+
+import itertools
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.articles import service as articles_service
+from app.articles.models import Article, ArticleStatus
+from app.articles.schemas import ArticleCreate
+from app.comments import service as comments_service
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+
+_counter = itertools.count(1)
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def make_user(
+    session: Session,
+    *,
+    role: Role = Role.MEMBER,
+    username: str | None = None,
+    display_name: str | None = None,
+    bio: str = "",
+) -> User:
+    name = username or f"user{next(_counter)}"
+    return accounts_service.create_user(
+        session,
+        username=name,
+        email=f"{name}@example.org",
+        password=TEST_PASSWORD,
+        display_name=display_name,
+        role=role,
+        bio=bio,
+    )
+
+
+def make_admin(session: Session) -> User:
+    return make_user(session, role=Role.ADMIN)
+
+
+def make_article(
+    session: Session,
+    *,
+    title: str | None = None,
+    author: User | None = None,
+    status: ArticleStatus = ArticleStatus.PUBLISHED,
+    tags: list[str] | None = None,
+    body: str = "Some **body** text.",
+    summary: str = "A short summary.",
+    published_at: datetime | None = None,
+) -> Article:
+    return articles_service.create_article(
+        session,
+        ArticleCreate(
+            title=title or f"Article {next(_counter)}",
+            summary=summary,
+            body=body,
+            status=status,
+            tags=tags or [],
+        ),
+        actor=author or make_admin(session),
+        published_at=published_at,
+    )
+
+
+def make_comment(
+    session: Session,
+    article: Article,
+    *,
+    author: User | None = None,
+    parent: Comment | None = None,
+    status: CommentStatus = CommentStatus.APPROVED,
+    body: str | None = None,
+    created_at: datetime | None = None,
+) -> Comment:
+    return comments_service.store_comment(
+        session,
+        article,
+        body=body or f"Comment number {next(_counter)}",
+        author=author,
+        guest_name=None if author else "A guest",
+        parent=parent,
+        status=status,
+        created_at=created_at,
+    )
+
+
+def make_thread(
+    session: Session,
+    article: Article,
+    *,
+    top_level: int,
+    replies_each: int,
+    author: User,
+) -> list[Comment]:
+    """top_level comments, each with a chain of replies_each nested replies."""
+    start = utcnow() - timedelta(days=1)
+    made: list[Comment] = []
+    tick = itertools.count()
+    for _ in range(top_level):
+        parent = make_comment(
+            session,
+            article,
+            author=author,
+            created_at=start + timedelta(seconds=next(tick)),
+        )
+        made.append(parent)
+        for _ in range(replies_each):
+            parent = make_comment(
+                session,
+                article,
+                author=author,
+                parent=parent,
+                created_at=start + timedelta(seconds=next(tick)),
+            )
+            made.append(parent)
+    return made

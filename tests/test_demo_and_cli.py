@@ -1,0 +1,78 @@
+"""`haven demo`, `haven db upgrade` and the page the demo produces."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from app import demo
+from app.comments.models import Comment
+from app.demo_content import DISCUSSION, SPASTICITY_SLUG
+
+
+def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -> None:
+    passwords = demo.load_demo(session)
+
+    response = client.get(f"/articles/{SPASTICITY_SLUG}")
+
+    assert response.status_code == 200
+    text = response.text
+    assert "What is spasticity" in text
+    assert "About the author" in text
+    assert text.count('class="comment"') == len(DISCUSSION)
+    depths = set(session.scalars(select(Comment.depth)))
+    assert depths == {1, 2, 3}
+    assert set(passwords) == {"moderator", "nurse_ruth"}
+    assert demo.has_content(session)
+
+
+def haven(
+    *args: str, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "app.cli", *args]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_upgrade_and_demo_work_from_any_directory(
+    tmp_path: Path, project_root: Path
+) -> None:
+    database = tmp_path / "nested" / "site.db"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "HAVEN_DATA_DIR": str(tmp_path / "data"),
+        "PYTHONPATH": str(project_root),
+    }
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    upgraded = haven("db", "upgrade", cwd=elsewhere, env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    loaded = haven("demo", cwd=elsewhere, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "nurse_ruth:" in loaded.stdout
+    again = haven("demo", cwd=elsewhere, env=env)
+    assert again.returncode == 1
+    assert "already has articles" in again.stdout
+    quiet = haven("demo", "--if-empty", cwd=elsewhere, env=env)
+    assert quiet.returncode == 0
+
+    engine = create_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        assert connection.scalar(
+            select(func.count()).select_from(text("comment"))
+        ) == len(DISCUSSION)
+    engine.dispose()
+    assert (tmp_path / "data" / "secret_key").exists()
