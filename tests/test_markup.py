@@ -8,7 +8,8 @@ import pytest
 
 from app.markup import LINK_REL, Profile, count_links, excerpt, render_markdown
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "xss.txt"
+# A copy of ../shared/corpus (attribution and licences in its README.md).
+CORPUS = Path(__file__).resolve().parent / "data" / "xss" / "xss.txt"
 FORBIDDEN_TAGS = {
     "script",
     "style",
