@@ -1,19 +1,27 @@
-"""The `haven` command: serve, migrate, load demo content."""
+"""The `haven` command: serve, migrate, load demo content, manage users."""
 
+import sys
 from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from app import demo, schema
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.accounts.schemas import RegisterIn
 from app.config import get_settings
 from app.db import session_scope
+from app.errors import DomainError
 
 cli = typer.Typer(
     help="Haven: articles with moderated, threaded discussion.", no_args_is_help=True
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+users_cli = typer.Typer(help="People and their roles.", no_args_is_help=True)
+cli.add_typer(users_cli, name="users")
 
 
 @cli.command()
@@ -73,6 +81,121 @@ def demo_command(
     typer.echo("Demo content loaded. Staff sign-ins (shown once, keep them safe):")
     for username, password in passwords.items():
         typer.echo(f"  {username}: {password}")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line, so `echo "$PASSWORD" | haven users create ...` works.
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@users_cli.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="3 to 30 letters, digits, _ or -.")],
+    email: Annotated[str, typer.Option(help="Their email address (kept private).")],
+    role: Annotated[Role, typer.Option(help="What they may do.")] = Role.MEMBER,
+    display_name: Annotated[
+        str | None, typer.Option(help="Name shown with their comments.")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from one line of stdin."
+        ),
+    ] = False,
+) -> None:
+    """Create an account; the password gets the same checks as signing up."""
+    password = _read_password(password_stdin)
+    try:
+        data = RegisterIn(
+            username=username,
+            email=email,
+            password=password,
+            display_name=display_name,
+        )
+        accounts_service.check_password_policy(
+            data.password, username=data.username, email=data.email
+        )
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise _fail(problems) from None
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    try:
+        with session_scope(get_settings()) as session:
+            user = accounts_service.create_user(
+                session,
+                username=data.username,
+                email=data.email,
+                password=data.password,
+                display_name=data.display_name,
+                role=role,
+            )
+            summary = f"Created {user.username} ({user.role})."
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(summary)
+
+
+@users_cli.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument(help="Whose role to change.")],
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+) -> None:
+    """Give someone a role (recorded in the moderation log as the operator's act)."""
+    try:
+        with session_scope(get_settings()) as session:
+            user = accounts_service.get_user(session, username)
+            accounts_service.set_role(session, user, role, actor=None)
+            summary = f"{user.username} is now {role}."
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(summary)
+
+
+def _banned(user: User) -> str:
+    if not user.is_banned():
+        return "no"
+    if user.banned_until is None:
+        return "yes, for good"
+    return f"until {user.banned_until:%Y-%m-%d %H:%M} UTC"
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every account, oldest first."""
+    with session_scope(get_settings()) as session:
+        rows = [
+            (
+                user.username,
+                user.display_name,
+                str(user.role),
+                f"{user.created_at:%Y-%m-%d}",
+                _banned(user),
+            )
+            for user in accounts_service.list_users(session)
+        ]
+    if not rows:
+        typer.echo("No accounts yet. Create one with `haven users create`.")
+        return
+    header = ("USERNAME", "DISPLAY NAME", "ROLE", "JOINED", "BANNED")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo(
+            "  ".join(
+                cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+            ).rstrip()
+        )
 
 
 def main() -> None:

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     articles_per_page: int = Field(default=10, ge=1, le=100)
     comments_per_page: int = Field(default=50, ge=1, le=500)
     sql_echo: bool = False
+    allow_registration: bool = True
+    session_days: int = Field(default=30, ge=1, le=365)
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    # `limits` notation ("5/15 minutes"); an empty value turns a limit off.
+    login_limit_account: str = "5/15 minutes"
+    login_limit_ip: str = "20/15 minutes"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

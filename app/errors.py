@@ -24,13 +24,23 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     status_code = 409
 
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
 
 class TooLarge(DomainError):
     status_code = 413
 
 
 class Invalid(DomainError):
+    """Input that breaks a rule; ``field`` names the form field to mark."""
+
     status_code = 422
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RateLimited(DomainError):

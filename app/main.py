@@ -4,21 +4,25 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from app.accounts import api as accounts_api
+from app.accounts import views as accounts_views
+from app.accounts.deps import get_auth_session
 from app.articles import api as articles_api
 from app.articles import views as articles_views
 from app.comments import api as comments_api
 from app.config import STATIC_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited
-from app.web import make_templates, render
+from app.ratelimit import RateLimiter
+from app.web import CsrfFailed, make_templates, render
 
 logger = logging.getLogger("haven")
 
@@ -50,29 +54,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title=settings.site_name,
         lifespan=lifespan,
+        # Every page knows who is asking, for the navigation and CSRF binding.
+        dependencies=[Depends(get_auth_session)],
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
+    app.state.limiter = RateLimiter(settings.redis_url)
 
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="haven_flash",
+        session_cookie="haven_state",
         same_site="lax",
         https_only=settings.secure_cookies,
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     api = APIRouter(prefix=API_PREFIX)
+    api.include_router(accounts_api.router)
     api.include_router(articles_api.router)
     api.include_router(comments_api.router)
     app.include_router(api)
     app.include_router(articles_views.router)
+    app.include_router(accounts_views.router)
 
     @app.get("/healthz", name="health", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -132,8 +142,34 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         return error_response(request, exc.status_code, exc.message, headers)
 
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        # Keep what was typed one click away; offer to send it again only when the
+        # request came from this site (our state cookie is SameSite=Lax).
+        kept = {
+            name: value
+            for name, value in exc.fields.items()
+            if value.strip() and "password" not in name and name != "website"
+        }
+        return render(
+            request,
+            "errors/csrf.html",
+            {
+                "message": exc.message,
+                "status_code": 403,
+                "kept": kept,
+                "action": request.url.path,
+                "can_resend": "haven_state" in request.cookies,
+            },
+            status_code=403,
+        )
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if 300 <= exc.status_code < 400 and exc.headers and "Location" in exc.headers:
+            return RedirectResponse(
+                exc.headers["Location"], status_code=exc.status_code
+            )
         detail = (
             exc.detail
             if isinstance(exc.detail, str) and exc.status_code != 404

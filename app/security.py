@@ -1,6 +1,7 @@
 """Passwords and opaque tokens."""
 
 import hashlib
+import hmac
 import secrets
 
 from passlib.context import CryptContext
@@ -25,3 +26,16 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_token(secret_key: str, seed: str) -> str:
+    """The form token for one visitor: an HMAC of their session (or anonymous) seed."""
+    return hmac.new(
+        secret_key.encode(), f"csrf:{seed}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def csrf_valid(secret_key: str, seed: str | None, submitted: str | None) -> bool:
+    if not seed or not submitted:
+        return False
+    return hmac.compare_digest(csrf_token(secret_key, seed), submitted)

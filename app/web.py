@@ -1,14 +1,21 @@
-"""HTML plumbing: the Jinja environment, render() and flash messages."""
+"""HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from pydantic import ValidationError
 from starlette.responses import Response
 
+from app.accounts.deps import AuthSessionDep
 from app.config import TEMPLATES_DIR
+from app.errors import DomainError
+from app.security import csrf_token, csrf_valid, new_token
+
+FormFields = dict[str, str]
+CSRF_FIELD = "csrf_token"
 
 
 def _date(value: datetime | None) -> str:
@@ -48,6 +55,11 @@ def render(
     full = {
         "settings": request.app.state.settings,
         "flashes": pop_flashes(request),
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(
+            request.app.state.settings.secret_key, csrf_seed(request) or ""
+        ),
+        "errors": {},
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status_code)
@@ -65,3 +77,57 @@ def pop_flashes(request: Request) -> list[list[str]]:
         return []
     flashes: list[list[str]] = request.session.pop("flashes", [])
     return flashes
+
+
+def csrf_seed(request: Request, *, create: bool = True) -> str | None:
+    """What a visitor's form tokens are bound to: their session, or an anonymous seed."""
+    auth = getattr(request.state, "auth_session", None)
+    if auth is not None:
+        seed: str = auth.token_hash
+        return seed
+    if "session" not in request.scope:
+        return None
+    anonymous: str | None = request.session.get("csrf_seed")
+    if anonymous is None and create:
+        anonymous = new_token()
+        request.session["csrf_seed"] = anonymous
+    return anonymous
+
+
+class CsrfFailed(DomainError):
+    """A form arrived without a valid token; what was typed is kept to show again."""
+
+    status_code = 403
+
+    def __init__(self, fields: FormFields) -> None:
+        super().__init__("This form has expired or did not come from this site.")
+        self.fields = fields
+
+
+async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
+    """The posted form's fields, after checking its CSRF token."""
+    del auth  # resolved first so the token can be bound to the session
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    seed = csrf_seed(request, create=False)
+    if not csrf_valid(
+        request.app.state.settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+    ):
+        raise CsrfFailed(fields)
+    return fields
+
+
+CsrfForm = Annotated[FormFields, Depends(get_form)]
+
+
+def field_errors(exc: Exception) -> dict[str, str]:
+    """Per-field messages from a pydantic ValidationError or a domain error with a field."""
+    if isinstance(exc, ValidationError):
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "form"
+            message = error["msg"].removeprefix("Value error, ")
+            errors.setdefault(name, message[0].upper() + message[1:])
+        return errors
+    field = getattr(exc, "field", None) or "form"
+    return {field: str(exc)}

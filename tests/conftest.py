@@ -141,6 +141,9 @@ def app_factory(settings: Settings, session: Session) -> AppFactory:
         )
 
         def test_session() -> Iterator[Session]:
+            # What the test set up counts as committed: a failing request must
+            # roll back only its own work, as it would in production.
+            session.commit()
             try:
                 yield session
             except Exception:

@@ -1,16 +1,103 @@
-"""Who is asking: route dependencies over the accounts service."""
+"""Who is asking: route dependencies over the accounts service.
 
+Browser pages authenticate with the session cookie; the JSON API only with a
+bearer token, so a cross-site form can never act through the API.
+"""
+
+from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
-from app.accounts.models import User
+from app.accounts import service
+from app.accounts.models import AuthSession, SessionKind, User
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import PermissionDenied
+
+SESSION_COOKIE = "haven_session"
 
 
-def get_optional_user(request: Request) -> User | None:
-    """The signed-in user, if any. Sign-in arrives with accounts (#3)."""
-    user: User | None = getattr(request.state, "user", None)
-    return user
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _lifetime(settings: Settings, kind: SessionKind) -> timedelta:
+    days = settings.api_token_days if kind is SessionKind.API else settings.session_days
+    return timedelta(days=days)
+
+
+def get_auth_session(request: Request, session: SessionDep) -> AuthSession | None:
+    """The caller's live session, looked up once per request."""
+    if hasattr(request.state, "auth_session"):
+        cached: AuthSession | None = request.state.auth_session
+        return cached
+    settings: Settings = request.app.state.settings
+    kind = SessionKind.API if is_api_request(request) else SessionKind.BROWSER
+    token = (
+        bearer_token(request)
+        if kind is SessionKind.API
+        else request.cookies.get(SESSION_COOKIE)
+    )
+    auth = (
+        service.resolve_session(
+            session, token, kind=kind, lifetime=_lifetime(settings, kind)
+        )
+        if token
+        else None
+    )
+    request.state.auth_session = auth
+    request.state.user = auth.user if auth else None
+    return auth
+
+
+AuthSessionDep = Annotated[AuthSession | None, Depends(get_auth_session)]
+
+
+def get_optional_user(auth: AuthSessionDep) -> User | None:
+    return auth.user if auth else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(request: Request, user: OptionalUser) -> User:
+    """The signed-in user: otherwise 401 for the API, a trip to the sign-in page for HTML."""
+    if user is not None:
+        return user
+    if is_api_request(request):
+        raise HTTPException(
+            status_code=401,
+            detail="Please sign in: send a bearer token.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    login = request.app.url_path_for("accounts.login")
+    raise HTTPException(
+        status_code=303, headers={"Location": f"{login}?next={quote(target, safe='/')}"}
+    )
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_moderator(user: CurrentUser) -> User:
+    if not user.is_moderator:
+        raise PermissionDenied("This page is for moderators.")
+    return user
+
+
+def get_admin(user: CurrentUser) -> User:
+    if not user.is_admin:
+        raise PermissionDenied("This page is for administrators.")
+    return user
+
+
+ModeratorUser = Annotated[User, Depends(get_moderator)]
+AdminUser = Annotated[User, Depends(get_admin)]

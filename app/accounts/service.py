@@ -1,12 +1,56 @@
-"""Accounts: creating people and finding them."""
+"""Accounts: registration, sign-in sessions, passwords, profiles, roles and bans."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
 
-from app.accounts.models import Role, User
-from app.errors import Conflict
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import AuthSession, Role, SessionKind, User
+from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
+from app.config import Settings
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
-from app.security import hash_password
+from app.moderation.models import ActionKind, ModerationAction
+from app.ratelimit import Limit, RateLimiter
+from app.security import hash_password, hash_token, new_token, verify_password
+
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "anonymous",
+        "deleted",
+        "guest",
+        "haven",
+        "help",
+        "login",
+        "logout",
+        "me",
+        "mod",
+        "moderation",
+        "moderator",
+        "null",
+        "register",
+        "removed",
+        "root",
+        "settings",
+        "staff",
+        "static",
+        "support",
+        "system",
+        "team",
+        "undefined",
+        "webmaster",
+    }
+)
+BAD_LOGIN = "That username and password don't match. Please try again."
+# Refreshing a session's expiry at most this often keeps writes rare.
+SESSION_REFRESH_AFTER = timedelta(hours=12)
 
 
 def username_key(username: str) -> str:
@@ -17,11 +61,63 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    text = (
+        resources.files("app").joinpath("data/common_passwords.txt").read_text("utf-8")
+    )
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def check_password_policy(password: str, *, username: str, email: str) -> None:
+    """Refuse passwords that are common or repeat the account's own names."""
+    lowered = password.strip().casefold()
+    if lowered in common_passwords():
+        raise Invalid(
+            "That password is too common. Please choose another.", field="password"
+        )
+    if lowered in (
+        username_key(username),
+        email_key(email),
+        email_key(email).split("@")[0],
+    ):
+        raise Invalid(
+            "Your password can't be your username or email.", field="password"
+        )
+
+
 def find_user(session: Session, username: str) -> User | None:
     """A user by username, ignoring case; None when there is none."""
     return session.scalars(
         select(User).where(User.username_key == username_key(username))
     ).one_or_none()
+
+
+def get_user(session: Session, username: str) -> User:
+    """A user by username, ignoring case. Raises NotFound."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound("There is nobody by that name here.")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account, oldest first."""
+    return list(session.scalars(select(User).order_by(User.created_at, User.id)))
+
+
+def _ensure_free(session: Session, *, username: str | None, email: str | None) -> None:
+    if username is not None and find_user(session, username) is not None:
+        raise Conflict("That username is taken.", field="username")
+    if (
+        email is not None
+        and session.scalars(
+            select(User.id).where(User.email_key == email_key(email))
+        ).first()
+    ):
+        raise Conflict(
+            "An account with that email address already exists.", field="email"
+        )
 
 
 def create_user(
@@ -34,13 +130,11 @@ def create_user(
     role: Role = Role.MEMBER,
     bio: str = "",
 ) -> User:
-    """Store a new account with an argon2 hash; usernames and emails are unique ignoring case."""
-    if find_user(session, username) is not None:
-        raise Conflict("That username is taken.")
-    if session.scalars(
-        select(User.id).where(User.email_key == email_key(email))
-    ).first():
-        raise Conflict("An account with that email address already exists.")
+    """Store an account with an argon2 hash; usernames and emails are unique ignoring case.
+
+    Used by trusted callers (CLI, demo); people signing up go through register().
+    """
+    _ensure_free(session, username=username, email=email)
     user = User(
         username=username.strip(),
         username_key=username_key(username),
@@ -53,5 +147,219 @@ def create_user(
         bio_html=render_markdown(bio, Profile.BIO) if bio else "",
     )
     session.add(user)
+    session.flush()
+    return user
+
+
+def register(session: Session, data: RegisterIn) -> User:
+    """Sign a new member up: username not reserved, and a password that is not common."""
+    if username_key(data.username) in RESERVED_USERNAMES:
+        raise Invalid(
+            "That username is reserved. Please choose another.", field="username"
+        )
+    check_password_policy(data.password, username=data.username, email=data.email)
+    return create_user(
+        session,
+        username=data.username,
+        email=data.email,
+        password=data.password,
+        display_name=data.display_name or data.username,
+    )
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    account: Limit
+    ip: Limit
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "LoginLimits":
+        return cls(
+            Limit.parse("login-account", settings.login_limit_account),
+            Limit.parse("login-ip", settings.login_limit_ip),
+        )
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client_ip: str,
+    limiter: RateLimiter,
+    limits: LoginLimits,
+) -> User:
+    """Check a password, counting failures per account and per address.
+
+    An unknown user and a wrong password get the same answer.
+    """
+    message = "Too many failed sign-in attempts. Please wait and try again."
+    limiter.check(limits.account, username_key(username), message=message)
+    limiter.check(limits.ip, client_ip, message=message)
+    user = find_user(session, username)
+    if user is None:
+        verify_password(password, _dummy_hash())  # same work either way
+        valid, new_hash = False, None
+    else:
+        valid, new_hash = verify_password(password, user.password_hash)
+    if user is None or not valid:
+        limiter.hit(limits.account, username_key(username))
+        limiter.hit(limits.ip, client_ip)
+        raise NotAuthenticated(BAD_LOGIN)
+    if new_hash is not None:
+        user.password_hash = new_hash
+    user.last_login_at = utcnow()
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not a real password, only here to spend time")
+
+
+def start_session(
+    session: Session,
+    user: User,
+    *,
+    kind: SessionKind,
+    lifetime: timedelta,
+    user_agent: str | None = None,
+) -> str:
+    """Open a session and return its token; only the token's hash is stored."""
+    token = new_token()
+    now = utcnow()
+    session.add(
+        AuthSession(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            kind=kind,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+            user_agent=(user_agent or "")[:255] or None,
+        )
+    )
+    session.flush()
+    return token
+
+
+def resolve_session(
+    session: Session, token: str, *, kind: SessionKind, lifetime: timedelta
+) -> AuthSession | None:
+    """The live session for a token (with its user), sliding its expiry forward."""
+    auth = session.scalars(
+        select(AuthSession)
+        .options(joinedload(AuthSession.user))
+        .where(AuthSession.token_hash == hash_token(token), AuthSession.kind == kind)
+    ).one_or_none()
+    now = utcnow()
+    if auth is None or auth.expires_at <= now:
+        return None
+    if now - auth.last_seen_at > SESSION_REFRESH_AFTER:
+        auth.last_seen_at = now
+        auth.expires_at = now + lifetime
+    return auth
+
+
+def end_session(session: Session, token: str) -> None:
+    """Sign out: the session row is deleted, so the token is dead everywhere at once."""
+    session.execute(
+        delete(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    )
+
+
+def revoke_sessions(
+    session: Session, user: User, *, keep: AuthSession | None = None
+) -> None:
+    """End every session of a user, except optionally the one in use."""
+    statement = delete(AuthSession).where(AuthSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep.id)
+    session.execute(statement)
+
+
+def change_password(
+    session: Session, data: PasswordChange, *, actor: User, current: AuthSession | None
+) -> None:
+    """Set a new password after checking the old one; every other session ends."""
+    valid, _ = verify_password(data.current_password, actor.password_hash)
+    if not valid:
+        raise Invalid("Your current password is not right.", field="current_password")
+    check_password_policy(data.new_password, username=actor.username, email=actor.email)
+    actor.password_hash = hash_password(data.new_password)
+    revoke_sessions(session, actor, keep=current)
+
+
+def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
+    """Change one's own display name, bio, email and notification choice."""
+    if email_key(data.email) != actor.email_key:
+        _ensure_free(session, username=None, email=data.email)
+        actor.email = data.email.strip()
+        actor.email_key = email_key(data.email)
+    actor.display_name = data.display_name
+    actor.bio = data.bio
+    actor.bio_html = render_markdown(data.bio, Profile.BIO) if data.bio.strip() else ""
+    actor.notify_replies = data.notify_replies
+    session.flush()
+    return actor
+
+
+def set_role(session: Session, user: User, role: Role, *, actor: User | None) -> User:
+    """Give someone a role; only admins may (``actor`` None means the operator's CLI)."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("Only administrators change roles.")
+    user.role = role
+    session.add(
+        ModerationAction(
+            actor_id=actor.id if actor else None,
+            action=ActionKind.SET_ROLE,
+            subject_user_id=user.id,
+            reason=f"role set to {role}",
+        )
+    )
+    session.flush()
+    return user
+
+
+def ban(
+    session: Session, user: User, *, until: datetime | None, reason: str, actor: User
+) -> User:
+    """Ban a member (until a date, or for good when ``until`` is None); their sessions end."""
+    if not actor.is_moderator:
+        raise PermissionDenied("Only moderators ban people.")
+    if user.is_moderator and not actor.is_admin:
+        raise PermissionDenied("Only administrators can ban a member of the team.")
+    if user.id == actor.id:
+        raise Conflict("You can't ban yourself.")
+    if until is not None and until <= utcnow():
+        raise Invalid("A ban must end in the future.", field="until")
+    user.banned_at = utcnow()
+    user.banned_until = until
+    user.ban_reason = reason.strip() or None
+    revoke_sessions(session, user)
+    session.add(
+        ModerationAction(
+            actor_id=actor.id,
+            action=ActionKind.BAN,
+            subject_user_id=user.id,
+            reason=reason,
+        )
+    )
+    session.flush()
+    return user
+
+
+def unban(session: Session, user: User, *, actor: User) -> User:
+    """Lift a ban."""
+    if not actor.is_moderator:
+        raise PermissionDenied("Only moderators lift bans.")
+    user.banned_at = None
+    user.banned_until = None
+    user.ban_reason = None
+    session.add(
+        ModerationAction(
+            actor_id=actor.id, action=ActionKind.UNBAN, subject_user_id=user.id
+        )
+    )
     session.flush()
     return user

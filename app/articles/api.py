@@ -1,10 +1,18 @@
 """JSON API for articles (/api/v1/articles)."""
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import AdminUser, OptionalUser
 from app.articles import service
-from app.articles.schemas import ArticlePageRead, ArticleRead, ArticleSummaryRead
+from app.articles.models import Article
+from app.articles.schemas import (
+    ArticleCreate,
+    ArticlePageRead,
+    ArticleRead,
+    ArticleSummaryRead,
+    ArticleUpdate,
+)
 from app.comments import service as comments_service
 from app.db import SessionDep
 from app.pagination import PageNumber
@@ -39,9 +47,7 @@ def article_list(
     )
 
 
-@router.get("/{slug}", name="api.articles.detail")
-def article_detail(slug: str, session: SessionDep, user: OptionalUser) -> ArticleRead:
-    article = service.get_article(session, slug, viewer=user)
+def _read(session: Session, article: Article) -> ArticleRead:
     summary = ArticleSummaryRead.model_validate(article)
     return ArticleRead(
         **summary.model_dump(exclude={"comment_count"}),
@@ -49,3 +55,24 @@ def article_detail(slug: str, session: SessionDep, user: OptionalUser) -> Articl
         body_html=article.body_html,
         comments_open=comments_service.comments_open(article),
     )
+
+
+@router.post("", name="api.articles.create", status_code=201)
+def article_create(
+    data: ArticleCreate, session: SessionDep, user: AdminUser
+) -> ArticleRead:
+    article = service.create_article(session, data, actor=user)
+    return _read(session, article)
+
+
+@router.get("/{slug}", name="api.articles.detail")
+def article_detail(slug: str, session: SessionDep, user: OptionalUser) -> ArticleRead:
+    return _read(session, service.get_article(session, slug, viewer=user))
+
+
+@router.patch("/{slug}", name="api.articles.update")
+def article_update(
+    slug: str, data: ArticleUpdate, session: SessionDep, user: AdminUser
+) -> ArticleRead:
+    article = service.get_article_for_edit(session, slug, actor=user)
+    return _read(session, service.update_article(session, article, data, actor=user))

@@ -1,8 +1,9 @@
 """Article shapes shared by the JSON API (and, for input, the HTML forms)."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.articles.models import ArticleStatus
 
@@ -48,12 +49,53 @@ class ArticlePageRead(BaseModel):
     total: int
 
 
+def _title_given(value: str) -> str:
+    if not value:
+        raise ValueError("Give the article a title.")
+    return value
+
+
+def _body_given(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Write the article's text.")
+    return value
+
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    AfterValidator(_title_given),
+]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+# Markdown keeps its leading whitespace (indented code), so the body is not stripped.
+Body = Annotated[str, Field(max_length=200_000), AfterValidator(_body_given)]
+TagName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+]
+Tags = Annotated[list[TagName], Field(max_length=20)]
+
+
 class ArticleCreate(BaseModel):
     """What an author sends to write an article (HTML form and API alike)."""
 
-    title: str = Field(min_length=1, max_length=200)
-    slug: str | None = Field(default=None, max_length=120)
-    summary: str = Field(default="", max_length=1000)
-    body: str = Field(min_length=1, max_length=200_000)
+    title: Title
+    slug: Slug | None = None
+    summary: Summary = ""
+    body: Body
     status: ArticleStatus = ArticleStatus.DRAFT
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: Tags = Field(default_factory=list)
+
+
+class ArticleUpdate(BaseModel):
+    """A change to an article: fields left out (or null) stay as they are.
+
+    An empty ``slug`` makes a new one from the title.
+    """
+
+    title: Title | None = None
+    slug: Slug | None = None
+    summary: Summary | None = None
+    body: Body | None = None
+    status: ArticleStatus | None = None
+    tags: Tags | None = None

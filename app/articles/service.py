@@ -1,15 +1,18 @@
 """Articles: lists, search, tags, single articles and writing them."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from slugify import slugify
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.models import User
 from app.articles.models import Article, ArticleStatus, Tag, article_tag
-from app.articles.schemas import ArticleCreate
+from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -134,17 +137,42 @@ def list_tags(session: Session) -> list[tuple[Tag, int]]:
     return [(tag, count) for tag, count in rows]
 
 
-def _unique_slug(session: Session, wanted: str) -> str:
-    if (
-        session.scalars(select(Article.id).where(Article.slug == wanted)).first()
-        is None
-    ):
-        return wanted
-    raise Conflict(f"The address “{wanted}” is already used by another article.")
+def _slug_for(wanted: str | None, title: str) -> str:
+    return slugify(wanted or title, max_length=120) or "article"
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(
+        f"The address “{slug}” is already used by another article.", field="slug"
+    )
+
+
+def _ensure_slug_free(
+    session: Session, slug: str, *, exclude: Article | None = None
+) -> None:
+    statement = select(Article.id).where(Article.slug == slug)
+    if exclude is not None:
+        statement = statement.where(Article.id != exclude.id)
+    if session.scalars(statement).first() is not None:
+        raise _slug_taken(slug)
+
+
+@contextmanager
+def _slug_guard(session: Session, slug: str) -> Iterator[None]:
+    # Two writers can both pass the check; the unique index decides, as a 409.
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        raise _slug_taken(slug) from exc
 
 
 def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
-    wanted = {slugify(name): name.strip() for name in names if slugify(name)}
+    wanted = {
+        slugify(name, max_length=60): name.strip()
+        for name in names
+        if slugify(name, max_length=60)
+    }
     existing = {
         tag.slug: tag
         for tag in session.scalars(select(Tag).where(Tag.slug.in_(wanted)))
@@ -156,6 +184,17 @@ def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
     return [existing[slug] for slug in wanted]
 
 
+def _ensure_admin(actor: User | None) -> User:
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied("Only administrators write articles.")
+    return actor
+
+
+def preview(body: str) -> str:
+    """The sanitized HTML an article body would show, without saving anything."""
+    return render_markdown(body, Profile.ARTICLE)
+
+
 def create_article(
     session: Session,
     data: ArticleCreate,
@@ -163,24 +202,89 @@ def create_article(
     actor: User,
     published_at: datetime | None = None,
 ) -> Article:
-    """Write an article as ``actor`` (admins only); the slug comes from the title unless given."""
-    if not actor.is_admin:
-        raise PermissionDenied("Only administrators write articles.")
-    slug = _unique_slug(
-        session, slugify(data.slug or data.title, max_length=120) or "article"
-    )
+    """Write an article as ``actor`` (admins only); the slug comes from the title unless given.
+
+    A slug already in use is a Conflict on the ``slug`` field.
+    """
+    _ensure_admin(actor)
+    slug = _slug_for(data.slug, data.title)
+    _ensure_slug_free(session, slug)
+    tags = _tags_by_name(session, data.tags)
     published = data.status == ArticleStatus.PUBLISHED
-    article = Article(
-        slug=slug,
-        title=data.title.strip(),
-        summary=data.summary.strip(),
-        body=data.body,
-        body_html=render_markdown(data.body, Profile.ARTICLE),
-        author=actor,
-        status=data.status,
-        published_at=(published_at or utcnow()) if published else None,
-        tags=_tags_by_name(session, data.tags),
-    )
-    session.add(article)
-    session.flush()
+    with _slug_guard(session, slug):
+        article = Article(
+            slug=slug,
+            title=data.title.strip(),
+            summary=data.summary.strip(),
+            body=data.body,
+            body_html=preview(data.body),
+            author=actor,
+            status=data.status,
+            published_at=(published_at or utcnow()) if published else None,
+            tags=tags,
+        )
+        session.add(article)
     return article
+
+
+def update_article(
+    session: Session, article: Article, data: ArticleUpdate, *, actor: User | None
+) -> Article:
+    """Change an article (admins only); fields left as None stay as they are.
+
+    First publication stamps ``published_at``; unpublishing makes it a draft again
+    but keeps the date. A slug already in use is a Conflict on the ``slug`` field.
+    """
+    _ensure_admin(actor)
+    title = data.title.strip() if data.title is not None else article.title
+    slug = article.slug if data.slug is None else _slug_for(data.slug, title)
+    if slug != article.slug:
+        _ensure_slug_free(session, slug, exclude=article)
+    tags = _tags_by_name(session, data.tags) if data.tags is not None else None
+    with _slug_guard(session, slug):
+        article.title = title
+        article.slug = slug
+        if data.summary is not None:
+            article.summary = data.summary.strip()
+        if data.body is not None and data.body != article.body:
+            article.body = data.body
+            article.body_html = preview(data.body)
+        if tags is not None:
+            article.tags = tags
+        if data.status is not None:
+            article.status = data.status
+            if data.status == ArticleStatus.PUBLISHED and article.published_at is None:
+                article.published_at = utcnow()
+    return article
+
+
+def publish(session: Session, article: Article, *, actor: User | None) -> Article:
+    """Make an article public (admins only); its first publication sets the date."""
+    return update_article(
+        session, article, ArticleUpdate(status=ArticleStatus.PUBLISHED), actor=actor
+    )
+
+
+def unpublish(session: Session, article: Article, *, actor: User | None) -> Article:
+    """Take an article back to draft (admins only): readers get a 404 again."""
+    return update_article(
+        session, article, ArticleUpdate(status=ArticleStatus.DRAFT), actor=actor
+    )
+
+
+def get_article_for_edit(session: Session, slug: str, *, actor: User | None) -> Article:
+    """An article by slug, drafts included, for an admin to change. Raises NotFound."""
+    _ensure_admin(actor)
+    return get_article(session, slug, viewer=actor)
+
+
+def list_all_for_admin(session: Session, *, actor: User | None) -> list[Article]:
+    """Every article, drafts and published, most recently changed first (admins only)."""
+    _ensure_admin(actor)
+    return list(
+        session.scalars(
+            _with_author_and_tags(select(Article)).order_by(
+                Article.updated_at.desc(), Article.id.desc()
+            )
+        ).unique()
+    )

@@ -1,14 +1,20 @@
-"""HTML pages for reading articles."""
+"""HTML pages for reading articles, and for admins writing them."""
+
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import AdminUser, OptionalUser
 from app.articles import service
+from app.articles.models import Article, ArticleStatus
+from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import service as comments_service
 from app.db import SessionDep
+from app.errors import Conflict
 from app.pagination import PageNumber
-from app.web import render
+from app.web import CsrfForm, FormFields, field_errors, flash, render
 
 router = APIRouter()
 
@@ -71,3 +77,144 @@ def article_detail(
             "max_indent": comments_service.MAX_INDENT_DEPTH,
         },
     )
+
+
+EDITOR_FIELDS = ("title", "slug", "summary", "tags", "body", "status")
+
+
+def _article_form(article: Article) -> FormFields:
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "tags": ", ".join(tag.name for tag in article.tags),
+        "body": article.body,
+        "status": article.status,
+    }
+
+
+def _editor_input(form: FormFields) -> dict[str, Any]:
+    """The form's fields as the schemas expect them: tags come as one text field."""
+    data: dict[str, Any] = {name: form.get(name, "") for name in EDITOR_FIELDS}
+    data["tags"] = [name.strip() for name in data["tags"].split(",") if name.strip()]
+    data["status"] = data["status"] or ArticleStatus.DRAFT
+    return data
+
+
+def _editor(
+    request: Request,
+    form: FormFields,
+    *,
+    article: Article | None,
+    errors: dict[str, str] | None = None,
+    preview_html: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    kept = {name: form.get(name, "") for name in EDITOR_FIELDS}
+    return render(
+        request,
+        "articles/edit.html",
+        {
+            "article": article,
+            "form": kept,
+            "errors": errors or {},
+            "preview_html": preview_html,
+            "statuses": list(ArticleStatus),
+        },
+        status_code=status_code,
+    )
+
+
+def _wants_preview(form: FormFields) -> bool:
+    return form.get("action") == "preview"
+
+
+def _to_article(request: Request, article: Article) -> Response:
+    return RedirectResponse(
+        request.url_for("articles.detail", slug=article.slug), status_code=303
+    )
+
+
+@router.get("/admin/articles", name="articles.admin_list")
+def article_admin_list(
+    request: Request, session: SessionDep, user: AdminUser
+) -> Response:
+    articles = service.list_all_for_admin(session, actor=user)
+    return render(request, "articles/admin_list.html", {"articles": articles})
+
+
+@router.get("/admin/articles/new", name="articles.new")
+def article_new(request: Request, user: AdminUser) -> Response:
+    del user  # admins only
+    return _editor(request, {"status": ArticleStatus.DRAFT}, article=None)
+
+
+@router.post("/admin/articles/new", name="articles.create")
+def article_create(
+    request: Request, user: AdminUser, form: CsrfForm, session: SessionDep
+) -> Response:
+    if _wants_preview(form):
+        preview_html = service.preview(form.get("body", ""))
+        return _editor(request, form, article=None, preview_html=preview_html)
+    try:
+        data = ArticleCreate.model_validate(_editor_input(form))
+        article = service.create_article(session, data, actor=user)
+    except (ValidationError, Conflict) as exc:
+        return _editor(
+            request, form, article=None, errors=field_errors(exc), status_code=422
+        )
+    flash(request, f"“{article.title}” is saved as {_state(article)}.")
+    return _to_article(request, article)
+
+
+@router.get("/articles/{slug}/edit", name="articles.edit")
+def article_edit(
+    request: Request, slug: str, user: AdminUser, session: SessionDep
+) -> Response:
+    article = service.get_article_for_edit(session, slug, actor=user)
+    return _editor(request, _article_form(article), article=article)
+
+
+@router.post("/articles/{slug}/edit", name="articles.update")
+def article_update(
+    request: Request, slug: str, user: AdminUser, form: CsrfForm, session: SessionDep
+) -> Response:
+    article = service.get_article_for_edit(session, slug, actor=user)
+    if _wants_preview(form):
+        preview_html = service.preview(form.get("body", ""))
+        return _editor(request, form, article=article, preview_html=preview_html)
+    try:
+        data = ArticleUpdate.model_validate(_editor_input(form))
+        service.update_article(session, article, data, actor=user)
+    except (ValidationError, Conflict) as exc:
+        return _editor(
+            request, form, article=article, errors=field_errors(exc), status_code=422
+        )
+    flash(request, f"Your changes are saved; the article is {_state(article)}.")
+    return _to_article(request, article)
+
+
+@router.post("/articles/{slug}/publish", name="articles.publish")
+def article_publish(
+    request: Request, slug: str, user: AdminUser, form: CsrfForm, session: SessionDep
+) -> Response:
+    del form  # the CSRF check is the point
+    article = service.get_article_for_edit(session, slug, actor=user)
+    service.publish(session, article, actor=user)
+    flash(request, f"“{article.title}” is published.")
+    return _to_article(request, article)
+
+
+@router.post("/articles/{slug}/unpublish", name="articles.unpublish")
+def article_unpublish(
+    request: Request, slug: str, user: AdminUser, form: CsrfForm, session: SessionDep
+) -> Response:
+    del form  # the CSRF check is the point
+    article = service.get_article_for_edit(session, slug, actor=user)
+    service.unpublish(session, article, actor=user)
+    flash(request, f"“{article.title}” is a draft again; only admins can see it.")
+    return _to_article(request, article)
+
+
+def _state(article: Article) -> str:
+    return "published" if article.is_published else "a draft"

@@ -1,0 +1,214 @@
+"""HTML pages for signing up, signing in and out, profiles and settings."""
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.accounts import service
+from app.accounts.deps import SESSION_COOKIE, AuthSessionDep, CurrentUser, OptionalUser
+from app.accounts.models import SessionKind, User
+from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from app.web import CsrfForm, FormFields, field_errors, flash, render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after signing in."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
+        return "/"
+    return target
+
+
+def _signed_in_response(
+    request: Request, session: SessionDep, user: User, target: str
+) -> Response:
+    settings: Settings = request.app.state.settings
+    token = service.start_session(
+        session,
+        user,
+        kind=SessionKind.BROWSER,
+        lifetime=timedelta(days=settings.session_days),
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(safe_next(target), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login", name="accounts.login")
+def login_page(
+    request: Request, user: OptionalUser, next: str | None = None
+) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "accounts/login.html", {"form": {"next": next or ""}})
+
+
+@router.post("/login", name="accounts.login_submit")
+def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
+    settings: Settings = request.app.state.settings
+    try:
+        user = service.authenticate(
+            session,
+            username=form.get("username", "")[:254],
+            password=form.get("password", "")[:128],
+            client_ip=_client_ip(request),
+            limiter=request.app.state.limiter,
+            limits=service.LoginLimits.from_settings(settings),
+        )
+    except NotAuthenticated as exc:
+        return render(
+            request,
+            "accounts/login.html",
+            {"form": form, "errors": {"form": exc.message}},
+            status_code=401,
+        )
+    except RateLimited as exc:
+        response = render(
+            request,
+            "accounts/login.html",
+            {"form": form, "errors": {"form": exc.message}},
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    flash(request, f"Welcome back, {user.display_name}.")
+    return _signed_in_response(request, session, user, form.get("next", "/"))
+
+
+@router.post("/logout", name="accounts.logout")
+def logout(request: Request, form: CsrfForm, session: SessionDep) -> Response:
+    del form  # the CSRF check is the point
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(session, token)
+    response = RedirectResponse(request.url_for("articles.index"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    flash(request, "You are signed out.")
+    return response
+
+
+@router.get("/register", name="accounts.register")
+def register_page(request: Request, user: OptionalUser) -> Response:
+    if user is not None:
+        return RedirectResponse(request.url_for("articles.index"), status_code=303)
+    return render(request, "accounts/register.html", {"form": {}})
+
+
+@router.post("/register", name="accounts.register_submit")
+def register_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
+    if not request.app.state.settings.allow_registration:
+        flash(request, "New accounts are not being accepted at the moment.", "error")
+        return RedirectResponse(request.url_for("articles.index"), status_code=303)
+    try:
+        data = RegisterIn.model_validate(
+            {**form, "display_name": form.get("display_name") or None}
+        )
+        user = service.register(session, data)
+    except (ValidationError, Invalid, Conflict) as exc:
+        return _form_error(request, "accounts/register.html", form, exc)
+    flash(
+        request,
+        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+    )
+    return _signed_in_response(request, session, user, "/")
+
+
+def _form_error(
+    request: Request, template: str, form: FormFields, exc: Exception, **extra: Any
+) -> Response:
+    """Show the form again with the problems marked and what was typed kept."""
+    kept = {key: value for key, value in form.items() if "password" not in key}
+    return render(
+        request,
+        template,
+        {"form": kept, "errors": field_errors(exc), **extra},
+        status_code=422,
+    )
+
+
+@router.get("/users/{username}", name="accounts.profile")
+def profile(request: Request, username: str, session: SessionDep) -> Response:
+    person = service.get_user(session, username)
+    return render(request, "accounts/profile.html", {"person": person})
+
+
+def _settings_form(user: User) -> FormFields:
+    return {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "email": user.email,
+        "notify_replies": "1" if user.notify_replies else "",
+    }
+
+
+@router.get("/settings", name="accounts.settings")
+def settings_page(request: Request, user: CurrentUser) -> Response:
+    return render(request, "accounts/settings.html", {"form": _settings_form(user)})
+
+
+@router.post("/settings", name="accounts.settings_submit")
+def settings_submit(
+    request: Request, form: CsrfForm, session: SessionDep, user: CurrentUser
+) -> Response:
+    try:
+        data = ProfileUpdate.model_validate(
+            {**form, "notify_replies": bool(form.get("notify_replies"))}
+        )
+        service.update_profile(session, data, actor=user)
+    except (ValidationError, Invalid, Conflict) as exc:
+        return _form_error(request, "accounts/settings.html", form, exc)
+    flash(request, "Your settings are saved.")
+    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
+
+
+@router.post("/settings/password", name="accounts.password_submit")
+def password_submit(
+    request: Request,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+    auth: AuthSessionDep,
+) -> Response:
+    try:
+        data = PasswordChange.model_validate(form)
+        service.change_password(session, data, actor=user, current=auth)
+    except (ValidationError, Invalid) as exc:
+        errors = field_errors(exc)
+        if "password" in errors:
+            errors["new_password"] = errors.pop("password")
+        return render(
+            request,
+            "accounts/settings.html",
+            {"form": _settings_form(user), "errors": errors},
+            status_code=422,
+        )
+    flash(request, "Your password is changed. Other devices have been signed out.")
+    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)

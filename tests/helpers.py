@@ -1,0 +1,43 @@
+"""Helpers for driving the HTML pages like a browser would."""
+
+import re
+
+import httpx2
+from fastapi.testclient import TestClient
+
+from tests.factories import TEST_PASSWORD
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "no csrf_token field on the page"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the login form; the client keeps the session cookie."""
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 303, response.text
+
+
+def post_form(
+    client: TestClient, page: str, action: str, data: dict[str, str]
+) -> httpx2.Response:
+    """GET a page for its CSRF token, then POST a form to ``action``."""
+    token = csrf_from(client.get(page).text)
+    return client.post(action, data={**data, "csrf_token": token})
+
+
+def api_token(client: TestClient, username: str, password: str = TEST_PASSWORD) -> str:
+    response = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token

@@ -1,0 +1,158 @@
+"""Every route x every role: who may reach it.
+
+The table must name every route the app has; a new route without an entry fails
+`test_every_route_has_an_entry`, so nobody adds a page without deciding who sees it.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.articles.models import ArticleStatus
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import AppFactory
+from tests.factories import make_article, make_user
+from tests.helpers import api_token, csrf_from, login
+
+OK = "ok"  # served: 2xx, a redirect that is not to sign-in, or a 4xx about the input
+LOGIN = "login"  # must sign in first: 303 to /login (HTML) or 401 (API)
+DENY = "deny"  # signed in, but the role is not enough: 403
+ROLES = ("anonymous", "member", "moderator", "admin")
+PUBLIC = (OK, OK, OK, OK)
+SIGNED_IN = (LOGIN, OK, OK, OK)
+MODERATORS = (LOGIN, DENY, OK, OK)
+ADMINS = (LOGIN, DENY, DENY, OK)
+
+EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/tags/{slug}"): PUBLIC,
+    ("GET", "/articles/{slug}"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/register"): PUBLIC,
+    ("POST", "/register"): PUBLIC,
+    ("GET", "/users/{username}"): PUBLIC,
+    ("GET", "/settings"): SIGNED_IN,
+    ("POST", "/settings"): SIGNED_IN,
+    ("POST", "/settings/password"): SIGNED_IN,
+    ("GET", "/api/v1/articles"): PUBLIC,
+    ("GET", "/api/v1/articles/{slug}"): PUBLIC,
+    ("GET", "/api/v1/articles/{slug}/comments"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
+    ("POST", "/api/v1/auth/register"): PUBLIC,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("GET", "/api/v1/users/{username}"): PUBLIC,
+    ("POST", "/api/v1/users/{username}/ban"): MODERATORS,
+    ("POST", "/api/v1/users/{username}/unban"): MODERATORS,
+    ("GET", "/admin/articles"): ADMINS,
+    ("GET", "/admin/articles/new"): ADMINS,
+    ("POST", "/admin/articles/new"): ADMINS,
+    ("GET", "/articles/{slug}/edit"): ADMINS,
+    ("POST", "/articles/{slug}/edit"): ADMINS,
+    ("POST", "/articles/{slug}/publish"): ADMINS,
+    ("POST", "/articles/{slug}/unpublish"): ADMINS,
+    ("POST", "/api/v1/articles"): ADMINS,
+    ("PATCH", "/api/v1/articles/{slug}"): ADMINS,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/api/v1/docs"): PUBLIC,
+    ("GET", "/api/v1/docs/oauth2-redirect"): PUBLIC,
+}
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, full path) of every route, including those of included routers."""
+    found: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        path = context.path
+        if not context.methods or path is None:
+            continue  # the /static mount
+        found.update((method, path) for method in context.methods if method != "HEAD")
+    return found
+
+
+def test_every_route_has_an_entry(settings: Settings) -> None:
+    routes = app_routes(create_app(settings))
+    assert routes - set(EXPECTED) == set(), "add the new routes to EXPECTED"
+    assert set(EXPECTED) - routes == set(), "EXPECTED names routes that no longer exist"
+
+
+def test_api_routes_are_all_under_api_v1(settings: Settings) -> None:
+    for context in iter_route_contexts(create_app(settings).routes):
+        if context.name and context.name.startswith("api.") and context.path:
+            assert context.path.startswith("/api/v1/"), context.path
+
+
+def classify(response_status: int, location: str, *, api: bool) -> str:
+    if api and response_status == 401:
+        return LOGIN
+    if not api and response_status == 303 and location.startswith("/login"):
+        return LOGIN
+    if response_status == 403:
+        return DENY
+    if response_status < 500:
+        return OK
+    return f"error {response_status}"
+
+
+@pytest.fixture
+def fill(session: Session) -> dict[str, str]:
+    article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
+    target = make_user(session, username="matrix_target")
+    return {"{slug}": article.slug, "{username}": target.username}
+
+
+def signed_in_client(
+    app: FastAPI, session: Session, role: str
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with TestClient(app, follow_redirects=False) as client:
+        headers: dict[str, str] = {}
+        if role != "anonymous":
+            user = make_user(
+                session, role=Role(role) if role != "member" else Role.MEMBER
+            )
+            login(client, user.username)
+            headers = {"Authorization": f"Bearer {api_token(client, user.username)}"}
+        yield client, headers
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))
+def test_route_answers_each_role_as_expected(
+    app_factory: AppFactory,
+    session: Session,
+    fill: dict[str, str],
+    method: str,
+    path: str,
+) -> None:
+    app = app_factory()
+    url = path
+    for placeholder, value in fill.items():
+        url = url.replace(placeholder, value)
+    api = path.startswith("/api/")
+    seen = []
+    for role in ROLES:
+        for client, headers in signed_in_client(app, session, role):
+            if api:
+                response = client.request(
+                    method, url, headers=headers, json={} if method != "GET" else None
+                )
+            elif method == "GET":
+                response = client.get(url)
+            else:
+                form_page = "/login" if role == "anonymous" else "/settings"
+                token = csrf_from(client.get(form_page).text)
+                response = client.request(method, url, data={"csrf_token": token})
+            seen.append(
+                classify(
+                    response.status_code, response.headers.get("location", ""), api=api
+                )
+            )
+    assert tuple(seen) == EXPECTED[(method, path)]
