@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
-from app.accounts.deps import get_auth_session
+from app.accounts.deps import SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import views as articles_views
 from app.comments import api as comments_api
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.limiter = RateLimiter(settings.redis_url)
 
+    app.add_middleware(SessionCookieRenewal, settings=settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

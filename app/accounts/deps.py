@@ -8,7 +8,9 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import service
 from app.accounts.models import AuthSession, SessionKind, User
@@ -45,13 +47,16 @@ def get_auth_session(request: Request, session: SessionDep) -> AuthSession | Non
         if kind is SessionKind.API
         else request.cookies.get(SESSION_COOKIE)
     )
-    auth = (
+    auth, refreshed = (
         service.resolve_session(
             session, token, kind=kind, lifetime=_lifetime(settings, kind)
         )
         if token
-        else None
+        else (None, False)
     )
+    if refreshed and kind is SessionKind.BROWSER:
+        # The cookie slides with the server-side expiry (see SessionCookieRefresh).
+        request.state.renew_session_cookie = token
     request.state.auth_session = auth
     request.state.user = auth.user if auth else None
     return auth
@@ -101,3 +106,47 @@ def get_admin(user: CurrentUser) -> User:
 
 ModeratorUser = Annotated[User, Depends(get_moderator)]
 AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+
+
+class SessionCookieRenewal:
+    """Re-send the session cookie when its server-side expiry slid forward.
+
+    Pages return their own Response objects, so a dependency cannot add the
+    header itself; this ASGI wrapper does, unless the page set the cookie already.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_renewed(message: Message) -> None:
+            token = scope.get("state", {}).get("renew_session_cookie")
+            if message["type"] == "http.response.start" and token:
+                headers = MutableHeaders(scope=message)
+                already = any(
+                    value.startswith(f"{SESSION_COOKIE}=")
+                    for value in headers.getlist("set-cookie")
+                )
+                if not already:
+                    carrier = Response()
+                    set_session_cookie(carrier, token, self.settings)
+                    headers.append("set-cookie", carrier.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, send_renewed)

@@ -245,8 +245,11 @@ def start_session(
 
 def resolve_session(
     session: Session, token: str, *, kind: SessionKind, lifetime: timedelta
-) -> AuthSession | None:
-    """The live session for a token (with its user), sliding its expiry forward."""
+) -> tuple[AuthSession | None, bool]:
+    """The live session for a token (with its user), sliding its expiry forward.
+
+    The flag says whether the expiry moved, so the cookie can be renewed too.
+    """
     auth = session.scalars(
         select(AuthSession)
         .options(joinedload(AuthSession.user))
@@ -254,11 +257,13 @@ def resolve_session(
     ).one_or_none()
     now = utcnow()
     if auth is None or auth.expires_at <= now:
-        return None
+        return None, False
+    refreshed = False
     if now - auth.last_seen_at > SESSION_REFRESH_AFTER:
         auth.last_seen_at = now
         auth.expires_at = now + lifetime
-    return auth
+        refreshed = True
+    return auth, refreshed
 
 
 def end_session(session: Session, token: str) -> None:

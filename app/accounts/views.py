@@ -9,7 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app.accounts import service
-from app.accounts.deps import SESSION_COOKIE, AuthSessionDep, CurrentUser, OptionalUser
+from app.accounts.deps import (
+    SESSION_COOKIE,
+    AuthSessionDep,
+    CurrentUser,
+    OptionalUser,
+    set_session_cookie,
+)
 from app.accounts.models import SessionKind, User
 from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
 from app.config import Settings
@@ -47,14 +53,7 @@ def _signed_in_response(
         user_agent=request.headers.get("user-agent"),
     )
     response = RedirectResponse(safe_next(target), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
+    set_session_cookie(response, token, settings)
     return response
 
 

@@ -1,5 +1,7 @@
 """Accounts: registration, sign-in, sessions, CSRF, rate limits, profiles."""
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -8,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import AuthSession, Role, User
+from app.db import utcnow
 from app.security import password_context
 from tests.conftest import AppFactory
 from tests.factories import TEST_PASSWORD, make_user
@@ -438,3 +441,40 @@ def test_login_required_pages_redirect_to_login(client: TestClient) -> None:
     response = client.get("/settings")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/settings"
+
+
+def test_active_session_slides_and_renews_its_cookie(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    login(client, user.username)
+    auth = session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id)
+    ).one()
+    auth.last_seen_at -= timedelta(days=2)
+    auth.expires_at -= timedelta(days=2)
+    session.flush()
+    before = auth.expires_at
+
+    response = client.get("/")
+
+    assert auth.expires_at > before
+    assert any(
+        v.startswith(f"{SESSION_COOKIE}=")
+        for v in response.headers.get_list("set-cookie")
+    )
+    quiet = client.get("/")
+    assert not any(
+        v.startswith(f"{SESSION_COOKIE}=") for v in quiet.headers.get_list("set-cookie")
+    )
+
+
+def test_expired_session_is_not_accepted(client: TestClient, session: Session) -> None:
+    user = make_user(session)
+    login(client, user.username)
+    auth = session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id)
+    ).one()
+    auth.expires_at = utcnow() - timedelta(seconds=1)
+    session.flush()
+    assert client.get("/settings").status_code == 303
