@@ -13,7 +13,7 @@ from app.accounts.models import Role, User
 from app.accounts.schemas import RegisterIn
 from app.config import get_settings
 from app.db import session_scope
-from app.errors import DomainError
+from app.errors import DomainError, describe_validation
 
 cli = typer.Typer(
     help="Haven: articles with moderated, threaded discussion.", no_args_is_help=True
@@ -75,9 +75,8 @@ def demo_command(
             if not if_empty:
                 raise typer.Exit(code=1)
             return
-        with typer.progressbar(length=1, label="Loading demo content") as progress:
-            passwords = demo.load_demo(session)
-            progress.update(1)
+        typer.echo("Loading the demo articles, people and discussion...")
+        passwords = demo.load_demo(session)
     typer.echo("Demo content loaded. Staff sign-ins (shown once, keep them safe):")
     for username, password in passwords.items():
         typer.echo(f"  {username}: {password}")
@@ -115,32 +114,13 @@ def users_create(
     password = _read_password(password_stdin)
     try:
         data = RegisterIn(
-            username=username,
-            email=email,
-            password=password,
-            display_name=display_name,
-        )
-        accounts_service.check_password_policy(
-            data.password, username=data.username, email=data.email
+            username=username, email=email, password=password, display_name=display_name
         )
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise _fail(problems) from None
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+        raise _fail(describe_validation(exc.errors())) from None
     try:
         with session_scope(get_settings()) as session:
-            user = accounts_service.create_user(
-                session,
-                username=data.username,
-                email=data.email,
-                password=data.password,
-                display_name=data.display_name,
-                role=role,
-            )
+            user = accounts_service.register(session, data, role=role, operator=True)
             summary = f"Created {user.username} ({user.role})."
     except DomainError as exc:
         raise _fail(exc.message) from None

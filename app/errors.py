@@ -1,5 +1,8 @@
 """Domain errors: services raise these; main.py maps them to HTTP once."""
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 
 class DomainError(Exception):
     status_code = 400
@@ -49,3 +52,15 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def describe_validation(errors: Iterable[Mapping[str, Any]]) -> str:
+    """One readable line from pydantic's errors: "field: message; ..."."""
+    parts = []
+    for error in errors:
+        location = ".".join(
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
+        )
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{location}: {message}" if location else message)
+    return "; ".join(parts) or "invalid input"

@@ -20,7 +20,7 @@ from app.articles import views as articles_views
 from app.comments import api as comments_api
 from app.config import STATIC_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import DomainError, RateLimited
+from app.errors import DomainError, RateLimited, describe_validation
 from app.ratelimit import RateLimiter
 from app.web import CsrfFailed, make_templates, render
 
@@ -185,9 +185,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         request: Request, exc: RequestValidationError
     ) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": _describe(exc)}, status_code=422)
+            return JSONResponse(
+                {"detail": describe_validation(exc.errors())}, status_code=422
+            )
         return error_response(
-            request, 400, f"This address has a value we can't use: {_describe(exc)}"
+            request,
+            400,
+            f"This address has a value we can't use: {describe_validation(exc.errors())}",
         )
 
     @app.exception_handler(Exception)
@@ -196,17 +200,3 @@ def _install_error_handlers(app: FastAPI) -> None:
             "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
         )
         return error_response(request, 500)
-
-
-def _describe(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        location = ".".join(
-            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
-        )
-        parts.append(
-            f"{location}: {error.get('msg', 'invalid')}"
-            if location
-            else str(error.get("msg"))
-        )
-    return "; ".join(parts) or "invalid input"

@@ -1,13 +1,19 @@
 """JSON API for accounts: tokens, registration and the caller (/api/v1/auth, /api/v1/me)."""
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import service
-from app.accounts.deps import AuthSessionDep, CurrentUser, ModeratorUser, bearer_token
+from app.accounts.deps import (
+    AuthSessionDep,
+    CurrentUser,
+    ModeratorUser,
+    bearer_token,
+    client_ip,
+    session_lifetime,
+)
 from app.accounts.models import SessionKind, User
 from app.accounts.schemas import BanIn, BanRead, MeRead, RegisterIn, TokenRead, UserRead
 from app.config import Settings
@@ -28,7 +34,7 @@ def token_create(
         session,
         username=form.username[:254],
         password=form.password[:128],
-        client_ip=request.client.host if request.client else "unknown",
+        client_ip=client_ip(request),
         limiter=request.app.state.limiter,
         limits=service.LoginLimits.from_settings(settings),
     )
@@ -36,7 +42,7 @@ def token_create(
         session,
         user,
         kind=SessionKind.API,
-        lifetime=timedelta(days=settings.api_token_days),
+        lifetime=session_lifetime(settings, SessionKind.API),
         user_agent=request.headers.get("user-agent"),
     )
     return TokenRead(access_token=token)

@@ -30,7 +30,12 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _lifetime(settings: Settings, kind: SessionKind) -> timedelta:
+def client_ip(request: Request) -> str:
+    """The address login limits count against (uvicorn applies proxy headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+def session_lifetime(settings: Settings, kind: SessionKind) -> timedelta:
     days = settings.api_token_days if kind is SessionKind.API else settings.session_days
     return timedelta(days=days)
 
@@ -49,7 +54,7 @@ def get_auth_session(request: Request, session: SessionDep) -> AuthSession | Non
     )
     auth, refreshed = (
         service.resolve_session(
-            session, token, kind=kind, lifetime=_lifetime(settings, kind)
+            session, token, kind=kind, lifetime=session_lifetime(settings, kind)
         )
         if token
         else (None, False)

@@ -151,9 +151,21 @@ def create_user(
     return user
 
 
-def register(session: Session, data: RegisterIn) -> User:
-    """Sign a new member up: username not reserved, and a password that is not common."""
-    if username_key(data.username) in RESERVED_USERNAMES:
+def register(
+    session: Session,
+    data: RegisterIn,
+    *,
+    role: Role = Role.MEMBER,
+    operator: bool = False,
+) -> User:
+    """Sign someone up with a password that is not common.
+
+    People signing up can't take a reserved username; the operator (CLI) can,
+    and may give any role.
+    """
+    if role != Role.MEMBER and not operator:
+        raise PermissionDenied("Only the site's operator creates team accounts.")
+    if not operator and username_key(data.username) in RESERVED_USERNAMES:
         raise Invalid(
             "That username is reserved. Please choose another.", field="username"
         )
@@ -164,6 +176,7 @@ def register(session: Session, data: RegisterIn) -> User:
         email=data.email,
         password=data.password,
         display_name=data.display_name or data.username,
+        role=role,
     )
 
 

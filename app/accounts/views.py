@@ -1,6 +1,5 @@
 """HTML pages for signing up, signing in and out, profiles and settings."""
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +13,8 @@ from app.accounts.deps import (
     AuthSessionDep,
     CurrentUser,
     OptionalUser,
+    client_ip,
+    session_lifetime,
     set_session_cookie,
 )
 from app.accounts.models import SessionKind, User
@@ -49,16 +50,12 @@ def _signed_in_response(
         session,
         user,
         kind=SessionKind.BROWSER,
-        lifetime=timedelta(days=settings.session_days),
+        lifetime=session_lifetime(settings, SessionKind.BROWSER),
         user_agent=request.headers.get("user-agent"),
     )
     response = RedirectResponse(safe_next(target), status_code=303)
     set_session_cookie(response, token, settings)
     return response
-
-
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/login", name="accounts.login")
@@ -78,7 +75,7 @@ def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Respo
             session,
             username=form.get("username", "")[:254],
             password=form.get("password", "")[:128],
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             limiter=request.app.state.limiter,
             limits=service.LoginLimits.from_settings(settings),
         )

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.accounts import service
 from app.accounts.deps import SESSION_COOKIE
 from app.accounts.models import AuthSession, Role, User
+from app.accounts.schemas import RegisterIn
 from app.db import utcnow
+from app.errors import Invalid, PermissionDenied
 from app.security import password_context
 from tests.conftest import AppFactory
 from tests.factories import TEST_PASSWORD, make_user
@@ -478,3 +480,18 @@ def test_expired_session_is_not_accepted(client: TestClient, session: Session) -
     auth.expires_at = utcnow() - timedelta(seconds=1)
     session.flush()
     assert client.get("/settings").status_code == 303
+
+
+def test_only_the_operator_creates_team_or_reserved_accounts(session: Session) -> None:
+    data = RegisterIn(
+        username="moderator", email="m@example.org", password=GOOD_PASSWORD
+    )
+    with pytest.raises(Invalid):
+        service.register(session, data)
+    other = RegisterIn(username="helper", email="h@example.org", password=GOOD_PASSWORD)
+    with pytest.raises(PermissionDenied):
+        service.register(session, other, role=Role.MODERATOR)
+
+    made = service.register(session, data, role=Role.MODERATOR, operator=True)
+
+    assert made.role == Role.MODERATOR
