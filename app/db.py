@@ -54,6 +54,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+# Execution option marking a transaction that is going to write (see make_engine).
+WRITE_INTENT = "haven_write_intent"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine; on SQLite with WAL, foreign keys and SQLAlchemy-driven transactions."""
     sqlite = url.startswith("sqlite")
@@ -78,7 +83,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A request that will write takes SQLite's write lock at BEGIN: a
+        # read-then-write transaction could otherwise fail with a stale snapshot
+        # when another worker wrote in between (busy_timeout does not cover that).
+        immediate = conn.get_execution_options().get(WRITE_INTENT) is True
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -90,6 +99,8 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 def get_session(request: Request) -> Iterator[Session]:
     """One request, one transaction: commit after the handler, roll back if it raised."""
     with request.app.state.sessionmaker() as session:
+        if request.method not in SAFE_METHODS:
+            session.connection(execution_options={WRITE_INTENT: True})
         try:
             yield session
         except Exception:
@@ -109,6 +120,7 @@ def session_scope(settings: Settings) -> Iterator[Session]:
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
+            session.connection(execution_options={WRITE_INTENT: True})
             try:
                 yield session
             except Exception:

@@ -9,8 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
@@ -18,15 +20,20 @@ from app.accounts.deps import SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import views as articles_views
 from app.comments import api as comments_api
+from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import DomainError, RateLimited, describe_validation
+from app.errors import DomainError, RateLimited, TooLarge, describe_validation
+from app.moderation import api as moderation_api
+from app.moderation import views as moderation_views
 from app.ratelimit import RateLimiter
 from app.web import CsrfFailed, make_templates, render
 
 logger = logging.getLogger("haven")
 
 API_PREFIX = "/api/v1"
+# Far above any article (200,000 characters) or comment.
+MAX_BODY_BYTES = 2 * 1024 * 1024
 
 _STATUS_MESSAGES = {
     400: "That request could not be understood.",
@@ -68,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = RateLimiter(settings.redis_url)
 
     app.add_middleware(SessionCookieRenewal, settings=settings)
+    app.add_middleware(BodySizeGuard, limit=MAX_BODY_BYTES)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -81,9 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(accounts_api.router)
     api.include_router(articles_api.router)
     api.include_router(comments_api.router)
+    api.include_router(moderation_api.router)
     app.include_router(api)
     app.include_router(articles_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(comments_views.router)
+    app.include_router(moderation_views.router)
 
     @app.get("/healthz", name="health", include_in_schema=False)
     def healthz() -> JSONResponse:
@@ -200,3 +211,41 @@ def _install_error_handlers(app: FastAPI) -> None:
             "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
         )
         return error_response(request, 500)
+
+
+class BodySizeGuard:
+    """Refuse bodies over the limit with Haven's own 413 page or {"detail"}.
+
+    A declared Content-Length is refused before anything is read; a body sent
+    without one is counted as it arrives, and TooLarge surfaces to the error
+    handlers from the route that reads it.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.message = (
+            f"That is too large: at most {limit // (1024 * 1024)} MB can be sent."
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.limit:
+            response = error_response(Request(scope, receive), 413, self.message)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise TooLarge(self.message)
+            return message
+
+        await self.app(scope, counted, send)

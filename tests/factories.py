@@ -13,6 +13,7 @@ from app.articles.schemas import ArticleCreate
 from app.comments import service as comments_service
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
+from app.markup import render_markdown
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -119,3 +120,41 @@ def make_thread(
             )
             made.append(parent)
     return made
+
+
+def make_bulk_thread(
+    session: Session, article: Article, *, count: int, authors: list[User]
+) -> list[Comment]:
+    """``count`` approved comments over three levels, inserted in a few batches.
+
+    Every third comment starts a tree; the others answer an earlier comment one
+    or two levels up. Bodies are rendered once: the shape, not the text, matters.
+    """
+    html = render_markdown("A *shared* experience.")
+    start = utcnow() - timedelta(days=2)
+
+    def new(i: int, parent: Comment | None) -> Comment:
+        return Comment(
+            article_id=article.id,
+            parent_id=parent.id if parent else None,
+            root_id=parent.root_id if parent else None,
+            depth=parent.depth + 1 if parent else 1,
+            author=authors[i % len(authors)],
+            body="A *shared* experience.",
+            body_html=html,
+            status=CommentStatus.APPROVED,
+            created_at=start + timedelta(seconds=i),
+        )
+
+    tops = [new(i, None) for i in range(0, count, 3)]
+    session.add_all(tops)
+    session.flush()
+    for top in tops:
+        top.root_id = top.id
+    replies = [new(i, tops[(i // 3) % len(tops)]) for i in range(1, count, 3)]
+    session.add_all(replies)
+    session.flush()
+    deeper = [new(i, replies[(i // 3) % len(replies)]) for i in range(2, count, 3)]
+    session.add_all(deeper)
+    session.flush()
+    return [*tops, *replies, *deeper]

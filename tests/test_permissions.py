@@ -17,7 +17,7 @@ from app.articles.models import ArticleStatus
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import AppFactory
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, csrf_from, login
 
 OK = "ok"  # served: 2xx, a redirect that is not to sign-in, or a 4xx about the input
@@ -46,6 +46,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/v1/articles"): PUBLIC,
     ("GET", "/api/v1/articles/{slug}"): PUBLIC,
     ("GET", "/api/v1/articles/{slug}/comments"): PUBLIC,
+    ("POST", "/articles/{slug}/comments"): PUBLIC,
+    ("GET", "/articles/{slug}/comments/{comment_id}/reply"): PUBLIC,
+    ("POST", "/api/v1/articles/{slug}/comments"): PUBLIC,
+    ("GET", "/api/v1/comments/{comment_id}"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("DELETE", "/api/v1/auth/token"): SIGNED_IN,
     ("POST", "/api/v1/auth/register"): PUBLIC,
@@ -107,7 +111,12 @@ def classify(response_status: int, location: str, *, api: bool) -> str:
 def fill(session: Session) -> dict[str, str]:
     article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
     target = make_user(session, username="matrix_target")
-    return {"{slug}": article.slug, "{username}": target.username}
+    comment = make_comment(session, article, author=target)
+    return {
+        "{slug}": article.slug,
+        "{username}": target.username,
+        "{comment_id}": str(comment.id),
+    }
 
 
 def signed_in_client(

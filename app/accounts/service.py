@@ -14,7 +14,8 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation import service as moderation_service
+from app.moderation.models import ActionKind
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
 
@@ -327,13 +328,12 @@ def set_role(session: Session, user: User, role: Role, *, actor: User | None) ->
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only administrators change roles.")
     user.role = role
-    session.add(
-        ModerationAction(
-            actor_id=actor.id if actor else None,
-            action=ActionKind.SET_ROLE,
-            subject_user_id=user.id,
-            reason=f"role set to {role}",
-        )
+    moderation_service.record(
+        session,
+        ActionKind.SET_ROLE,
+        actor=actor,
+        subject=user,
+        reason=f"role set to {role}",
     )
     session.flush()
     return user
@@ -355,13 +355,8 @@ def ban(
     user.banned_until = until
     user.ban_reason = reason.strip() or None
     revoke_sessions(session, user)
-    session.add(
-        ModerationAction(
-            actor_id=actor.id,
-            action=ActionKind.BAN,
-            subject_user_id=user.id,
-            reason=reason,
-        )
+    moderation_service.record(
+        session, ActionKind.BAN, actor=actor, subject=user, reason=reason
     )
     session.flush()
     return user
@@ -374,10 +369,6 @@ def unban(session: Session, user: User, *, actor: User) -> User:
     user.banned_at = None
     user.banned_until = None
     user.ban_reason = None
-    session.add(
-        ModerationAction(
-            actor_id=actor.id, action=ActionKind.UNBAN, subject_user_id=user.id
-        )
-    )
+    moderation_service.record(session, ActionKind.UNBAN, actor=actor, subject=user)
     session.flush()
     return user

@@ -67,6 +67,7 @@ def article_detail(
         page=page,
         per_page=request.app.state.settings.comments_per_page,
         viewer=user,
+        guest_comment_ids=request.session.get("guest_comments", ()),
     )
     return render(
         request,

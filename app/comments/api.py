@@ -1,15 +1,25 @@
 """JSON API for the discussion (/api/v1/articles/{slug}/comments, /api/v1/comments)."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from app.accounts.deps import OptionalUser
 from app.articles import service as articles_service
 from app.comments import service
-from app.comments.schemas import ThreadRead
+from app.comments.schemas import (
+    MAX_ID,
+    CommentCreate,
+    CommentCreated,
+    CommentNodeRead,
+    ThreadRead,
+)
 from app.db import SessionDep
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["comments"])
+
+CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/articles/{slug}/comments", name="api.comments.thread")
@@ -29,3 +39,30 @@ def comment_thread(
         viewer=user,
     )
     return ThreadRead.from_thread(thread)
+
+
+@router.post("/articles/{slug}/comments", name="api.comments.create", status_code=201)
+def comment_create(
+    request: Request,
+    slug: str,
+    data: CommentCreate,
+    session: SessionDep,
+    user: OptionalUser,
+) -> CommentCreated:
+    article = articles_service.get_article(session, slug, viewer=user)
+    comment = service.post_comment(
+        session,
+        article,
+        data,
+        actor=user,
+        allow_guests=request.app.state.settings.allow_guest_comments,
+    )
+    return CommentCreated.model_validate(comment)
+
+
+@router.get("/comments/{comment_id}", name="api.comments.detail")
+def comment_detail(
+    comment_id: CommentId, session: SessionDep, user: OptionalUser
+) -> CommentNodeRead:
+    node = service.get_visible_comment(session, comment_id, viewer=user)
+    return CommentNodeRead.from_node(node)

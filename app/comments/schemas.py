@@ -1,10 +1,19 @@
 """Comment shapes of the JSON API contract (DESIGN.md)."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
-from app.comments.service import Thread, ThreadNode
+if TYPE_CHECKING:  # the service imports these schemas for its input
+    from app.comments.service import Thread, ThreadNode
 
 
 class CommentAuthorRead(BaseModel):
@@ -23,7 +32,7 @@ class CommentNodeRead(BaseModel):
     replies: list["CommentNodeRead"]
 
     @classmethod
-    def from_node(cls, node: ThreadNode) -> "CommentNodeRead":
+    def from_node(cls, node: "ThreadNode") -> "CommentNodeRead":
         comment = node.comment
         # A placeholder keeps its place in the tree but says nothing of its text or author.
         placeholder = node.placeholder is not None
@@ -51,7 +60,7 @@ class ThreadRead(BaseModel):
     comments_open: bool
 
     @classmethod
-    def from_thread(cls, thread: Thread) -> "ThreadRead":
+    def from_thread(cls, thread: "Thread") -> "ThreadRead":
         return cls(
             items=[CommentNodeRead.from_node(node) for node in thread.page.items],
             page=thread.page.page,
@@ -60,3 +69,46 @@ class ThreadRead(BaseModel):
             comment_count=thread.comment_count,
             comments_open=thread.comments_open,
         )
+
+
+MAX_BODY = 10_000
+# Ids are 32-bit columns: a larger number can name no comment.
+MAX_ID = 2**31 - 1
+
+
+def _body_rules(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("The text contains a NUL character; please remove it.")
+    if not value.strip():
+        raise ValueError("Please write something before sending.")
+    return value
+
+
+def _name_rules(value: str) -> str:
+    # PostgreSQL refuses NUL in text, so it must be a 422 here, not a 500 there.
+    if any(ord(char) < 32 for char in value):
+        raise ValueError("The name contains a control character; please remove it.")
+    return value
+
+
+class CommentCreate(BaseModel):
+    """A new comment or reply, from the HTML form or the API."""
+
+    body: Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_body_rules)]
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    guest_name: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=60),
+            AfterValidator(_name_rules),
+        ]
+        | None
+    ) = None
+    guest_email: EmailStr | None = None
+
+
+class CommentCreated(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: str

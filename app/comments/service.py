@@ -1,5 +1,6 @@
-"""The discussion under an article: reading the tree."""
+"""The discussion under an article: reading the tree and posting to it."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,7 +10,9 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
+from app.comments.schemas import CommentCreate
 from app.db import utcnow
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.pagination import Page, offset_for
 
@@ -32,6 +35,17 @@ class ThreadNode:
     comment: Comment
     replies: list["ThreadNode"] = field(default_factory=list)
     placeholder: str | None = None
+    # This comment or one above it is locked: no replies anywhere below.
+    under_lock: bool = False
+
+    @property
+    def accepts_replies(self) -> bool:
+        """The reply rule of replyable_parent(), for a tree already in memory."""
+        return (
+            self.placeholder is None
+            and self.comment.status == CommentStatus.APPROVED
+            and not self.under_lock
+        )
 
     @property
     def depth(self) -> int:
@@ -69,8 +83,17 @@ def comments_open(article: Article, now: datetime | None = None) -> bool:
     return article.comments_closed_at is None
 
 
-def _visible(viewer: User | None) -> ColumnElement[bool]:
-    """What a viewer may see: approved comments, placeholders, and their own pending ones."""
+# A guest's browser remembers at most this many of their comments.
+MAX_GUEST_COMMENT_IDS = 20
+
+
+def _visible(
+    viewer: User | None, guest_comment_ids: Collection[int] = ()
+) -> ColumnElement[bool]:
+    """What a viewer may see: approved comments, placeholders, and their own pending ones.
+
+    A guest's own are the ids their signed session cookie remembers.
+    """
     shown: list[ColumnElement[bool]] = [
         Comment.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
     ]
@@ -80,7 +103,23 @@ def _visible(viewer: User | None) -> ColumnElement[bool]:
                 Comment.status == CommentStatus.PENDING, Comment.author_id == viewer.id
             )
         )
+    guest_ids = _guest_ids(guest_comment_ids)
+    if guest_ids:
+        shown.append(
+            and_(
+                Comment.status == CommentStatus.PENDING,
+                Comment.author_id.is_(None),
+                Comment.id.in_(guest_ids),
+            )
+        )
     return or_(*shown)
+
+
+def _guest_ids(guest_comment_ids: Collection[int]) -> list[int]:
+    ids = [
+        i for i in guest_comment_ids if isinstance(i, int) and not isinstance(i, bool)
+    ]
+    return ids[-MAX_GUEST_COMMENT_IDS:]
 
 
 def _has_approved_reply() -> ColumnElement[bool]:
@@ -92,12 +131,14 @@ def _has_approved_reply() -> ColumnElement[bool]:
     )
 
 
-def _top_level_condition(article: Article, viewer: User | None) -> ColumnElement[bool]:
+def _top_level_condition(
+    article_id: int, viewer: User | None, guest_comment_ids: Collection[int] = ()
+) -> ColumnElement[bool]:
     # A removed top-level comment is kept as a placeholder only while replies hang from it.
     return and_(
-        Comment.article_id == article.id,
+        Comment.article_id == article_id,
         Comment.parent_id.is_(None),
-        _visible(viewer),
+        _visible(viewer, guest_comment_ids),
         or_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _has_approved_reply()),
     )
 
@@ -109,9 +150,13 @@ def get_thread(
     page: int,
     per_page: int,
     viewer: User | None,
+    guest_comment_ids: Collection[int] = (),
 ) -> Thread:
-    """A page of whole trees, oldest first, in a constant number of queries."""
-    top_condition = _top_level_condition(article, viewer)
+    """A page of whole trees, oldest first, in a constant number of queries.
+
+    ``guest_comment_ids`` are a guest's own comments: shown to them while pending.
+    """
+    top_condition = _top_level_condition(article.id, viewer, guest_comment_ids)
     top_total, comment_count = session.execute(
         select(
             func.count(Comment.id).filter(top_condition),
@@ -139,7 +184,7 @@ def get_thread(
                 .where(
                     Comment.root_id.in_([c.id for c in top_level]),
                     Comment.parent_id.is_not(None),
-                    _visible(viewer),
+                    _visible(viewer, guest_comment_ids),
                 )
                 .order_by(Comment.created_at, Comment.id)
             )
@@ -152,13 +197,39 @@ def get_thread(
     )
 
 
+def page_of(
+    session: Session,
+    comment: Comment,
+    *,
+    per_page: int,
+    viewer: User | None,
+    guest_comment_ids: Collection[int] = (),
+) -> int:
+    """The discussion page that shows ``comment``'s tree to ``viewer`` (one query)."""
+    root = aliased(Comment)
+    root_id = comment.root_id or comment.id
+    root_created = select(root.created_at).where(root.id == root_id).scalar_subquery()
+    earlier = session.scalar(
+        select(func.count(Comment.id)).where(
+            _top_level_condition(comment.article_id, viewer, guest_comment_ids),
+            or_(
+                Comment.created_at < root_created,
+                and_(Comment.created_at == root_created, Comment.id < root_id),
+            ),
+        )
+    )
+    return (earlier or 0) // per_page + 1
+
+
 def build_tree(top_level: list[Comment], replies: list[Comment]) -> list[ThreadNode]:
     """Assemble nodes in O(n); placeholders without visible replies are dropped."""
     nodes = {c.id: _node(c) for c in (*top_level, *replies)}
-    for comment in replies:
+    for comment in replies:  # oldest first, so a parent is placed before its replies
         parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
         if parent is not None:
-            parent.replies.append(nodes[comment.id])
+            node = nodes[comment.id]
+            node.under_lock = node.under_lock or parent.under_lock
+            parent.replies.append(node)
     roots = [nodes[c.id] for c in top_level]
     return [node for node in roots if _prune(node)]
 
@@ -167,7 +238,9 @@ def _node(comment: Comment) -> ThreadNode:
     placeholder = PLACEHOLDER_TEXT.get(comment.status)
     if placeholder is None and comment.hidden_at is not None:
         placeholder = HIDDEN_TEXT
-    return ThreadNode(comment=comment, placeholder=placeholder)
+    return ThreadNode(
+        comment=comment, placeholder=placeholder, under_lock=comment.locked
+    )
 
 
 def _prune(node: ThreadNode) -> bool:
@@ -212,3 +285,154 @@ def store_comment(
         comment.root_id = comment.id
         session.flush()
     return comment
+
+
+def _has_locked_ancestor(session: Session, comment: Comment) -> bool:
+    """Whether ``comment`` or any comment above it is locked (one recursive query)."""
+    chain = (
+        select(Comment.id, Comment.parent_id, Comment.locked)
+        .where(Comment.id == comment.id)
+        .cte("chain", recursive=True)
+    )
+    above = aliased(Comment)
+    chain = chain.union_all(
+        select(above.id, above.parent_id, above.locked).where(
+            above.id == chain.c.parent_id
+        )
+    )
+    return bool(
+        session.scalar(select(func.count()).select_from(chain).where(chain.c.locked))
+    )
+
+
+def replyable_parent(
+    session: Session, article: Article, parent_id: int | None
+) -> Comment | None:
+    """The comment a reply answers: approved, in this article, under no locked ancestor."""
+    if parent_id is None:
+        return None
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.article_id != article.id:
+        raise NotFound("The comment you are replying to is not in this discussion.")
+    if parent.status != CommentStatus.APPROVED or parent.hidden_at is not None:
+        raise Conflict("You can only reply to a published comment.")
+    if _has_locked_ancestor(session, parent):
+        raise Conflict("Replies to this comment are closed.")
+    return parent
+
+
+def preview(body: str) -> str:
+    """The sanitized HTML a comment body would show, without storing anything."""
+    return render_markdown(body, Profile.COMMENT)
+
+
+def _ensure_open(article: Article) -> None:
+    if not comments_open(article):
+        raise Conflict("Comments are closed.")
+
+
+def reply_refusal(session: Session, article: Article, parent_id: int) -> str | None:
+    """Why a reply to this comment would be refused, or None if it would be taken.
+
+    The thread rules of post_comment (open article, published parent, no locked
+    ancestor), for a page that offers the reply form only when it can succeed.
+    """
+    try:
+        _ensure_open(article)
+        replyable_parent(session, article, parent_id)
+    except Conflict as exc:
+        return exc.message
+    return None
+
+
+def post_comment(
+    session: Session,
+    article: Article,
+    data: CommentCreate,
+    *,
+    actor: User | None,
+    allow_guests: bool,
+) -> Comment:
+    """Store a comment or reply; it waits for moderation unless a moderator wrote it.
+
+    A held comment is kept, never dropped. Guests post only where the site allows,
+    with a name and an email (never shown).
+    """
+    _ensure_open(article)
+    if actor is None:
+        if not allow_guests:
+            raise NotAuthenticated("Please sign in to join the discussion.")
+        if not data.guest_name:
+            raise Invalid(
+                "Please give a name to show with your comment.", field="guest_name"
+            )
+        if not data.guest_email:
+            raise Invalid(
+                "Please give your email address (it is never shown).",
+                field="guest_email",
+            )
+    elif actor.is_banned():
+        raise PermissionDenied("Your account can't post at the moment.")
+    parent = replyable_parent(session, article, data.parent_id)
+    approved = actor is not None and actor.is_moderator
+    return store_comment(
+        session,
+        article,
+        body=data.body,
+        author=actor,
+        parent=parent,
+        status=CommentStatus.APPROVED if approved else CommentStatus.PENDING,
+        guest_name=data.guest_name if actor is None else None,
+        guest_email=str(data.guest_email)
+        if actor is None and data.guest_email
+        else None,
+    )
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    """A comment with its author and article. Raises NotFound."""
+    comment = session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author), joinedload(Comment.article))
+        .where(Comment.id == comment_id)
+    ).one_or_none()
+    if comment is None:
+        raise NotFound("There is no such comment.")
+    return comment
+
+
+def get_visible_comment(
+    session: Session,
+    comment_id: int,
+    *,
+    viewer: User | None,
+    article: Article | None = None,
+    guest_comment_ids: Collection[int] = (),
+) -> ThreadNode:
+    """One comment, without its replies, as ``viewer`` may see it. Raises NotFound.
+
+    Approved comments are public (while hidden, as a placeholder); any other
+    status only to its author and to moderators. The article must be one the
+    viewer may read and, when given, the comment's own.
+    """
+    comment = session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.author), joinedload(Comment.article))
+        .where(Comment.id == comment_id)
+    ).one_or_none()
+    missing = NotFound("There is no such comment.")
+    if comment is None or (article is not None and comment.article_id != article.id):
+        raise missing
+    if not comment.article.is_published and not (
+        viewer is not None and viewer.is_admin
+    ):
+        raise missing
+    is_moderator = viewer is not None and viewer.is_moderator
+    is_author = (viewer is not None and comment.author_id == viewer.id) or (
+        comment.author_id is None and comment.id in _guest_ids(guest_comment_ids)
+    )
+    if is_moderator or is_author:
+        return ThreadNode(comment=comment, under_lock=comment.locked)
+    if comment.status != CommentStatus.APPROVED:
+        raise missing
+    return _node(comment)

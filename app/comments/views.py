@@ -1,0 +1,232 @@
+"""HTML pages for posting comments and replies."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.accounts.deps import OptionalUser
+from app.accounts.models import User
+from app.articles import service as articles_service
+from app.articles.models import Article
+from app.comments import service
+from app.comments.models import CommentStatus
+from app.comments.schemas import MAX_ID, CommentCreate
+from app.db import SessionDep
+from app.errors import DomainError, NotFound
+from app.pagination import MAX_PAGE
+from app.web import CsrfForm, FormFields, field_errors, flash, render
+
+router = APIRouter()
+
+GUEST_COMMENTS_KEY = "guest_comments"
+COMMENT_FIELDS = ("body", "parent_id")
+GUEST_FIELDS = ("guest_name", "guest_email")
+
+
+def guest_comment_ids(request: Request) -> list[int]:
+    """The comments this browser posted as a guest (kept in the signed session)."""
+    remembered = request.session.get(GUEST_COMMENTS_KEY, [])
+    if not isinstance(remembered, list):
+        return []
+    return [i for i in remembered if isinstance(i, int) and not isinstance(i, bool)]
+
+
+def _remember_guest_comment(request: Request, comment_id: int) -> list[int]:
+    remembered = [*guest_comment_ids(request), comment_id]
+    remembered = remembered[-service.MAX_GUEST_COMMENT_IDS :]
+    request.session[GUEST_COMMENTS_KEY] = remembered
+    return remembered
+
+
+def _kept(form: FormFields, user: User | None) -> FormFields:
+    """What goes back into the form: the member's text, a guest's name and email too."""
+    names = COMMENT_FIELDS if user is not None else COMMENT_FIELDS + GUEST_FIELDS
+    return {name: form.get(name, "") for name in names}
+
+
+def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
+    # Browsers send a textarea's line breaks as CRLF; its maxlength counts them as one.
+    data: dict[str, Any] = {
+        "body": form.get("body", "").replace("\r\n", "\n"),
+        "parent_id": form.get("parent_id", "").strip() or None,
+    }
+    if user is None:
+        data["guest_name"] = form.get("guest_name", "").strip() or None
+        data["guest_email"] = form.get("guest_email", "").strip() or None
+    return data
+
+
+def _input_errors(exc: ValidationError) -> dict[str, str]:
+    errors = field_errors(exc)
+    if "parent_id" in errors:
+        # A hidden field: the reader can't fix it, so say what it means.
+        del errors["parent_id"]
+        errors.setdefault("form", "The comment you are replying to could not be found.")
+    return errors
+
+
+def _as_id(text: str) -> int | None:
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
+def _form_page(
+    request: Request,
+    session: SessionDep,
+    article: Article,
+    user: User | None,
+    form: FormFields,
+    *,
+    errors: dict[str, str] | None = None,
+    preview_html: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The form again, with what was typed: on the reply page when replying to a
+    comment this reader can see, otherwise under the article."""
+    guest_ids = guest_comment_ids(request)
+    context: dict[str, Any] = {
+        "article": article,
+        "comment_form": form,
+        "errors": errors or {},
+        "preview_html": preview_html,
+    }
+    parent_id = _as_id(form.get("parent_id", ""))
+    if parent_id is not None:
+        try:
+            parent = service.get_visible_comment(
+                session,
+                parent_id,
+                viewer=user,
+                article=article,
+                guest_comment_ids=guest_ids,
+            )
+        except NotFound:
+            pass
+        else:
+            return render(
+                request,
+                "comments/reply.html",
+                {**context, "reply_parent": parent, "refusal": None},
+                status_code=status_code,
+            )
+    # The main form posts a new top-level comment; a reply whose parent is gone
+    # can still be posted as one.
+    context["comment_form"] = {**form, "parent_id": ""}
+    thread = service.get_thread(
+        session,
+        article,
+        page=1,
+        per_page=request.app.state.settings.comments_per_page,
+        viewer=user,
+        guest_comment_ids=guest_ids,
+    )
+    return render(
+        request,
+        "articles/detail.html",
+        {**context, "thread": thread, "max_indent": service.MAX_INDENT_DEPTH},
+        status_code=status_code,
+    )
+
+
+@router.post("/articles/{slug}/comments", name="comments.create")
+def comment_create(
+    request: Request,
+    slug: str,
+    form: CsrfForm,
+    session: SessionDep,
+    user: OptionalUser,
+) -> Response:
+    article = articles_service.get_article(session, slug, viewer=user)
+    kept = _kept(form, user)
+    try:
+        data = CommentCreate.model_validate(_comment_input(form, user))
+    except ValidationError as exc:
+        errors = _input_errors(exc)
+        return _form_page(
+            request, session, article, user, kept, errors=errors, status_code=422
+        )
+    if form.get("action") == "preview":
+        return _form_page(
+            request,
+            session,
+            article,
+            user,
+            kept,
+            preview_html=service.preview(data.body),
+        )
+    settings = request.app.state.settings
+    try:
+        comment = service.post_comment(
+            session,
+            article,
+            data,
+            actor=user,
+            allow_guests=settings.allow_guest_comments,
+        )
+    except DomainError as exc:
+        return _form_page(
+            request,
+            session,
+            article,
+            user,
+            kept,
+            errors=field_errors(exc),
+            status_code=exc.status_code,
+        )
+    guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
+    flash(
+        request,
+        "Thanks! Your comment is awaiting moderation."
+        if comment.status == CommentStatus.PENDING
+        else "Your comment is published.",
+    )
+    page = service.page_of(
+        session,
+        comment,
+        per_page=settings.comments_per_page,
+        viewer=user,
+        guest_comment_ids=guest_ids,
+    )
+    url = request.url_for("articles.detail", slug=article.slug)
+    if page > 1:
+        url = url.include_query_params(page=min(page, MAX_PAGE))
+    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
+
+
+@router.get("/articles/{slug}/comments/{comment_id}/reply", name="comments.reply")
+def comment_reply(
+    request: Request,
+    slug: str,
+    comment_id: int,
+    session: SessionDep,
+    user: OptionalUser,
+) -> Response:
+    """The reply form on its own page: the path that needs no JavaScript."""
+    article = articles_service.get_article(session, slug, viewer=user)
+    if not 0 < comment_id <= MAX_ID:
+        raise NotFound("There is no such comment.")
+    parent = service.get_visible_comment(
+        session,
+        comment_id,
+        viewer=user,
+        article=article,
+        guest_comment_ids=guest_comment_ids(request),
+    )
+    refusal = service.reply_refusal(session, article, comment_id)
+    return render(
+        request,
+        "comments/reply.html",
+        {
+            "article": article,
+            "reply_parent": parent,
+            "refusal": refusal,
+            "comment_form": {"parent_id": str(comment_id)},
+            "preview_html": None,
+        },
+        status_code=409 if refusal else 200,
+    )

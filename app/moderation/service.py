@@ -1,0 +1,339 @@
+"""Moderation: the queue, decisions on comments, closing threads, the audit log.
+
+Every decision is a conditional UPDATE on the status the moderator saw, so two
+moderators acting at once end with one decision and one audit row; the second
+gets a Conflict ("already decided").
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from app.accounts.models import User
+from app.articles.models import Article
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from app.errors import Conflict, PermissionDenied
+from app.markup import count_links, excerpt
+from app.moderation.models import ActionKind, ModerationAction
+from app.pagination import Page, offset_for
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    REMOVE = "remove"
+
+
+class QueueStatus(StrEnum):
+    PENDING = "pending"
+    SPAM = "spam"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class _Transition:
+    to: CommentStatus
+    allowed_from: frozenset[CommentStatus]
+    action: ActionKind
+
+
+_TRANSITIONS = {
+    Decision.APPROVE: _Transition(
+        CommentStatus.APPROVED,
+        frozenset({CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED}),
+        ActionKind.APPROVE,
+    ),
+    Decision.REJECT: _Transition(
+        CommentStatus.REJECTED,
+        frozenset({CommentStatus.PENDING, CommentStatus.SPAM}),
+        ActionKind.REJECT,
+    ),
+    Decision.SPAM: _Transition(
+        CommentStatus.SPAM,
+        frozenset(
+            {CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.APPROVED}
+        ),
+        ActionKind.SPAM,
+    ),
+    Decision.REMOVE: _Transition(
+        CommentStatus.REMOVED, frozenset({CommentStatus.APPROVED}), ActionKind.REMOVE
+    ),
+}
+
+
+def ensure_moderator(actor: User | None) -> User:
+    if actor is None or not actor.is_moderator:
+        raise PermissionDenied("Only moderators can do that.")
+    if actor.is_banned():
+        raise PermissionDenied("Your account can't moderate at the moment.")
+    return actor
+
+
+def record(
+    session: Session,
+    action: ActionKind,
+    *,
+    actor: User | None,
+    comment: Comment | None = None,
+    article: Article | None = None,
+    subject: User | None = None,
+    reason: str | None = None,
+) -> ModerationAction:
+    """Write one audit-log row for a decision (actor None: the system or the operator)."""
+    entry = ModerationAction(
+        actor_id=actor.id if actor else None,
+        action=action,
+        comment_id=comment.id if comment else None,
+        article_id=article.id if article else (comment.article_id if comment else None),
+        subject_user_id=subject.id
+        if subject
+        else (comment.author_id if comment else None),
+        reason=(reason or "").strip() or None,
+    )
+    session.add(entry)
+    return entry
+
+
+def decide(
+    session: Session,
+    comment: Comment,
+    decision: Decision,
+    *,
+    actor: User | None,
+    reason: str | None = None,
+) -> Comment:
+    """Approve, reject, mark as spam or remove a comment, once.
+
+    The change applies only if the comment still has the status this request
+    read; otherwise someone decided first and this is a Conflict.
+    """
+    moderator = ensure_moderator(actor)
+    transition = _TRANSITIONS[decision]
+    seen = CommentStatus(comment.status)
+    if seen not in transition.allowed_from:
+        if seen == transition.to:
+            raise Conflict("This comment was already decided.")
+        raise Conflict(f"A comment that is {seen} can't be given that decision.")
+    result = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status == seen)
+        .values(
+            status=transition.to,
+            decided_at=utcnow(),
+            decided_by_id=moderator.id,
+            decision_reason=(reason or "").strip() or None,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This comment was already decided by another moderator.")
+    record(session, transition.action, actor=moderator, comment=comment, reason=reason)
+    session.flush()
+    return comment
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    decided: list[int]
+    skipped: dict[int, str]
+
+
+def decide_many(
+    session: Session,
+    comment_ids: Sequence[int],
+    decision: Decision,
+    *,
+    actor: User | None,
+    reason: str | None = None,
+) -> BulkResult:
+    """Apply one decision to several comments; those that can't take it are skipped, with why."""
+    ensure_moderator(actor)
+    wanted = list(dict.fromkeys(comment_ids))[:200]
+    comments = {
+        c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(wanted)))
+    }
+    decided: list[int] = []
+    skipped: dict[int, str] = {}
+    for comment_id in wanted:
+        comment = comments.get(comment_id)
+        if comment is None:
+            skipped[comment_id] = "There is no such comment."
+            continue
+        try:
+            decide(session, comment, decision, actor=actor, reason=reason)
+        except Conflict as exc:
+            skipped[comment_id] = exc.message
+        else:
+            decided.append(comment_id)
+    return BulkResult(decided=decided, skipped=skipped)
+
+
+def close_thread(
+    session: Session, article: Article, *, actor: User | None, reason: str | None = None
+) -> Article:
+    """Close an article's discussion: what is published stays, nothing new is accepted."""
+    moderator = ensure_moderator(actor)
+    if article.comments_closed_at is not None:
+        raise Conflict("This discussion is already closed.")
+    article.comments_closed_at = utcnow()
+    article.closed_by_id = moderator.id
+    article.close_reason = (reason or "").strip() or None
+    record(session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason)
+    session.flush()
+    return article
+
+
+def reopen_thread(
+    session: Session, article: Article, *, actor: User | None, reason: str | None = None
+) -> Article:
+    """Open a closed discussion again."""
+    moderator = ensure_moderator(actor)
+    if article.comments_closed_at is None:
+        raise Conflict("This discussion is already open.")
+    article.comments_closed_at = None
+    article.closed_by_id = None
+    article.close_reason = None
+    record(session, ActionKind.REOPEN, actor=moderator, article=article, reason=reason)
+    session.flush()
+    return article
+
+
+def set_locked(
+    session: Session,
+    comment: Comment,
+    locked: bool,
+    *,
+    actor: User | None,
+    reason: str | None = None,
+) -> Comment:
+    """Lock (no replies anywhere below) or unlock one comment's sub-thread."""
+    moderator = ensure_moderator(actor)
+    if comment.locked == locked:
+        raise Conflict(
+            "Replies to this comment are already closed."
+            if locked
+            else "Replies to this comment are already open."
+        )
+    comment.locked = locked
+    record(
+        session,
+        ActionKind.LOCK if locked else ActionKind.UNLOCK,
+        actor=moderator,
+        comment=comment,
+        reason=reason,
+    )
+    session.flush()
+    return comment
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    approved: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A comment waiting for a decision, with what a moderator needs to judge it."""
+
+    comment: Comment
+    parent_excerpt: str | None
+    history: AuthorHistory
+    link_count: int
+
+
+def queue(
+    session: Session,
+    *,
+    status: QueueStatus,
+    page: int,
+    per_page: int,
+    actor: User | None,
+) -> Page[QueueItem]:
+    """Comments in one moderation state, oldest first, in three queries."""
+    ensure_moderator(actor)
+    condition = Comment.status == CommentStatus(status)
+    total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
+    parent = aliased(Comment)
+    rows = session.execute(
+        select(Comment, parent.body)
+        .options(joinedload(Comment.author), joinedload(Comment.article))
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(condition)
+        .order_by(Comment.created_at, Comment.id)
+        .offset(offset_for(page, per_page))
+        .limit(per_page)
+    ).all()
+    histories = _histories(session, {c.author_id for c, _ in rows if c.author_id})
+    items = [
+        QueueItem(
+            comment=comment,
+            parent_excerpt=excerpt(parent_body, 200)
+            if parent_body is not None
+            else None,
+            history=histories.get(comment.author_id or 0, AuthorHistory()),
+            link_count=count_links(comment.body_html),
+        )
+        for comment, parent_body in rows
+    ]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _histories(session: Session, author_ids: set[int]) -> dict[int, AuthorHistory]:
+    if not author_ids:
+        return {}
+    refused = Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
+    rows = session.execute(
+        select(
+            Comment.author_id,
+            func.sum(case((Comment.status == CommentStatus.APPROVED, 1), else_=0)),
+            func.sum(case((refused, 1), else_=0)),
+        )
+        .where(Comment.author_id.in_(author_ids))
+        .group_by(Comment.author_id)
+    )
+    return {
+        author_id: AuthorHistory(int(approved or 0), int(rejected or 0))
+        for author_id, approved, rejected in rows
+    }
+
+
+def status_counts(session: Session) -> dict[QueueStatus, int]:
+    """How many comments wait in each view of the queue (for the navigation)."""
+    rows = session.execute(
+        select(Comment.status, func.count(Comment.id))
+        .where(Comment.status.in_([CommentStatus(s) for s in QueueStatus]))
+        .group_by(Comment.status)
+    )
+    counts = dict.fromkeys(QueueStatus, 0)
+    for status, count in rows:
+        counts[QueueStatus(status)] = count
+    return counts
+
+
+def audit_log(
+    session: Session, *, page: int, per_page: int, actor: User | None
+) -> Page[ModerationAction]:
+    """Every recorded decision, newest first."""
+    ensure_moderator(actor)
+    total = session.scalar(select(func.count(ModerationAction.id))) or 0
+    entries = list(
+        session.scalars(
+            select(ModerationAction)
+            .options(
+                joinedload(ModerationAction.actor),
+                joinedload(ModerationAction.comment),
+                joinedload(ModerationAction.article),
+                joinedload(ModerationAction.subject_user),
+            )
+            .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+            .offset(offset_for(page, per_page))
+            .limit(per_page)
+        )
+    )
+    return Page(items=entries, page=page, per_page=per_page, total=total)

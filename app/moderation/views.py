@@ -1,0 +1,5 @@
+"""HTML pages for moderators: the queue, decisions, closing and locking, the log."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
