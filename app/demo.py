@@ -17,6 +17,7 @@ from app.db import utcnow
 from app.demo_content import (
     ARTICLES,
     AUTHOR,
+    AWAITING_MODERATION,
     DISCUSSION,
     MEMBERS,
     SPASTICITY_SLUG,
@@ -74,14 +75,18 @@ def load_demo(session: Session) -> dict[str, str]:
     article = articles[SPASTICITY_SLUG]
     assert article.published_at is not None
     stored: dict[str, Comment] = {}
-    for entry in sorted(DISCUSSION, key=lambda e: e["hours_after"]):
+    published = [(entry, CommentStatus.APPROVED) for entry in DISCUSSION]
+    waiting = [(entry, CommentStatus.PENDING) for entry in AWAITING_MODERATION]
+    for entry, status in sorted(
+        published + waiting, key=lambda pair: pair[0]["hours_after"]
+    ):
         stored[entry["key"]] = comments_service.store_comment(
             session,
             article,
             body=entry["body"],
             author=people[entry["author"]],
             parent=stored[entry["parent"]] if entry["parent"] else None,
-            status=CommentStatus.APPROVED,
+            status=status,
             created_at=min(
                 article.published_at + timedelta(hours=entry["hours_after"]), now
             ),

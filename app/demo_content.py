@@ -609,3 +609,41 @@ DISCUSSION: list[DemoComment] = [
         "hours_after": 33.5,
     },
 ]
+
+# Comments still waiting in the moderation queue, so a moderator trying the demo
+# has decisions to make (one with links, one a reply, one a question).
+AWAITING_MODERATION: list[DemoComment] = [
+    {
+        "key": "p1",
+        "parent": None,
+        "author": "dave_carer",
+        "body": (
+            "Has anyone tried hydrotherapy for spasticity? Our local pool runs a "
+            "warm-water class on Tuesdays and Jo is wondering whether it's worth "
+            "the trip."
+        ),
+        "hours_after": 40.0,
+    },
+    {
+        "key": "p2",
+        "parent": "c13",
+        "author": "maggie_walks",
+        "body": (
+            "Dave, the pillow between the knees is such a good idea. I found "
+            "these pages useful too: [a guide to positioning](https://example.org/"
+            "positioning) and [a sleep diary template](https://example.org/diary)."
+        ),
+        "hours_after": 41.0,
+    },
+    {
+        "key": "p3",
+        "parent": None,
+        "author": "physio_lena",
+        "body": (
+            "A reminder for everyone reading: if your spasms suddenly get worse, "
+            "check for an infection or a pressure sore before changing anything "
+            "else, and tell your MS nurse."
+        ),
+        "hours_after": 42.0,
+    },
+]

@@ -91,10 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(comments_api.router)
     api.include_router(moderation_api.router)
     app.include_router(api)
-    app.include_router(articles_views.router)
-    app.include_router(accounts_views.router)
-    app.include_router(comments_views.router)
-    app.include_router(moderation_views.router)
+    # Every HTML page: moderators see the queue's counts in the navigation.
+    pages = [Depends(moderation_views.moderation_nav)]
+    for views in (articles_views, accounts_views, comments_views, moderation_views):
+        app.include_router(views.router, dependencies=pages)
 
     @app.get("/healthz", name="health", include_in_schema=False)
     def healthz() -> JSONResponse:

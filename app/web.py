@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -60,6 +61,7 @@ def render(
             request.app.state.settings.secret_key, csrf_seed(request) or ""
         ),
         "errors": {},
+        "moderation_counts": getattr(request.state, "moderation_counts", None),
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status_code)
@@ -131,3 +133,19 @@ def field_errors(exc: Exception) -> dict[str, str]:
         return errors
     field = getattr(exc, "field", None) or "form"
     return {field: str(exc)}
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after a form (never another host)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
+        return default
+    return target

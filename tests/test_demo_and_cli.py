@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.comments.models import Comment
-from app.demo_content import DISCUSSION, SPASTICITY_SLUG
+from app.demo_content import AWAITING_MODERATION, DISCUSSION, SPASTICITY_SLUG
 
 
 def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -> None:
@@ -73,6 +73,6 @@ def test_cli_upgrade_and_demo_work_from_any_directory(
     with engine.connect() as connection:
         assert connection.scalar(
             select(func.count()).select_from(text("comment"))
-        ) == len(DISCUSSION)
+        ) == len(DISCUSSION) + len(AWAITING_MODERATION)
     engine.dispose()
     assert (tmp_path / "data" / "secret_key").exists()

@@ -1,7 +1,6 @@
 """HTML pages for signing up, signing in and out, profiles and settings."""
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,24 +21,9 @@ from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
-from app.web import CsrfForm, FormFields, field_errors, flash, render
+from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after signing in."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-    ):
-        return "/"
-    return target
 
 
 def _signed_in_response(

@@ -1,5 +1,177 @@
-"""JSON API for moderators (/api/v1/moderation, closing and locking)."""
+"""JSON API for moderators: the queue, decisions, closing and locking, the log."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from app.accounts.deps import ModeratorUser
+from app.articles import service as articles_service
+from app.articles.models import Article
+from app.comments import service as comments_service
+from app.comments.api import CommentId
+from app.comments.models import Comment
+from app.db import SessionDep
+from app.moderation import service
+from app.moderation.schemas import (
+    BulkIn,
+    BulkRead,
+    CommentStateRead,
+    DecisionIn,
+    DiscussionRead,
+    LogRead,
+    QueueRead,
+    ReasonIn,
+    SkippedRead,
+)
+from app.moderation.service import Decision, QueueStatus
+from app.pagination import PageNumber
 
 router = APIRouter(tags=["moderation"])
+
+# The body is optional: `{}`, `{"reason": "..."}` or nothing at all.
+OptionalReason = Annotated[ReasonIn | None, Body()]
+
+
+def _reason(data: ReasonIn | None) -> str | None:
+    return data.reason if data else None
+
+
+@router.get("/moderation/queue", name="api.moderation.queue")
+def moderation_queue(
+    session: SessionDep,
+    moderator: ModeratorUser,
+    status: QueueStatus = QueueStatus.PENDING,
+    page: PageNumber = 1,
+) -> QueueRead:
+    items = service.queue(
+        session,
+        status=status,
+        page=page,
+        per_page=service.QUEUE_PAGE_SIZE,
+        actor=moderator,
+    )
+    return QueueRead.from_page(status, items, service.status_counts(session))
+
+
+@router.post(
+    "/moderation/comments/{comment_id}/{decision}",
+    name="api.moderation.decide",
+    response_model=CommentStateRead,
+)
+def moderation_decide(
+    comment_id: CommentId,
+    decision: Decision,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: Annotated[DecisionIn | None, Body()] = None,
+) -> Comment:
+    comment = comments_service.get_comment(session, comment_id)
+    return service.decide(
+        session,
+        comment,
+        decision,
+        actor=moderator,
+        reason=_reason(data),
+        seen=data.seen if data else None,
+    )
+
+
+@router.post("/moderation/bulk", name="api.moderation.bulk")
+def moderation_bulk(
+    data: BulkIn, session: SessionDep, moderator: ModeratorUser
+) -> BulkRead:
+    result = service.decide_many(
+        session,
+        data.ids,
+        data.action,
+        actor=moderator,
+        reason=data.reason,
+        seen=data.seen,
+    )
+    return BulkRead(
+        decided=result.decided,
+        skipped=[SkippedRead(id=i, reason=why) for i, why in result.skipped.items()],
+    )
+
+
+@router.get("/moderation/log", name="api.moderation.log")
+def moderation_log(
+    session: SessionDep, moderator: ModeratorUser, page: PageNumber = 1
+) -> LogRead:
+    entries = service.audit_log(
+        session, page=page, per_page=service.LOG_PAGE_SIZE, actor=moderator
+    )
+    return LogRead.from_page(entries)
+
+
+@router.post(
+    "/articles/{slug}/close",
+    name="api.moderation.close",
+    response_model=DiscussionRead,
+)
+def article_close(
+    slug: str,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Article:
+    article = articles_service.get_article(session, slug, viewer=moderator)
+    return service.close_thread(session, article, actor=moderator, reason=_reason(data))
+
+
+@router.post(
+    "/articles/{slug}/reopen",
+    name="api.moderation.reopen",
+    response_model=DiscussionRead,
+)
+def article_reopen(
+    slug: str,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Article:
+    article = articles_service.get_article(session, slug, viewer=moderator)
+    return service.reopen_thread(
+        session, article, actor=moderator, reason=_reason(data)
+    )
+
+
+def _set_locked(
+    session: SessionDep,
+    comment_id: int,
+    locked: bool,
+    moderator: ModeratorUser,
+    data: ReasonIn | None,
+) -> Comment:
+    comment = comments_service.get_comment(session, comment_id)
+    return service.set_locked(
+        session, comment, locked, actor=moderator, reason=_reason(data)
+    )
+
+
+@router.post(
+    "/comments/{comment_id}/lock",
+    name="api.moderation.lock",
+    response_model=CommentStateRead,
+)
+def comment_lock(
+    comment_id: CommentId,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Comment:
+    return _set_locked(session, comment_id, True, moderator, data)
+
+
+@router.post(
+    "/comments/{comment_id}/unlock",
+    name="api.moderation.unlock",
+    response_model=CommentStateRead,
+)
+def comment_unlock(
+    comment_id: CommentId,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Comment:
+    return _set_locked(session, comment_id, False, moderator, data)

@@ -21,6 +21,11 @@ from app.markup import count_links, excerpt
 from app.moderation.models import ActionKind, ModerationAction
 from app.pagination import Page, offset_for
 
+# Bulk actions take at most this many comments at once (a queue page is 50).
+BULK_LIMIT = 200
+QUEUE_PAGE_SIZE = 50
+LOG_PAGE_SIZE = 50
+
 
 class Decision(StrEnum):
     APPROVE = "approve"
@@ -99,6 +104,13 @@ def record(
     return entry
 
 
+def expected_status(decision: Decision) -> CommentStatus:
+    """What a comment is assumed to be when the moderator does not say what they saw."""
+    return (
+        CommentStatus.APPROVED if decision is Decision.REMOVE else CommentStatus.PENDING
+    )
+
+
 def decide(
     session: Session,
     comment: Comment,
@@ -106,18 +118,24 @@ def decide(
     *,
     actor: User | None,
     reason: str | None = None,
+    seen: CommentStatus | None = None,
 ) -> Comment:
     """Approve, reject, mark as spam or remove a comment, once.
 
-    The change applies only if the comment still has the status this request
-    read; otherwise someone decided first and this is a Conflict.
+    ``seen`` is the status the moderator's page showed (pending in the queue by
+    default). The change applies only if the comment still has it: when two
+    moderators act on the same comment at once, the second is told it was
+    already decided instead of silently overriding the first.
     """
     moderator = ensure_moderator(actor)
     transition = _TRANSITIONS[decision]
-    seen = CommentStatus(comment.status)
+    seen = seen or expected_status(decision)
+    current = CommentStatus(comment.status)
+    if current != seen:
+        if current == CommentStatus.PENDING:
+            raise Conflict("This comment is waiting in the queue; decide it there.")
+        raise Conflict(f"This comment was already decided: it is {current} now.")
     if seen not in transition.allowed_from:
-        if seen == transition.to:
-            raise Conflict("This comment was already decided.")
         raise Conflict(f"A comment that is {seen} can't be given that decision.")
     result = session.execute(
         update(Comment)
@@ -150,10 +168,11 @@ def decide_many(
     *,
     actor: User | None,
     reason: str | None = None,
+    seen: CommentStatus | None = None,
 ) -> BulkResult:
     """Apply one decision to several comments; those that can't take it are skipped, with why."""
     ensure_moderator(actor)
-    wanted = list(dict.fromkeys(comment_ids))[:200]
+    wanted = list(dict.fromkeys(comment_ids))[:BULK_LIMIT]
     comments = {
         c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(wanted)))
     }
@@ -165,7 +184,7 @@ def decide_many(
             skipped[comment_id] = "There is no such comment."
             continue
         try:
-            decide(session, comment, decision, actor=actor, reason=reason)
+            decide(session, comment, decision, actor=actor, reason=reason, seen=seen)
         except Conflict as exc:
             skipped[comment_id] = exc.message
         else:

@@ -1,0 +1,201 @@
+"""Moderation shapes of the JSON API contract (DESIGN.md)."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.comments.models import CommentStatus
+from app.comments.schemas import MAX_ID
+from app.moderation.models import ModerationAction
+from app.moderation.service import BULK_LIMIT, Decision, QueueItem, QueueStatus
+from app.pagination import Page
+
+MAX_REASON = 500
+
+
+def _reason_rules(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("The reason contains a NUL character; please remove it.")
+    return value
+
+
+Reason = (
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=MAX_REASON),
+        AfterValidator(_reason_rules),
+    ]
+    | None
+)
+
+
+class ReasonIn(BaseModel):
+    """The optional reason a moderator gives for a decision, a close or a lock."""
+
+    reason: Reason = None
+
+
+Seen = Annotated[
+    CommentStatus | None,
+    Field(
+        description="The status the moderator saw; if the comment has moved on, "
+        "the decision is refused with 409. Default: pending (approved for remove)."
+    ),
+]
+
+
+class DecisionIn(ReasonIn):
+    seen: Seen = None
+
+
+class BulkIn(DecisionIn):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=BULK_LIMIT
+    )
+    action: Decision
+
+
+class SkippedRead(BaseModel):
+    id: int
+    reason: str
+
+
+class BulkRead(BaseModel):
+    decided: list[int]
+    skipped: list[SkippedRead]
+
+
+class CommentStateRead(BaseModel):
+    """A comment's moderation state after a decision, lock or unlock."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: str
+    locked: bool
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class DiscussionRead(BaseModel):
+    """Whether an article's discussion is open, after a close or reopen."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    comments_closed_at: datetime | None
+    close_reason: str | None
+
+
+class QueueArticleRead(BaseModel):
+    slug: str
+    title: str
+
+
+class QueueAuthorRead(BaseModel):
+    display_name: str
+    username: str | None
+    approved: int
+    rejected: int
+
+
+class QueueItemRead(BaseModel):
+    id: int
+    status: str
+    body_html: str
+    created_at: datetime
+    parent_id: int | None
+    parent_excerpt: str | None
+    link_count: int
+    article: QueueArticleRead
+    author: QueueAuthorRead
+
+    @classmethod
+    def from_item(cls, item: QueueItem) -> "QueueItemRead":
+        comment = item.comment
+        return cls(
+            id=comment.id,
+            status=comment.status,
+            body_html=comment.body_html,
+            created_at=comment.created_at,
+            parent_id=comment.parent_id,
+            parent_excerpt=item.parent_excerpt,
+            link_count=item.link_count,
+            article=QueueArticleRead(
+                slug=comment.article.slug, title=comment.article.title
+            ),
+            author=QueueAuthorRead(
+                display_name=comment.author_name,
+                username=comment.author.username if comment.author else None,
+                approved=item.history.approved,
+                rejected=item.history.rejected,
+            ),
+        )
+
+
+class QueueRead(BaseModel):
+    status: QueueStatus
+    items: list[QueueItemRead]
+    page: int
+    pages: int
+    total: int
+    counts: dict[QueueStatus, int]
+
+    @classmethod
+    def from_page(
+        cls,
+        status: QueueStatus,
+        page: Page[QueueItem],
+        counts: dict[QueueStatus, int],
+    ) -> "QueueRead":
+        return cls(
+            status=status,
+            items=[QueueItemRead.from_item(item) for item in page.items],
+            page=page.page,
+            pages=page.pages,
+            total=page.total,
+            counts=counts,
+        )
+
+
+class ActionRead(BaseModel):
+    id: int
+    action: str
+    actor: str | None
+    comment_id: int | None
+    article_slug: str | None
+    subject_username: str | None
+    reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_action(cls, entry: ModerationAction) -> "ActionRead":
+        return cls(
+            id=entry.id,
+            action=entry.action,
+            actor=entry.actor.display_name if entry.actor else None,
+            comment_id=entry.comment_id,
+            article_slug=entry.article.slug if entry.article else None,
+            subject_username=entry.subject_user.username
+            if entry.subject_user
+            else None,
+            reason=entry.reason,
+            created_at=entry.created_at,
+        )
+
+
+class LogRead(BaseModel):
+    items: list[ActionRead]
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def from_page(cls, page: Page[ModerationAction]) -> "LogRead":
+        return cls(
+            items=[ActionRead.from_action(entry) for entry in page.items],
+            page=page.page,
+            pages=page.pages,
+            total=page.total,
+        )

@@ -1,0 +1,142 @@
+"""Two moderators deciding the same comment at the same moment.
+
+These tests commit for real, each moderator in their own session and thread, as
+two app workers would; they clean up what they made.
+"""
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.accounts.models import Role, User
+from app.articles.models import Article
+from app.comments.models import Comment, CommentStatus
+from app.db import WRITE_INTENT, make_sessionmaker
+from app.errors import Conflict
+from app.moderation.models import ModerationAction
+from app.moderation.service import Decision, decide
+from tests.factories import make_article, make_comment, make_user
+
+ROUNDS = 5
+
+
+@dataclass
+class Race:
+    moderators: tuple[int, int]
+    comments: list[int]
+
+
+@pytest.fixture
+def race(engine: Engine) -> Iterator[Race]:
+    maker = make_sessionmaker(engine)
+    with maker() as session:
+        first = make_user(session, role=Role.MODERATOR, username="race_mod_a")
+        second = make_user(session, role=Role.MODERATOR, username="race_mod_b")
+        author = make_user(session, username="race_author")
+        admin = make_user(session, role=Role.ADMIN, username="race_admin")
+        article = make_article(session, author=admin)
+        comments = [
+            make_comment(session, article, author=author, status=CommentStatus.PENDING)
+            for _ in range(ROUNDS)
+        ]
+        session.commit()
+        made = Race((first.id, second.id), [c.id for c in comments])
+        users = [first.id, second.id, author.id, admin.id]
+        article_id = article.id
+    yield made
+    with maker() as session:
+        session.execute(
+            delete(ModerationAction).where(ModerationAction.article_id == article_id)
+        )
+        session.execute(delete(Comment).where(Comment.article_id == article_id))
+        session.execute(delete(Article).where(Article.id == article_id))
+        session.execute(delete(User).where(User.id.in_(users)))
+        session.commit()
+
+
+def race_once(
+    maker: sessionmaker[Session], comment_id: int, moderators: tuple[int, int]
+) -> dict[Decision, str]:
+    """One moderator approves while the other rejects; what each was told."""
+    start = threading.Barrier(2)
+    outcomes: dict[Decision, str] = {}
+
+    def moderate(moderator_id: int, decision: Decision) -> None:
+        start.wait()
+        with maker() as session:
+            # As a POST request does: SQLite takes its write lock at BEGIN.
+            session.connection(execution_options={WRITE_INTENT: True})
+            comment = session.get_one(Comment, comment_id)
+            moderator = session.get_one(User, moderator_id)
+            try:
+                decide(session, comment, decision, actor=moderator)
+                session.commit()
+                outcomes[decision] = "decided"
+            except Conflict as exc:
+                session.rollback()
+                outcomes[decision] = exc.message
+
+    threads = [
+        threading.Thread(target=moderate, args=pair)
+        for pair in zip(moderators, (Decision.APPROVE, Decision.REJECT), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_two_moderators_at_once_make_one_decision(engine: Engine, race: Race) -> None:
+    maker = make_sessionmaker(engine)
+
+    for comment_id in race.comments:
+        outcomes = race_once(maker, comment_id, race.moderators)
+
+        with maker() as session:
+            status = session.get_one(Comment, comment_id).status
+            audit = session.scalars(
+                select(ModerationAction.action).where(
+                    ModerationAction.comment_id == comment_id
+                )
+            ).all()
+        winners = [d for d, outcome in outcomes.items() if outcome == "decided"]
+        assert len(outcomes) == 2
+        assert len(winners) == 1, outcomes
+        (loser,) = set(outcomes) - set(winners)
+        assert "already decided" in outcomes[loser]
+        assert (
+            status
+            == {
+                Decision.APPROVE: CommentStatus.APPROVED,
+                Decision.REJECT: CommentStatus.REJECTED,
+            }[winners[0]]
+        )
+        assert list(audit) == [winners[0].value]
+
+
+def test_a_decision_on_a_stale_page_is_refused(engine: Engine, race: Race) -> None:
+    """The second moderator read the comment as pending before the first decided."""
+    maker = make_sessionmaker(engine)
+    comment_id = race.comments[0]
+    with maker() as slow, maker() as fast:
+        stale = slow.get_one(Comment, comment_id)
+        slow_moderator = slow.get_one(User, race.moderators[1])
+        slow.commit()  # end the read; the object keeps what it saw (pending)
+
+        decide(
+            fast,
+            fast.get_one(Comment, comment_id),
+            Decision.APPROVE,
+            actor=fast.get_one(User, race.moderators[0]),
+        )
+        fast.commit()
+
+        with pytest.raises(Conflict, match="already decided by another moderator"):
+            decide(slow, stale, Decision.REJECT, actor=slow_moderator)
+        slow.rollback()
