@@ -4,6 +4,7 @@ Every action is a small POST form that redirects back (post-redirect-get) with a
 flash message, so the queue works without JavaScript.
 """
 
+from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -58,6 +59,19 @@ def _reason(request: Request, form: FormFields) -> ReasonIn | None:
     return _parse(request, ReasonIn, {"reason": form.get("reason")})
 
 
+def _attempt(
+    request: Request, back: Response, change: Callable[[], object], done: str
+) -> Response:
+    """Make one moderation change; flash what happened (or why not) and go back."""
+    try:
+        change()
+    except Conflict as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, done)
+    return back
+
+
 @router.get("/moderation", name="moderation.queue")
 def queue_page(
     request: Request,
@@ -98,20 +112,19 @@ def decide(
     if data is None:
         return back
     comment = comments_service.get_comment(session, comment_id)
-    try:
-        service.decide(
+    return _attempt(
+        request,
+        back,
+        lambda: service.decide(
             session,
             comment,
             decision,
             actor=moderator,
             reason=data.reason,
             seen=data.seen,
-        )
-    except Conflict as exc:
-        flash(request, exc.message, "error")
-    else:
-        flash(request, f"Comment by {comment.author_name} {DONE[decision]}.")
-    return back
+        ),
+        f"Comment by {comment.author_name} {DONE[decision]}.",
+    )
 
 
 async def get_selected_ids(request: Request, form: CsrfForm) -> list[str]:
@@ -196,13 +209,12 @@ def _discussion(
     if data is None:
         return back
     change = service.close_thread if close else service.reopen_thread
-    try:
-        change(session, article, actor=moderator, reason=data.reason)
-    except Conflict as exc:
-        flash(request, exc.message, "error")
-    else:
-        flash(request, "Discussion closed." if close else "Discussion reopened.")
-    return back
+    return _attempt(
+        request,
+        back,
+        lambda: change(session, article, actor=moderator, reason=data.reason),
+        "Discussion closed." if close else "Discussion reopened.",
+    )
 
 
 @router.post("/articles/{slug}/close", name="moderation.close")
@@ -245,20 +257,16 @@ def _lock(
     data = _reason(request, form)
     if data is None:
         return back
-    try:
-        service.set_locked(
+    return _attempt(
+        request,
+        back,
+        lambda: service.set_locked(
             session, comment, locked, actor=moderator, reason=data.reason
-        )
-    except Conflict as exc:
-        flash(request, exc.message, "error")
-    else:
-        flash(
-            request,
-            "Replies to this comment are now closed."
-            if locked
-            else "Replies to this comment are open again.",
-        )
-    return back
+        ),
+        "Replies to this comment are now closed."
+        if locked
+        else "Replies to this comment are open again.",
+    )
 
 
 @router.post("/comments/{comment_id}/lock", name="moderation.lock")

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.articles.models import Article
 from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
@@ -14,18 +14,6 @@ from tests.helpers import api_token, csrf_from, login
 
 CLOSED = "Comments are closed."
 LOCKED = "Replies to this comment are closed."
-
-
-@pytest.fixture
-def moderator(session: Session) -> User:
-    return make_user(session, role=Role.MODERATOR, display_name="Mo")
-
-
-@pytest.fixture
-def mod_client(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
-    with TestClient(app_factory(), follow_redirects=False) as client:
-        login(client, moderator.username)
-        yield client
 
 
 @pytest.fixture

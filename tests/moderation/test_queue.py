@@ -1,42 +1,18 @@
 """The moderation queue, decisions and bulk actions, through the pages and the API."""
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
 from app.moderation.models import ActionKind, ModerationAction
-from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, login
+from tests.helpers import csrf_from
 
 QUEUE = "/moderation"
-
-
-@pytest.fixture
-def moderator(session: Session) -> User:
-    return make_user(session, role=Role.MODERATOR, display_name="Mo Derator")
-
-
-@pytest.fixture
-def mod_client(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
-    with TestClient(app_factory(), follow_redirects=False) as client:
-        login(client, moderator.username)
-        yield client
-
-
-@pytest.fixture
-def mod_api(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
-    with TestClient(app_factory(), follow_redirects=False) as client:
-        token = api_token(client, moderator.username)
-        client.headers["Authorization"] = f"Bearer {token}"
-        yield client
 
 
 def actions(session: Session, comment: Comment) -> list[tuple[str, str | None]]:
