@@ -1,0 +1,120 @@
+"""The moderation policy: settings admins change in the site, stored in the database.
+
+Each setting is one ``site_setting`` row (key -> JSON value); a key without a row
+takes its default here. Reading the whole policy is one query; changing it is
+audited like any other moderation action.
+"""
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.db import utcnow
+from app.errors import PermissionDenied
+from app.moderation.models import ActionKind, ModerationAction, SiteSetting
+
+
+@dataclass(frozen=True)
+class Policy:
+    # A member with this many approved comments (and nothing rejected or spam in
+    # the last 30 days) is published without waiting; 0 trusts every member.
+    trust_threshold: int = 1
+    # More links than this hold a comment for review, trusted or not.
+    max_links: int = 2
+    # Words or phrases that hold a comment for review, or mark it as spam.
+    hold_words: tuple[str, ...] = ()
+    spam_words: tuple[str, ...] = ()
+    # This many open flags hide a comment until a moderator looks at it.
+    flag_threshold: int = 3
+    # Authors may edit their own comment for this long after posting.
+    edit_window_hours: int = 24
+    # Discussions close this many days after publication; 0 never closes them.
+    auto_close_days: int = 0
+
+
+class PolicyUpdate(BaseModel):
+    """What an admin may change; fields left out keep their value."""
+
+    trust_threshold: int | None = Field(default=None, ge=0, le=1000)
+    max_links: int | None = Field(default=None, ge=0, le=100)
+    hold_words: list[str] | None = Field(default=None, max_length=500)
+    spam_words: list[str] | None = Field(default=None, max_length=500)
+    flag_threshold: int | None = Field(default=None, ge=1, le=100)
+    edit_window_hours: int | None = Field(default=None, ge=0, le=24 * 365)
+    auto_close_days: int | None = Field(default=None, ge=0, le=3650)
+
+
+_KEYS = {field.name for field in fields(Policy)}
+_SESSION_CACHE = "haven_policy"
+
+
+def load_policy(session: Session) -> Policy:
+    """The policy in force: stored values over defaults (cached for the transaction)."""
+    cached = session.info.get(_SESSION_CACHE)
+    if isinstance(cached, Policy):
+        return cached
+    stored: dict[str, Any] = {
+        row.key: row.value
+        for row in session.scalars(
+            select(SiteSetting).where(SiteSetting.key.in_(_KEYS))
+        )
+    }
+    for key in ("hold_words", "spam_words"):
+        if key in stored:
+            stored[key] = tuple(stored[key])
+    policy = replace(Policy(), **stored)
+    session.info[_SESSION_CACHE] = policy
+    return policy
+
+
+def update_policy(
+    session: Session, changes: PolicyUpdate, *, actor: User | None
+) -> Policy:
+    """Store an admin's changes (audited, with what changed) and return the new policy."""
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied("Only administrators change the site's settings.")
+    current = asdict(load_policy(session))
+    wanted = changes.model_dump(exclude_none=True)
+    for key in ("hold_words", "spam_words"):
+        if key in wanted:
+            wanted[key] = _clean_words(wanted[key])
+    changed = {
+        key: value for key, value in wanted.items() if _as_stored(current[key]) != value
+    }
+    for key, value in changed.items():
+        row = session.get(SiteSetting, key)
+        if row is None:
+            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
+        else:
+            row.value = value
+            row.updated_by_id = actor.id
+            row.updated_at = utcnow()
+    if changed:
+        session.add(
+            ModerationAction(
+                actor_id=actor.id,
+                action=ActionKind.UPDATE_SETTINGS,
+                reason="Changed: " + ", ".join(sorted(changed)),
+            )
+        )
+    session.info.pop(_SESSION_CACHE, None)
+    session.flush()
+    return load_policy(session)
+
+
+def _as_stored(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _clean_words(words: list[str]) -> list[str]:
+    """One entry per word or phrase: trimmed, blank lines dropped, duplicates once."""
+    seen: dict[str, str] = {}
+    for word in words:
+        text = " ".join(word.split())
+        if text and text.casefold() not in seen:
+            seen[text.casefold()] = text[:100]
+    return list(seen.values())
