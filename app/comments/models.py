@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +44,13 @@ class Comment(Base):
         Index("ix_comment_article_parent_status", "article_id", "parent_id", "status"),
         Index("ix_comment_root_status", "root_id", "status"),
         Index("ix_comment_status_created_at", "status", "created_at"),
+        # Published comments whose edit waits for a moderator: a handful, found fast.
+        Index(
+            "ix_comment_pending_edit",
+            "created_at",
+            sqlite_where=text("pending_body IS NOT NULL"),
+            postgresql_where=text("pending_body IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

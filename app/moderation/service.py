@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts.models import User
@@ -131,6 +131,12 @@ def decide(
     transition = _TRANSITIONS[decision]
     seen = seen or expected_status(decision)
     current = CommentStatus(comment.status)
+    if (
+        decision in (Decision.APPROVE, Decision.REJECT)
+        and current == seen == CommentStatus.APPROVED
+        and comment.pending_body is not None
+    ):
+        return _decide_edit(session, comment, decision, moderator, reason)
     if current != seen:
         if current == CommentStatus.PENDING:
             raise Conflict("This comment is waiting in the queue; decide it there.")
@@ -151,6 +157,43 @@ def decide(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This comment was already decided by another moderator.")
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
+    session.flush()
+    return comment
+
+
+def _decide_edit(
+    session: Session,
+    comment: Comment,
+    decision: Decision,
+    moderator: User,
+    reason: str | None,
+) -> Comment:
+    """Publish a published comment's waiting edit, or turn it down (the old text stays)."""
+    approve = decision is Decision.APPROVE
+    changes: dict[str, object] = {
+        "pending_body": None,
+        "pending_body_html": None,
+        "decided_at": utcnow(),
+        "decided_by_id": moderator.id,
+        "decision_reason": (reason or "").strip() or None,
+    }
+    if approve:
+        changes |= {
+            "body": Comment.pending_body,
+            "body_html": Comment.pending_body_html,
+            "edited_at": utcnow(),
+        }
+    result = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.pending_body.is_not(None))
+        .values(changes)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This edit was already decided by another moderator.")
+    session.refresh(comment)
+    action = ActionKind.APPROVE_EDIT if approve else ActionKind.REJECT_EDIT
+    record(session, action, actor=moderator, comment=comment, reason=reason)
     session.flush()
     return comment
 
@@ -276,7 +319,7 @@ def queue(
 ) -> Page[QueueItem]:
     """Comments in one moderation state, oldest first, in three queries."""
     ensure_moderator(actor)
-    condition = Comment.status == CommentStatus(status)
+    condition = _in_view(status)
     total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
     parent = aliased(Comment)
     rows = session.execute(
@@ -322,17 +365,29 @@ def _histories(session: Session, author_ids: set[int]) -> dict[int, AuthorHistor
     }
 
 
+def _in_view(status: QueueStatus) -> ColumnElement[bool]:
+    """The comments one view of the queue lists."""
+    if status is QueueStatus.PENDING:
+        # New comments, and published ones whose edit waits for approval.
+        return or_(
+            Comment.status == CommentStatus.PENDING,
+            and_(
+                Comment.pending_body.is_not(None),
+                Comment.status == CommentStatus.APPROVED,
+            ),
+        )
+    return Comment.status == CommentStatus(status)
+
+
 def status_counts(session: Session) -> dict[QueueStatus, int]:
     """How many comments wait in each view of the queue (for the navigation)."""
-    rows = session.execute(
-        select(Comment.status, func.count(Comment.id))
-        .where(Comment.status.in_([CommentStatus(s) for s in QueueStatus]))
-        .group_by(Comment.status)
-    )
-    counts = dict.fromkeys(QueueStatus, 0)
-    for status, count in rows:
-        counts[QueueStatus(status)] = count
-    return counts
+    views = list(QueueStatus)
+    row = session.execute(
+        select(
+            *(func.count(Comment.id).filter(_in_view(view)) for view in views)
+        ).where(or_(*(_in_view(view) for view in views)))
+    ).one()
+    return {view: count or 0 for view, count in zip(views, row, strict=True)}
 
 
 def audit_log(
