@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from app.accounts import service as accounts_service
 from app.accounts.deps import AuthSessionDep
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
@@ -57,6 +58,9 @@ def render(
         "settings": request.app.state.settings,
         "flashes": pop_flashes(request),
         "current_user": getattr(request.state, "user", None),
+        "ban_notice": accounts_service.ban_message(
+            getattr(request.state, "user", None)
+        ),
         "csrf_token": csrf_token(
             request.app.state.settings.secret_key, csrf_seed(request) or ""
         ),

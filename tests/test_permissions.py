@@ -73,6 +73,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/v1/users/{username}"): PUBLIC,
     ("POST", "/api/v1/users/{username}/ban"): MODERATORS,
     ("POST", "/api/v1/users/{username}/unban"): MODERATORS,
+    # Part D (issue #5): bans, moderator notes, a member's moderation record.
+    ("GET", "/users/{username}/moderation"): MODERATORS,
+    ("POST", "/users/{username}/ban"): MODERATORS,
+    ("POST", "/users/{username}/unban"): MODERATORS,
+    ("POST", "/users/{username}/notes"): MODERATORS,
+    ("GET", "/api/v1/users/{username}/moderation"): MODERATORS,
+    ("POST", "/api/v1/users/{username}/notes"): MODERATORS,
     ("GET", "/admin/articles"): ADMINS,
     ("GET", "/admin/articles/new"): ADMINS,
     ("POST", "/admin/articles/new"): ADMINS,

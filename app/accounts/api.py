@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.accounts import service
+from app.accounts import history, service
 from app.accounts.deps import (
     AuthSessionDep,
     CurrentUser,
@@ -15,10 +15,23 @@ from app.accounts.deps import (
     session_lifetime,
 )
 from app.accounts.models import SessionKind, User
-from app.accounts.schemas import BanIn, BanRead, MeRead, RegisterIn, TokenRead, UserRead
+from app.accounts.schemas import (
+    BanIn,
+    BanRead,
+    MeRead,
+    NoteIn,
+    NoteRead,
+    RegisterIn,
+    TokenRead,
+    UserModerationRead,
+    UserRead,
+    UserStandingRead,
+)
 from app.config import Settings
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
+from app.moderation.schemas import LogRead
+from app.pagination import PageNumber
 
 router = APIRouter(tags=["accounts"])
 
@@ -89,14 +102,65 @@ def user_detail(username: str, session: SessionDep) -> User:
     return service.get_user(session, username)
 
 
-@router.post("/users/{username}/ban", name="api.users.ban", response_model=BanRead)
+def ban_read(user: User, rejected: list[int] | None = None) -> BanRead:
+    return BanRead(
+        username=user.username,
+        banned_until=user.banned_until,
+        ban_reason=user.ban_reason,
+        banned_at=user.banned_at,
+        is_banned=user.is_banned(),
+        rejected_comment_ids=rejected or [],
+    )
+
+
+@router.post("/users/{username}/ban", name="api.users.ban")
 def user_ban(
     username: str, data: BanIn, session: SessionDep, actor: ModeratorUser
-) -> User:
-    user = service.get_user(session, username)
-    return service.ban(session, user, until=data.until, reason=data.reason, actor=actor)
+) -> BanRead:
+    outcome = service.ban(
+        session,
+        service.get_user(session, username),
+        until=data.ends_at(utcnow()),
+        reason=data.reason,
+        actor=actor,
+        reject_pending=data.reject_pending,
+    )
+    return ban_read(outcome.user, outcome.rejected_comment_ids)
 
 
-@router.post("/users/{username}/unban", name="api.users.unban", response_model=BanRead)
-def user_unban(username: str, session: SessionDep, actor: ModeratorUser) -> User:
-    return service.unban(session, service.get_user(session, username), actor=actor)
+@router.post("/users/{username}/unban", name="api.users.unban")
+def user_unban(username: str, session: SessionDep, actor: ModeratorUser) -> BanRead:
+    return ban_read(
+        service.unban(session, service.get_user(session, username), actor=actor)
+    )
+
+
+@router.get("/users/{username}/moderation", name="api.users.moderation")
+def user_moderation(
+    username: str, session: SessionDep, actor: ModeratorUser, page: PageNumber = 1
+) -> UserModerationRead:
+    record = history.user_history(
+        session, service.get_user(session, username), actor=actor, page=page
+    )
+    user = record.user
+    return UserModerationRead(
+        user=UserStandingRead(
+            **ban_read(user).model_dump(),
+            display_name=user.display_name,
+            role=user.role,
+            created_at=user.created_at,
+        ),
+        comment_counts={str(status): count for status, count in record.counts.items()},
+        notes=[NoteRead.model_validate(note) for note in record.notes],
+        log=LogRead.from_page(record.actions),
+    )
+
+
+@router.post("/users/{username}/notes", name="api.users.note_create", status_code=201)
+def user_note_create(
+    username: str, data: NoteIn, session: SessionDep, actor: ModeratorUser
+) -> NoteRead:
+    note = history.add_note(
+        session, service.get_user(session, username), data.body, actor=actor
+    )
+    return NoteRead.model_validate(note)

@@ -1,7 +1,7 @@
 """Account shapes shared by the HTML forms and the JSON API."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import (
@@ -11,9 +11,12 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    field_validator,
+    model_validator,
 )
 
 from app.accounts.models import Role
+from app.moderation.schemas import LogRead
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
 
@@ -77,9 +80,35 @@ class TokenRead(BaseModel):
     token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
 
 
+BAN_DAYS_MAX = 3650
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """A date or time without a zone is read as UTC (the site's clock)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 class BanIn(BaseModel):
-    until: datetime | None = None
+    """A ban: ``days`` from now, ``until`` a moment, or neither for good."""
+
+    until: Annotated[datetime | None, AfterValidator(_as_utc)] = None
+    days: int | None = Field(default=None, ge=1, le=BAN_DAYS_MAX)
     reason: str = Field(min_length=1, max_length=2000)
+    reject_pending: bool = False
+
+    @model_validator(mode="after")
+    def _one_end(self) -> "BanIn":
+        if self.until is not None and self.days is not None:
+            raise ValueError("Give either a number of days or an end date, not both.")
+        return self
+
+    def ends_at(self, now: datetime) -> datetime | None:
+        """When the ban ends, or None for good."""
+        if self.days is not None:
+            return now + timedelta(days=self.days)
+        return self.until
 
 
 class BanRead(BaseModel):
@@ -89,3 +118,49 @@ class BanRead(BaseModel):
     banned_until: datetime | None
     ban_reason: str | None
     banned_at: datetime | None
+    is_banned: bool
+    rejected_comment_ids: list[int] = []
+
+
+class NoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=5000)
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Please write the note.")
+        return value.strip()
+
+
+class NoteAuthor(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    username: str
+    display_name: str
+
+
+class NoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    body: str
+    created_at: datetime
+    author: NoteAuthor | None
+
+
+class UserStandingRead(BanRead):
+    """Someone's account as moderators see it."""
+
+    display_name: str
+    role: Role
+    created_at: datetime
+
+
+class UserModerationRead(BaseModel):
+    """A member's moderation record: standing, comments by status, notes, audit entries."""
+
+    user: UserStandingRead
+    comment_counts: dict[str, int]
+    notes: list[NoteRead]
+    log: LogRead

@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import AuthSession, Role, SessionKind, User
 from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
+from app.comments.models import Comment, CommentStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
@@ -339,36 +340,151 @@ def set_role(session: Session, user: User, role: Role, *, actor: User | None) ->
     return user
 
 
-def ban(
-    session: Session, user: User, *, until: datetime | None, reason: str, actor: User
-) -> User:
-    """Ban a member (until a date, or for good when ``until`` is None); their sessions end."""
-    if not actor.is_moderator:
-        raise PermissionDenied("Only moderators ban people.")
-    if user.is_moderator and not actor.is_admin:
-        raise PermissionDenied("Only administrators can ban a member of the team.")
-    if user.id == actor.id:
+def ban_term(user: User) -> str:
+    """How long a ban lasts, in words: "until 8 December 2026 at 07:00 UTC" or "for good"."""
+    if user.banned_until is None:
+        return "for good"
+    return f"until {user.banned_until:%-d %B %Y at %H:%M} UTC"
+
+
+def ban_message(user: User | None, now: datetime | None = None) -> str | None:
+    """What a banned member is told (the end and the reason); None when not banned."""
+    if user is None or not user.is_banned(now):
+        return None
+    message = (
+        f"Your account can't post at the moment. It is banned {ban_term(user)}: "
+        "you can't post, edit or flag comments."
+    )
+    if user.ban_reason:
+        message += f" The moderators' reason: {user.ban_reason}"
+    return message
+
+
+def ensure_can_participate(user: User | None, now: datetime | None = None) -> None:
+    """Refuse a banned member (posting, editing, flagging), telling them why and until when."""
+    message = ban_message(user, now)
+    if message is not None:
+        raise PermissionDenied(message)
+
+
+def _ensure_may_ban(user: User, actor: User | None) -> User:
+    """Moderators ban members; only admins ban moderators; nobody bans an admin or themselves."""
+    moderator = moderation_service.ensure_moderator(actor)
+    if user.id == moderator.id:
         raise Conflict("You can't ban yourself.")
-    if until is not None and until <= utcnow():
+    if user.is_admin:
+        raise PermissionDenied(
+            "Administrators can't be banned; change their role first."
+        )
+    if user.is_moderator and not moderator.is_admin:
+        raise PermissionDenied("Only administrators can ban a member of the team.")
+    return moderator
+
+
+def ban_refusal(user: User, actor: User | None) -> str | None:
+    """Why ``actor`` may not ban (or lift a ban on) ``user``; None if they may."""
+    try:
+        _ensure_may_ban(user, actor)
+    except (PermissionDenied, Conflict) as exc:
+        return exc.message
+    return None
+
+
+@dataclass(frozen=True)
+class BanOutcome:
+    user: User
+    rejected_comment_ids: list[int]
+
+
+def ban(
+    session: Session,
+    user: User,
+    *,
+    until: datetime | None,
+    reason: str,
+    actor: User | None,
+    reject_pending: bool = False,
+) -> BanOutcome:
+    """Ban a member until a moment, or for good when ``until`` is None.
+
+    All their sessions (browser and API) end at once; with ``reject_pending``
+    every comment and edit of theirs still waiting is rejected, each audited.
+    Banning again replaces the earlier terms.
+    """
+    moderator = _ensure_may_ban(user, actor)
+    now = utcnow()
+    if until is not None and until <= now:
         raise Invalid("A ban must end in the future.", field="until")
-    user.banned_at = utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Please give a reason for the ban.", field="reason")
+    user.banned_at = now
     user.banned_until = until
-    user.ban_reason = reason.strip() or None
+    user.ban_reason = reason
     revoke_sessions(session, user)
     moderation_service.record(
-        session, ActionKind.BAN, actor=actor, subject=user, reason=reason
+        session,
+        ActionKind.BAN,
+        actor=moderator,
+        subject=user,
+        reason=f"{ban_term(user)}: {reason}",
+    )
+    rejected = (
+        _reject_waiting(
+            session, user, actor=moderator, reason=f"Author banned: {reason}"
+        )
+        if reject_pending
+        else []
     )
     session.flush()
-    return user
+    return BanOutcome(user, rejected)
 
 
-def unban(session: Session, user: User, *, actor: User) -> User:
-    """Lift a ban."""
-    if not actor.is_moderator:
-        raise PermissionDenied("Only moderators lift bans.")
+def _reject_waiting(
+    session: Session, user: User, *, actor: User, reason: str
+) -> list[int]:
+    """Reject a member's comments awaiting moderation and turn down their waiting edits."""
+    rejected: list[int] = []
+    waiting = (
+        (CommentStatus.PENDING, Comment.status == CommentStatus.PENDING),
+        (
+            CommentStatus.APPROVED,
+            and_(
+                Comment.status == CommentStatus.APPROVED,
+                Comment.pending_body.is_not(None),
+            ),
+        ),
+    )
+    for seen, condition in waiting:
+        ids = list(
+            session.scalars(
+                select(Comment.id)
+                .where(Comment.author_id == user.id, condition)
+                .order_by(Comment.id)
+            )
+        )
+        for start in range(0, len(ids), moderation_service.BULK_LIMIT):
+            chunk = ids[start : start + moderation_service.BULK_LIMIT]
+            result = moderation_service.decide_many(
+                session,
+                chunk,
+                moderation_service.Decision.REJECT,
+                actor=actor,
+                reason=reason,
+                seen=seen,
+            )
+            rejected.extend(result.decided)
+    return rejected
+
+
+def unban(session: Session, user: User, *, actor: User | None) -> User:
+    """Lift a ban before it ends; the same people who may ban may lift it."""
+    moderator = _ensure_may_ban(user, actor)
+    if not user.is_banned():
+        raise Conflict(f"{user.display_name} is not banned.")
     user.banned_at = None
     user.banned_until = None
     user.ban_reason = None
-    moderation_service.record(session, ActionKind.UNBAN, actor=actor, subject=user)
+    moderation_service.record(session, ActionKind.UNBAN, actor=moderator, subject=user)
     session.flush()
     return user

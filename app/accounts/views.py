@@ -1,4 +1,7 @@
-"""HTML pages for signing up, signing in and out, profiles and settings."""
+"""HTML pages for signing up, signing in and out, profiles and settings.
+
+Moderators also get each member's record here: bans, private notes, history.
+"""
 
 from typing import Any
 
@@ -6,21 +9,29 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts import service
+from app.accounts import history, service
 from app.accounts.deps import (
     SESSION_COOKIE,
     AuthSessionDep,
     CurrentUser,
+    ModeratorUser,
     OptionalUser,
     client_ip,
     session_lifetime,
     set_session_cookie,
 )
 from app.accounts.models import SessionKind, User
-from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
+from app.accounts.schemas import (
+    BanIn,
+    NoteIn,
+    PasswordChange,
+    ProfileUpdate,
+    RegisterIn,
+)
 from app.config import Settings
-from app.db import SessionDep
+from app.db import SessionDep, utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
@@ -192,3 +203,164 @@ def password_submit(
         )
     flash(request, "Your password is changed. Other devices have been signed out.")
     return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
+
+
+# Moderators' tools for one member (issue #5, part D): the record, bans, notes.
+
+BAN_PERIODS = (
+    ("1", "1 day"),
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("date", "Until a date"),
+    ("forever", "For good"),
+)
+
+
+def _moderation_page(
+    request: Request,
+    session: SessionDep,
+    person: User,
+    moderator: User,
+    *,
+    page: int = 1,
+    form: FormFields | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    record = history.user_history(session, person, actor=moderator, page=page)
+    return render(
+        request,
+        "accounts/moderation.html",
+        {
+            "person": person,
+            "record": record,
+            "periods": BAN_PERIODS,
+            "ban_refusal": service.ban_refusal(person, moderator),
+            "form": form or {"period": "7"},
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/users/{username}/moderation", name="accounts.moderation")
+def moderation_page(
+    request: Request,
+    username: str,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    page: PageNumber = 1,
+) -> Response:
+    person = service.get_user(session, username)
+    return _moderation_page(request, session, person, moderator, page=page)
+
+
+def _ban_input(form: FormFields) -> BanIn:
+    """The ban form's choice of period as the API's shape (days, a date, or neither)."""
+    period = form.get("period", "")
+    data: dict[str, object] = {
+        "reason": form.get("reason", ""),
+        "reject_pending": bool(form.get("reject_pending")),
+    }
+    if period.isdigit():
+        data["days"] = period
+    elif period == "date":
+        if not form.get("until"):
+            raise Invalid("Please choose the day the ban ends.", field="until")
+        data["until"] = form["until"]
+    elif period != "forever":
+        raise Invalid("Please choose how long the ban lasts.", field="period")
+    return BanIn.model_validate(data)
+
+
+@router.post("/users/{username}/ban", name="accounts.ban")
+def ban_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    person = service.get_user(session, username)
+    try:
+        data = _ban_input(form)
+        outcome = service.ban(
+            session,
+            person,
+            until=data.ends_at(utcnow()),
+            reason=data.reason,
+            actor=moderator,
+            reject_pending=data.reject_pending,
+        )
+    except (ValidationError, Invalid, Conflict) as exc:
+        status = exc.status_code if isinstance(exc, Conflict) else 422
+        errors = field_errors(exc)
+        if "days" in errors:  # the page offers the days as a choice of period
+            errors["period"] = errors.pop("days")
+        return _moderation_page(
+            request,
+            session,
+            person,
+            moderator,
+            form=form,
+            errors=errors,
+            status_code=status,
+        )
+    rejected = len(outcome.rejected_comment_ids)
+    flash(
+        request,
+        f"{person.display_name} is banned {service.ban_term(person)}; "
+        "their sessions have ended."
+        + (f" {rejected} waiting comment(s) rejected." if rejected else ""),
+    )
+    return _to_record(request, person)
+
+
+@router.post("/users/{username}/unban", name="accounts.unban")
+def unban_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    del form  # the CSRF check is the point
+    person = service.get_user(session, username)
+    try:
+        service.unban(session, person, actor=moderator)
+    except Conflict as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"{person.display_name}'s ban is lifted.")
+    return _to_record(request, person)
+
+
+@router.post("/users/{username}/notes", name="accounts.note_create")
+def note_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    person = service.get_user(session, username)
+    try:
+        data = NoteIn.model_validate({"body": form.get("body", "")})
+    except ValidationError as exc:
+        return _moderation_page(
+            request,
+            session,
+            person,
+            moderator,
+            form={"period": "7", "body": form.get("body", "")},
+            errors=field_errors(exc),
+            status_code=422,
+        )
+    history.add_note(session, person, data.body, actor=moderator)
+    flash(request, "Your note is saved.")
+    return _to_record(request, person, "#notes")
+
+
+def _to_record(request: Request, person: User, fragment: str = "") -> Response:
+    url = request.url_for("accounts.moderation", username=person.username)
+    return RedirectResponse(f"{url}{fragment}", status_code=303)

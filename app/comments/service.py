@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
 from app.pagination import Page, offset_for
 
@@ -371,8 +372,8 @@ def post_comment(
                 "Please give your email address (it is never shown).",
                 field="guest_email",
             )
-    elif actor.is_banned():
-        raise PermissionDenied("Your account can't post at the moment.")
+    else:
+        accounts_service.ensure_can_participate(actor)
     parent = replyable_parent(session, article, data.parent_id)
     approved = actor is not None and actor.is_moderator
     return store_comment(

@@ -31,6 +31,7 @@ class ActionKind(StrEnum):
     DISMISS_FLAGS = "dismiss_flags"
     SET_ROLE = "set_role"
     UPDATE_SETTINGS = "update_settings"
+    NOTE = "note"
 
 
 class ModerationAction(Base):

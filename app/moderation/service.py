@@ -391,14 +391,21 @@ def status_counts(session: Session) -> dict[QueueStatus, int]:
 
 
 def audit_log(
-    session: Session, *, page: int, per_page: int, actor: User | None
+    session: Session,
+    *,
+    page: int,
+    per_page: int,
+    actor: User | None,
+    subject: User | None = None,
 ) -> Page[ModerationAction]:
-    """Every recorded decision, newest first."""
+    """Every recorded decision, newest first; with ``subject``, those about one person."""
     ensure_moderator(actor)
-    total = session.scalar(select(func.count(ModerationAction.id))) or 0
+    about = [ModerationAction.subject_user_id == subject.id] if subject else []
+    total = session.scalar(select(func.count(ModerationAction.id)).where(*about)) or 0
     entries = list(
         session.scalars(
             select(ModerationAction)
+            .where(*about)
             .options(
                 joinedload(ModerationAction.actor),
                 joinedload(ModerationAction.comment),

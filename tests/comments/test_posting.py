@@ -419,7 +419,7 @@ def test_banned_member_gets_403_on_both_faces(
     assert "Your account can&#39;t post at the moment." in page.text
     assert textarea(page.text) == "Let me in"
     assert api.status_code == 403
-    assert api.json() == {"detail": "Your account can't post at the moment."}
+    assert api.json()["detail"].startswith("Your account can't post at the moment.")
     assert stored(session) == before
 
 
