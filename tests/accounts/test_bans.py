@@ -380,6 +380,23 @@ def test_api_ban_reads_a_time_without_zone_as_utc(
     assert member.banned_until == datetime(2100, 1, 1, 12, tzinfo=UTC)
 
 
+def test_banning_again_replaces_the_terms_and_is_audited_again(
+    session: Session, mod_web: TestClient, member: User
+) -> None:
+    ban_html(mod_web, member, period="1", reason="Cool off")
+    assert "Change the ban" in mod_web.get(record_page(member)).text
+
+    ban_html(mod_web, member, period="forever", reason="Came back worse")
+
+    session.refresh(member)
+    assert member.banned_until is None
+    assert member.ban_reason == "Came back worse"
+    assert [action for action, _ in audit(session, member)] == [
+        ActionKind.BAN,
+        ActionKind.BAN,
+    ]
+
+
 def test_unban_from_the_page_and_the_api_is_audited(
     session: Session, mod_web: TestClient, mod_json: TestClient, member: User
 ) -> None:
