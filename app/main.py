@@ -25,6 +25,7 @@ from app.config import STATIC_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.moderation import api as moderation_api
+from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
 from app.ratelimit import RateLimiter
 from app.web import CsrfFailed, make_templates, render
@@ -90,10 +91,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(articles_api.router)
     api.include_router(comments_api.router)
     api.include_router(moderation_api.router)
+    api.include_router(settings_api.router)
     app.include_router(api)
     # Every HTML page: moderators see the queue's counts in the navigation.
     pages = [Depends(moderation_views.moderation_nav)]
-    for views in (articles_views, accounts_views, comments_views, moderation_views):
+    for views in (
+        articles_views,
+        accounts_views,
+        comments_views,
+        moderation_views,
+        settings_views,
+    ):
         app.include_router(views.router, dependencies=pages)
 
     @app.get("/healthz", name="health", include_in_schema=False)

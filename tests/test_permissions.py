@@ -16,6 +16,7 @@ from app.accounts.models import Role
 from app.articles.models import ArticleStatus
 from app.config import Settings
 from app.main import create_app
+from app.moderation.models import CannedReason
 from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, csrf_from, login
@@ -80,6 +81,18 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/users/{username}/notes"): MODERATORS,
     ("GET", "/api/v1/users/{username}/moderation"): MODERATORS,
     ("POST", "/api/v1/users/{username}/notes"): MODERATORS,
+    # Part A (issue #5): site settings and canned rejection reasons.
+    ("GET", "/admin/settings"): ADMINS,
+    ("POST", "/admin/settings"): ADMINS,
+    ("POST", "/admin/settings/canned-reasons"): ADMINS,
+    ("POST", "/admin/settings/canned-reasons/{reason_id}"): ADMINS,
+    ("POST", "/admin/settings/canned-reasons/{reason_id}/delete"): ADMINS,
+    ("GET", "/api/v1/settings"): ADMINS,
+    ("PATCH", "/api/v1/settings"): ADMINS,
+    ("GET", "/api/v1/canned-reasons"): MODERATORS,
+    ("POST", "/api/v1/canned-reasons"): ADMINS,
+    ("PATCH", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
+    ("DELETE", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
     ("GET", "/admin/articles"): ADMINS,
     ("GET", "/admin/articles/new"): ADMINS,
     ("POST", "/admin/articles/new"): ADMINS,
@@ -135,11 +148,15 @@ def fill(session: Session) -> dict[str, str]:
     article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
     target = make_user(session, username="matrix_target")
     comment = make_comment(session, article, author=target)
+    canned_reason = CannedReason(label="Off topic", body="Please stay on topic.")
+    session.add(canned_reason)
+    session.flush()
     return {
         "{slug}": article.slug,
         "{username}": target.username,
         "{comment_id}": str(comment.id),
         "{decision}": "spam",
+        "{reason_id}": str(canned_reason.id),
     }
 
 

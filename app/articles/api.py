@@ -15,6 +15,7 @@ from app.articles.schemas import (
 )
 from app.comments import service as comments_service
 from app.db import SessionDep
+from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
 router = APIRouter(prefix="/articles", tags=["articles"])
@@ -53,7 +54,7 @@ def _read(session: Session, article: Article) -> ArticleRead:
         **summary.model_dump(exclude={"comment_count"}),
         comment_count=service.approved_comment_count(session, article),
         body_html=article.body_html,
-        comments_open=comments_service.comments_open(article),
+        comments_open=comments_service.comments_open(article, load_policy(session)),
     )
 
 

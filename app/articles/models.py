@@ -61,6 +61,9 @@ class Article(Base):
         ForeignKey("user.id", ondelete="SET NULL")
     )
     close_reason: Mapped[str | None] = mapped_column(Text)
+    # The last time a moderator reopened the discussion: the policy's auto-close
+    # counts its days from here, so a reopened old article is open again.
+    comments_reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     closed_by: Mapped[User | None] = relationship(

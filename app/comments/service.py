@@ -15,6 +15,8 @@ from app.comments.schemas import CommentCreate
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
+from app.moderation import rules
+from app.moderation.policy import Policy, is_auto_closed, load_policy
 from app.pagination import Page, offset_for
 
 # Replies deeper than this are shown flat under their depth-5 ancestor,
@@ -78,10 +80,13 @@ class Thread:
     comments_open: bool
 
 
-def comments_open(article: Article, now: datetime | None = None) -> bool:
-    """Whether an article accepts new comments."""
-    del now  # auto-close after N days arrives with the moderation settings (#5)
-    return article.comments_closed_at is None
+def comments_open(
+    article: Article, policy: Policy, now: datetime | None = None
+) -> bool:
+    """Whether an article accepts new comments: not closed by a moderator or by age."""
+    return article.comments_closed_at is None and not is_auto_closed(
+        article, policy, now
+    )
 
 
 # A guest's browser remembers at most this many of their comments.
@@ -194,7 +199,7 @@ def get_thread(
     return Thread(
         page=Page(items=nodes, page=page, per_page=per_page, total=top_total or 0),
         comment_count=comment_count or 0,
-        comments_open=comments_open(article, utcnow()),
+        comments_open=comments_open(article, load_policy(session)),
     )
 
 
@@ -261,6 +266,7 @@ def store_comment(
     created_at: datetime | None = None,
     guest_name: str | None = None,
     guest_email: str | None = None,
+    body_html: str | None = None,
 ) -> Comment:
     """Insert a comment at its place in the tree (parent, root, depth).
 
@@ -276,7 +282,9 @@ def store_comment(
         guest_name=guest_name,
         guest_email=guest_email,
         body=body,
-        body_html=render_markdown(body, Profile.COMMENT),
+        body_html=render_markdown(body, Profile.COMMENT)
+        if body_html is None
+        else body_html,
         status=status,
         created_at=created_at or utcnow(),
     )
@@ -327,8 +335,8 @@ def preview(body: str) -> str:
     return render_markdown(body, Profile.COMMENT)
 
 
-def _ensure_open(article: Article) -> None:
-    if not comments_open(article):
+def _ensure_open(session: Session, article: Article) -> None:
+    if not comments_open(article, load_policy(session)):
         raise Conflict("Comments are closed.")
 
 
@@ -339,7 +347,7 @@ def reply_refusal(session: Session, article: Article, parent_id: int) -> str | N
     ancestor), for a page that offers the reply form only when it can succeed.
     """
     try:
-        _ensure_open(article)
+        _ensure_open(session, article)
         replyable_parent(session, article, parent_id)
     except Conflict as exc:
         return exc.message
@@ -354,12 +362,14 @@ def post_comment(
     actor: User | None,
     allow_guests: bool,
 ) -> Comment:
-    """Store a comment or reply; it waits for moderation unless a moderator wrote it.
+    """Store a comment or reply; it waits for moderation unless the policy trusts its author.
 
-    A held comment is kept, never dropped. Guests post only where the site allows,
+    The policy's rules (app.moderation.rules) hold link-heavy or hold-listed text
+    even from trusted authors and mark spam-listed text as spam, saying why in
+    ``held_reason``. A held comment is kept, never dropped. Guests post only where the site allows,
     with a name and an email (never shown).
     """
-    _ensure_open(article)
+    _ensure_open(session, article)
     if actor is None:
         if not allow_guests:
             raise NotAuthenticated("Please sign in to join the discussion.")
@@ -375,19 +385,26 @@ def post_comment(
     else:
         accounts_service.ensure_can_participate(actor)
     parent = replyable_parent(session, article, data.parent_id)
-    approved = actor is not None and actor.is_moderator
-    return store_comment(
+    body_html = render_markdown(data.body, Profile.COMMENT)
+    status, verdict = rules.initial_status(
+        session, actor, data.body, body_html, load_policy(session)
+    )
+    comment = store_comment(
         session,
         article,
         body=data.body,
+        body_html=body_html,
         author=actor,
         parent=parent,
-        status=CommentStatus.APPROVED if approved else CommentStatus.PENDING,
+        status=status,
         guest_name=data.guest_name if actor is None else None,
         guest_email=str(data.guest_email)
         if actor is None and data.guest_email
         else None,
     )
+    if verdict.reasons:
+        rules.apply_verdict(session, comment, verdict)
+    return comment
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:

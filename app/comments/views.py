@@ -181,9 +181,9 @@ def comment_create(
     guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
     flash(
         request,
-        "Thanks! Your comment is awaiting moderation."
-        if comment.status == CommentStatus.PENDING
-        else "Your comment is published.",
+        "Your comment is published."
+        if comment.status == CommentStatus.APPROVED
+        else "Thanks! Your comment is awaiting moderation.",
     )
     page = service.page_of(
         session,

@@ -31,6 +31,10 @@ class ActionKind(StrEnum):
     DISMISS_FLAGS = "dismiss_flags"
     SET_ROLE = "set_role"
     UPDATE_SETTINGS = "update_settings"
+    # Admins' changes to the canned rejection reasons (issue #5, part A).
+    ADD_CANNED_REASON = "add_canned_reason"
+    EDIT_CANNED_REASON = "edit_canned_reason"
+    DELETE_CANNED_REASON = "delete_canned_reason"
     NOTE = "note"
 
 

@@ -6,16 +6,22 @@ audited like any other moderation action.
 """
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.articles.models import Article
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
+
+# Each word list holds at most this many entries of at most this many characters.
+MAX_WORDS = 500
+MAX_WORD_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -36,19 +42,35 @@ class Policy:
     auto_close_days: int = 0
 
 
+# One entry of a word list: a word or a phrase, as an admin types it.
+ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH)]
+
+
 class PolicyUpdate(BaseModel):
     """What an admin may change; fields left out keep their value."""
 
+    # A misspelt setting is an error, not a silent no-op.
+    model_config = ConfigDict(extra="forbid")
+
     trust_threshold: int | None = Field(default=None, ge=0, le=1000)
     max_links: int | None = Field(default=None, ge=0, le=100)
-    hold_words: list[str] | None = Field(default=None, max_length=500)
-    spam_words: list[str] | None = Field(default=None, max_length=500)
+    hold_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
+    spam_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
     flag_threshold: int | None = Field(default=None, ge=1, le=100)
     edit_window_hours: int | None = Field(default=None, ge=0, le=24 * 365)
     auto_close_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 _KEYS = {field.name for field in fields(Policy)}
+
+
+def ensure_admin(actor: User | None) -> User:
+    """The acting admin; anyone else may not change the site's settings."""
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied("Only administrators change the site's settings.")
+    return actor
+
+
 _SESSION_CACHE = "haven_policy"
 
 
@@ -71,12 +93,17 @@ def load_policy(session: Session) -> Policy:
     return policy
 
 
+def get_policy(session: Session, *, actor: User | None) -> Policy:
+    """The policy in force, as the settings page shows it (admins only)."""
+    ensure_admin(actor)
+    return load_policy(session)
+
+
 def update_policy(
     session: Session, changes: PolicyUpdate, *, actor: User | None
 ) -> Policy:
     """Store an admin's changes (audited, with what changed) and return the new policy."""
-    if actor is None or not actor.is_admin:
-        raise PermissionDenied("Only administrators change the site's settings.")
+    actor = ensure_admin(actor)
     current = asdict(load_policy(session))
     wanted = changes.model_dump(exclude_none=True)
     for key in ("hold_words", "spam_words"):
@@ -116,5 +143,27 @@ def _clean_words(words: list[str]) -> list[str]:
     for word in words:
         text = " ".join(word.split())
         if text and text.casefold() not in seen:
-            seen[text.casefold()] = text[:100]
+            seen[text.casefold()] = text[:MAX_WORD_LENGTH]
     return list(seen.values())
+
+
+def auto_close_at(article: Article, policy: Policy) -> datetime | None:
+    """When the policy closes an article's discussion by itself (None: never).
+
+    ``auto_close_days`` after publication, or after a moderator last reopened
+    it, whichever is later: reopening restarts the clock. 0 days never closes.
+    """
+    if policy.auto_close_days <= 0 or article.published_at is None:
+        return None
+    opened = article.published_at
+    if article.comments_reopened_at is not None:
+        opened = max(opened, article.comments_reopened_at)
+    return opened + timedelta(days=policy.auto_close_days)
+
+
+def is_auto_closed(
+    article: Article, policy: Policy, now: datetime | None = None
+) -> bool:
+    """Whether the policy's age limit has closed an article's discussion."""
+    closes = auto_close_at(article, policy)
+    return closes is not None and (now or utcnow()) >= closes

@@ -1,5 +1,6 @@
 """Moderation shapes of the JSON API contract (DESIGN.md)."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -8,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from app.comments.models import CommentStatus
 from app.comments.schemas import MAX_ID
 from app.moderation.models import ModerationAction
+from app.moderation.policy import Policy
 from app.moderation.service import BULK_LIMIT, Decision, QueueItem, QueueStatus
 from app.pagination import Page
 
@@ -86,6 +88,8 @@ class DiscussionRead(BaseModel):
     slug: str
     comments_closed_at: datetime | None
     close_reason: str | None
+    # Set by a reopen; the policy's auto-close counts its days from here.
+    comments_reopened_at: datetime | None
 
 
 class QueueArticleRead(BaseModel):
@@ -108,6 +112,8 @@ class QueueItemRead(BaseModel):
     parent_id: int | None
     parent_excerpt: str | None
     link_count: int
+    # Why the policy's rules held it (or marked it as spam); None when no rule did.
+    held_reason: str | None
     article: QueueArticleRead
     author: QueueAuthorRead
 
@@ -122,6 +128,7 @@ class QueueItemRead(BaseModel):
             parent_id=comment.parent_id,
             parent_excerpt=item.parent_excerpt,
             link_count=item.link_count,
+            held_reason=comment.held_reason,
             article=QueueArticleRead(
                 slug=comment.article.slug, title=comment.article.title
             ),
@@ -199,3 +206,67 @@ class LogRead(BaseModel):
             pages=page.pages,
             total=page.total,
         )
+
+
+# ---- Site settings and canned rejection reasons (issue #5, part A) ----
+
+
+class PolicyRead(BaseModel):
+    """The moderation policy in force (GET/PATCH /api/v1/settings)."""
+
+    trust_threshold: int
+    max_links: int
+    hold_words: list[str]
+    spam_words: list[str]
+    flag_threshold: int
+    edit_window_hours: int
+    auto_close_days: int
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> "PolicyRead":
+        return cls.model_validate(asdict(policy))
+
+
+MAX_CANNED_LABEL = 80
+
+
+CannedLabel = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CANNED_LABEL),
+    AfterValidator(_reason_rules),
+]
+CannedBody = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON),
+    AfterValidator(_reason_rules),
+]
+CannedPosition = Annotated[int, Field(ge=0, le=10_000)]
+
+
+class CannedReasonIn(BaseModel):
+    """A new canned reason: a short label for the list and the text the author sees."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: CannedLabel
+    body: CannedBody
+    position: CannedPosition | None = None
+
+
+class CannedReasonUpdate(BaseModel):
+    """Changes to a canned reason; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: CannedLabel | None = None
+    body: CannedBody | None = None
+    position: CannedPosition | None = None
+
+
+class CannedReasonRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    label: str
+    body: str
+    position: int

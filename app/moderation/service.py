@@ -19,6 +19,7 @@ from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
 from app.markup import count_links, excerpt
 from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.policy import is_auto_closed, load_policy
 from app.pagination import Page, offset_for
 
 # Bulk actions take at most this many comments at once (a queue page is 50).
@@ -240,7 +241,9 @@ def close_thread(
 ) -> Article:
     """Close an article's discussion: what is published stays, nothing new is accepted."""
     moderator = ensure_moderator(actor)
-    if article.comments_closed_at is not None:
+    if article.comments_closed_at is not None or is_auto_closed(
+        article, load_policy(session)
+    ):
         raise Conflict("This discussion is already closed.")
     article.comments_closed_at = utcnow()
     article.closed_by_id = moderator.id
@@ -253,10 +256,16 @@ def close_thread(
 def reopen_thread(
     session: Session, article: Article, *, actor: User | None, reason: str | None = None
 ) -> Article:
-    """Open a closed discussion again."""
+    """Open a discussion closed by a moderator or by the policy's age limit.
+
+    The reopening time restarts the auto-close clock (policy.auto_close_at).
+    """
     moderator = ensure_moderator(actor)
-    if article.comments_closed_at is None:
+    if article.comments_closed_at is None and not is_auto_closed(
+        article, load_policy(session)
+    ):
         raise Conflict("This discussion is already open.")
+    article.comments_reopened_at = utcnow()
     article.comments_closed_at = None
     article.closed_by_id = None
     article.close_reason = None

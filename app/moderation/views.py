@@ -17,7 +17,7 @@ from app.comments import service as comments_service
 from app.comments.api import CommentId
 from app.db import SessionDep
 from app.errors import Conflict
-from app.moderation import service
+from app.moderation import canned, service
 from app.moderation.schemas import BulkIn, DecisionIn, ReasonIn
 from app.moderation.service import Decision, QueueStatus
 from app.pagination import PageNumber
@@ -55,6 +55,11 @@ def _parse(
         return None
 
 
+def chosen_reason(form: FormFields) -> str | None:
+    """The reason typed, or else the canned reason picked (a select named ``canned``)."""
+    return (form.get("reason") or "").strip() or form.get("canned") or None
+
+
 def _reason(request: Request, form: FormFields) -> ReasonIn | None:
     return _parse(request, ReasonIn, {"reason": form.get("reason")})
 
@@ -90,7 +95,12 @@ def queue_page(
     return render(
         request,
         "moderation/queue.html",
-        {"status": status, "statuses": list(QueueStatus), "queue": items},
+        {
+            "status": status,
+            "statuses": list(QueueStatus),
+            "queue": items,
+            "canned_reasons": canned.list_canned_reasons(session, actor=moderator),
+        },
     )
 
 
@@ -107,7 +117,7 @@ def decide(
     data = _parse(
         request,
         DecisionIn,
-        {"reason": form.get("reason"), "seen": form.get("seen") or None},
+        {"reason": chosen_reason(form), "seen": form.get("seen") or None},
     )
     if data is None:
         return back
@@ -149,7 +159,8 @@ def bulk(
     moderator: ModeratorUser,
 ) -> Response:
     back = _back(form, str(request.url_for("moderation.queue")))
-    fields = {name: form.get(name) or None for name in ("action", "reason", "seen")}
+    fields = {name: form.get(name) or None for name in ("action", "seen")}
+    fields["reason"] = chosen_reason(form)
     if not ids:
         flash(request, "Select at least one comment first.", "error")
         return back

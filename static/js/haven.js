@@ -78,4 +78,12 @@
     event.preventDefault();
     openReply(link, mainForm);
   });
+
+  /* Part A, canned reasons: picking one puts its text in the reason field to
+     adjust. Without JavaScript the server uses the pick when the field is empty. */
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest && event.target.closest("select[data-fills]");
+    var field = select && document.getElementById(select.getAttribute("data-fills"));
+    if (field && select.value) { field.value = select.value; }
+  });
 }());

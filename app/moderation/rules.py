@@ -1,0 +1,173 @@
+"""The policy's rules for a comment's words: trust, links and the word lists.
+
+``screen()`` judges a body (new or edited) against the hold and spam lists and
+the link limit; ``is_trusted()`` says whether an author's clean comments publish
+without waiting. Matching survives the usual disguises: letter case, accents,
+compatibility forms NFKC folds (full-width letters, ligatures), zero-width
+characters, and phrases split over several spaces or lines.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from app.markup import count_links
+from app.moderation import service as moderation_service
+from app.moderation.models import ActionKind
+from app.moderation.policy import Policy
+
+# A rejection or spam verdict this recent keeps an author's comments waiting.
+TRUST_LOOKBACK = timedelta(days=30)
+
+# Invisible characters that split a word without showing: zero-width space,
+# non-joiner and joiner, word joiner, byte-order mark, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Inline tags join the text around them ("mir<em>acle</em>"); others separate it.
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|code|del|em|s|strong|sub|sup)\b[^>]*>", re.IGNORECASE
+)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+def fold(text: str) -> str:
+    """Text reduced to what a reader sees: one case, no accents, no invisible marks."""
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKC", bare).translate(_INVISIBLE)
+
+
+def _visible_text(body_html: str) -> str:
+    return html.unescape(_ANY_TAG.sub(" ", _INLINE_TAG.sub("", body_html)))
+
+
+@lru_cache(maxsize=64)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a list: each entry on word boundaries, any whitespace between words."""
+    alternatives = []
+    for word in words:
+        parts = fold(word).split()
+        if parts:
+            alternatives.append(r"\s+".join(re.escape(part) for part in parts))
+    if not alternatives:
+        return None
+    # Longest first, so "miracle cure" is named rather than "miracle".
+    alternatives.sort(key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+
+
+def find_words(words: tuple[str, ...], *texts: str) -> list[str]:
+    """The entries of ``words`` found in any of ``texts``, as the list spells them."""
+    pattern = _pattern(words)
+    if pattern is None:
+        return []
+    by_folded = {" ".join(fold(word).split()): word for word in words}
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in pattern.finditer(fold(text)):
+            found.setdefault(
+                by_folded.get(" ".join(match.group().split()), match.group())
+            )
+    return list(found)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules say of a body: SPAM, PENDING (held for review) or None (no rule)."""
+
+    status_hint: CommentStatus | None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str | None:
+        """The reasons as one line for Comment.held_reason."""
+        return "; ".join(self.reasons) or None
+
+
+def screen(body: str, body_html: str, policy: Policy) -> Verdict:
+    """Judge a comment body (Markdown and its rendered HTML) against the policy.
+
+    The Markdown and the text the reader sees are both searched, so markup can't
+    split a listed word. A spam-list word makes it spam; a hold-list word or more
+    links than the limit hold it for review, however trusted its author.
+    """
+    texts = (body, _visible_text(body_html))
+    spam = find_words(policy.spam_words, *texts)
+    held = find_words(policy.hold_words, *texts)
+    links = count_links(body_html)
+    reasons = [f'Contains "{word}" (spam list)' for word in spam]
+    reasons += [f'Contains "{word}" (hold list)' for word in held]
+    if links > policy.max_links:
+        reasons.append(f"{links} links (limit {policy.max_links})")
+    if spam:
+        return Verdict(CommentStatus.SPAM, tuple(reasons))
+    if reasons:
+        return Verdict(CommentStatus.PENDING, tuple(reasons))
+    return Verdict(None)
+
+
+def is_trusted(
+    session: Session, author: User | None, policy: Policy, now: datetime | None = None
+) -> bool:
+    """Whether an author's comments publish without waiting (one query for members).
+
+    Moderators and admins always; guests never; a member once they have
+    ``policy.trust_threshold`` approved comments and no comment rejected or
+    marked as spam in the last 30 days.
+    """
+    if author is None:
+        return False
+    if author.is_moderator:
+        return True
+    since = (now or utcnow()) - TRUST_LOOKBACK
+    refused = Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
+    approved, recent_refusals = session.execute(
+        select(
+            func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED),
+            func.count(Comment.id).filter(refused, Comment.decided_at >= since),
+        ).where(Comment.author_id == author.id)
+    ).one()
+    return (approved or 0) >= policy.trust_threshold and not recent_refusals
+
+
+def initial_status(
+    session: Session,
+    author: User | None,
+    body: str,
+    body_html: str,
+    policy: Policy,
+    now: datetime | None = None,
+) -> tuple[CommentStatus, Verdict]:
+    """The status a new comment starts with, and the rules' verdict behind it.
+
+    A moderator's comment publishes at once. Anyone else's is judged by the
+    rules first (spam, or held with a reason), then by the author's trust.
+    """
+    if author is not None and author.is_moderator:
+        return CommentStatus.APPROVED, Verdict(None)
+    verdict = screen(body, body_html, policy)
+    if verdict.status_hint is not None:
+        return verdict.status_hint, verdict
+    trusted = is_trusted(session, author, policy, now)
+    return (CommentStatus.APPROVED if trusted else CommentStatus.PENDING), verdict
+
+
+def apply_verdict(session: Session, comment: Comment, verdict: Verdict) -> None:
+    """Keep why the rules held a comment; a spam verdict is the system's decision, audited."""
+    comment.held_reason = verdict.reason
+    if verdict.status_hint is CommentStatus.SPAM:
+        comment.decided_at = utcnow()
+        comment.decided_by_id = None
+        moderation_service.record(
+            session, ActionKind.SPAM, actor=None, comment=comment, reason=verdict.reason
+        )
+    session.flush()

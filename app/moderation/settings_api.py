@@ -1,0 +1,84 @@
+"""JSON API for the site's moderation settings and canned rejection reasons."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from app.accounts.deps import AdminUser, ModeratorUser
+from app.db import SessionDep
+from app.moderation import canned
+from app.moderation.models import CannedReason
+from app.moderation.policy import PolicyUpdate, get_policy, update_policy
+from app.moderation.schemas import (
+    CannedReasonIn,
+    CannedReasonRead,
+    CannedReasonUpdate,
+    PolicyRead,
+)
+
+router = APIRouter(tags=["settings"])
+
+CannedReasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/settings", name="api.settings.read")
+def settings_read(session: SessionDep, admin: AdminUser) -> PolicyRead:
+    return PolicyRead.from_policy(get_policy(session, actor=admin))
+
+
+@router.patch("/settings", name="api.settings.update")
+def settings_update(
+    data: PolicyUpdate, session: SessionDep, admin: AdminUser
+) -> PolicyRead:
+    return PolicyRead.from_policy(update_policy(session, data, actor=admin))
+
+
+@router.get(
+    "/canned-reasons",
+    name="api.canned_reasons.list",
+    response_model=list[CannedReasonRead],
+)
+def canned_reason_list(
+    session: SessionDep, moderator: ModeratorUser
+) -> list[CannedReason]:
+    return canned.list_canned_reasons(session, actor=moderator)
+
+
+@router.post(
+    "/canned-reasons",
+    name="api.canned_reasons.create",
+    status_code=201,
+    response_model=CannedReasonRead,
+)
+def canned_reason_create(
+    data: CannedReasonIn, session: SessionDep, admin: AdminUser
+) -> CannedReason:
+    return canned.create_canned_reason(session, data, actor=admin)
+
+
+@router.patch(
+    "/canned-reasons/{reason_id}",
+    name="api.canned_reasons.update",
+    response_model=CannedReasonRead,
+)
+def canned_reason_update(
+    reason_id: CannedReasonId,
+    data: CannedReasonUpdate,
+    session: SessionDep,
+    admin: AdminUser,
+) -> CannedReason:
+    reason = canned.get_canned_reason(session, reason_id)
+    return canned.update_canned_reason(session, reason, data, actor=admin)
+
+
+@router.delete(
+    "/canned-reasons/{reason_id}",
+    name="api.canned_reasons.delete",
+    status_code=204,
+)
+def canned_reason_delete(
+    reason_id: CannedReasonId, session: SessionDep, admin: AdminUser
+) -> Response:
+    reason = canned.get_canned_reason(session, reason_id)
+    canned.delete_canned_reason(session, reason, actor=admin)
+    return Response(status_code=204)

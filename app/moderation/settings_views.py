@@ -1,0 +1,178 @@
+"""The admins' settings page: the moderation policy and canned rejection reasons.
+
+Plain forms that post and redirect back; a form with a mistake is shown again
+with what was typed and each error next to its field.
+"""
+
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from app.accounts.deps import AdminUser
+from app.accounts.models import User
+from app.db import SessionDep
+from app.moderation import canned
+from app.moderation.policy import Policy, PolicyUpdate, get_policy, update_policy
+from app.moderation.schemas import CannedReasonIn, CannedReasonUpdate
+from app.moderation.settings_api import CannedReasonId
+from app.web import CsrfForm, FormFields, field_errors, flash, render
+
+router = APIRouter()
+Model = TypeVar("Model", bound=BaseModel)
+
+NUMBER_FIELDS = (
+    "trust_threshold",
+    "max_links",
+    "flag_threshold",
+    "edit_window_hours",
+    "auto_close_days",
+)
+LIST_FIELDS = ("hold_words", "spam_words")
+CANNED_FIELDS = ("label", "body", "position")
+
+
+def _policy_form(policy: Policy) -> FormFields:
+    """The settings form filled in with the policy in force (lists one per line)."""
+    form = {name: str(getattr(policy, name)) for name in NUMBER_FIELDS}
+    form |= {name: "\n".join(getattr(policy, name)) for name in LIST_FIELDS}
+    return form
+
+
+def _policy_input(form: FormFields) -> dict[str, object]:
+    data: dict[str, object] = {
+        name: form.get(name, "").strip() for name in NUMBER_FIELDS
+    }
+    data |= {name: form.get(name, "").splitlines() for name in LIST_FIELDS}
+    return data
+
+
+def _canned_input(form: FormFields) -> dict[str, object]:
+    """A canned reason's fields; an empty position means "last"."""
+    data = {name: form.get(name, "") for name in CANNED_FIELDS}
+    return {
+        name: value
+        for name, value in data.items()
+        if value.strip() or name != "position"
+    }
+
+
+def _parse(
+    model: type[Model], data: dict[str, object]
+) -> tuple[Model | None, dict[str, str]]:
+    """The form as ``model``, or None and the message for each field that is wrong."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        return None, field_errors(exc)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    admin: User,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """The settings page; ``context`` carries a re-shown form and its errors."""
+    full: dict[str, Any] = {
+        "form": _policy_form(get_policy(session, actor=admin)),
+        "canned_reasons": canned.list_canned_reasons(session, actor=admin),
+        "canned_form": {},
+        "canned_errors": {},
+        "editing": None,
+        "edit_form": {},
+        "edit_errors": {},
+        **context,
+    }
+    return render(request, "moderation/settings.html", full, status_code=status_code)
+
+
+def _back(request: Request, fragment: str = "") -> RedirectResponse:
+    return RedirectResponse(
+        f"{request.url_for('moderation.settings')}{fragment}", status_code=303
+    )
+
+
+@router.get("/admin/settings", name="moderation.settings")
+def settings_page(request: Request, session: SessionDep, admin: AdminUser) -> Response:
+    return _page(request, session, admin)
+
+
+@router.post("/admin/settings", name="moderation.settings_save")
+def settings_save(
+    request: Request, form: CsrfForm, session: SessionDep, admin: AdminUser
+) -> Response:
+    changes, errors = _parse(PolicyUpdate, _policy_input(form))
+    if changes is None:
+        return _page(request, session, admin, form=form, errors=errors, status_code=422)
+    update_policy(session, changes, actor=admin)
+    flash(request, "Settings saved.")
+    return _back(request)
+
+
+@router.post("/admin/settings/canned-reasons", name="moderation.canned_create")
+def canned_create(
+    request: Request, form: CsrfForm, session: SessionDep, admin: AdminUser
+) -> Response:
+    data, errors = _parse(CannedReasonIn, _canned_input(form))
+    if data is None:
+        return _page(
+            request,
+            session,
+            admin,
+            canned_form=form,
+            canned_errors=errors,
+            status_code=422,
+        )
+    reason = canned.create_canned_reason(session, data, actor=admin)
+    flash(request, f"Canned reason “{reason.label}” added.")
+    return _back(request, "#canned-reasons")
+
+
+@router.post(
+    "/admin/settings/canned-reasons/{reason_id}", name="moderation.canned_update"
+)
+def canned_update(
+    request: Request,
+    reason_id: CannedReasonId,
+    form: CsrfForm,
+    session: SessionDep,
+    admin: AdminUser,
+) -> Response:
+    reason = canned.get_canned_reason(session, reason_id)
+    changes, errors = _parse(CannedReasonUpdate, _canned_input(form))
+    if changes is None:
+        return _page(
+            request,
+            session,
+            admin,
+            editing=reason.id,
+            edit_form=form,
+            edit_errors=errors,
+            status_code=422,
+        )
+    canned.update_canned_reason(session, reason, changes, actor=admin)
+    flash(request, f"Canned reason “{reason.label}” saved.")
+    return _back(request, f"#canned-{reason.id}")
+
+
+@router.post(
+    "/admin/settings/canned-reasons/{reason_id}/delete",
+    name="moderation.canned_delete",
+)
+def canned_delete(
+    request: Request,
+    reason_id: CannedReasonId,
+    form: CsrfForm,
+    session: SessionDep,
+    admin: AdminUser,
+) -> Response:
+    del form  # checked for its CSRF token
+    reason = canned.get_canned_reason(session, reason_id)
+    canned.delete_canned_reason(session, reason, actor=admin)
+    flash(request, f"Canned reason “{reason.label}” deleted.")
+    return _back(request, "#canned-reasons")
