@@ -371,7 +371,7 @@ def _ensure_may_ban(user: User, actor: User | None) -> User:
     """Moderators ban members; only admins ban moderators; nobody bans an admin or themselves."""
     moderator = moderation_service.ensure_moderator(actor)
     if user.id == moderator.id:
-        raise Conflict("You can't ban yourself.")
+        raise Conflict("You can't ban or unban yourself.")
     if user.is_admin:
         raise PermissionDenied(
             "Administrators can't be banned; change their role first."
