@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # `limits` notation ("5/15 minutes"); an empty value turns a limit off.
     login_limit_account: str = "5/15 minutes"
     login_limit_ip: str = "20/15 minutes"
+    # Comments per account (per address for guests); moderators are exempt.
+    post_rate_limit: str = "5/minute;50/day"
+    # The comment form must have been open this long before it is sent (bots are quick).
+    form_min_seconds: float = Field(default=3.0, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

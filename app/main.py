@@ -169,7 +169,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         kept = {
             name: value
             for name, value in exc.fields.items()
-            if value.strip() and "password" not in name and name != "website"
+            if value.strip()
+            and "password" not in name
+            and name not in ("website", "form_token")  # spam defence, not writing
         }
         return render(
             request,

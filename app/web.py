@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AuthSessionDep
+from app.comments import spam
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
 from app.security import csrf_token, csrf_valid, new_token
@@ -43,6 +44,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     env.filters["iso"] = _iso
+    env.globals["comment_form_token"] = spam.form_token
     return Jinja2Templates(env=env)
 
 

@@ -1,13 +1,18 @@
 """Helpers for driving the HTML pages like a browser would."""
 
 import re
+import time
+from typing import cast
 
 import httpx2
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.comments import spam
 from tests.factories import TEST_PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM_TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 def csrf_from(html: str) -> str:
@@ -15,6 +20,20 @@ def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no csrf_token field on the page"
     return match.group(1)
+
+
+def form_token_from(html: str) -> str:
+    """The timing token of the first comment form on a page."""
+    match = _FORM_TOKEN.search(html)
+    assert match, "no form_token field on the page"
+    return match.group(1)
+
+
+def form_token(client: TestClient, article_id: int, *, age: float = 0.0) -> str:
+    """A comment form's timing token as the app signs it, rendered ``age`` seconds ago
+    (for posts made without the form, and to stand for a form left open)."""
+    settings = cast(FastAPI, client.app).state.settings
+    return spam.form_token(settings.secret_key, article_id, issued_at=time.time() - age)
 
 
 def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> None:

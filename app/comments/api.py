@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import OptionalUser, client_ip
 from app.articles import service as articles_service
-from app.comments import service
+from app.comments import service, spam
 from app.comments.schemas import (
     MAX_ID,
     CommentCreate,
@@ -50,12 +50,19 @@ def comment_create(
     user: OptionalUser,
 ) -> CommentCreated:
     article = articles_service.get_article(session, slug, viewer=user)
+    settings = request.app.state.settings
+    spam.count_post(
+        request.app.state.limiter,
+        spam.post_limit(settings),
+        actor=user,
+        client_ip=client_ip(request),
+    )
     comment = service.post_comment(
         session,
         article,
         data,
         actor=user,
-        allow_guests=request.app.state.settings.allow_guest_comments,
+        allow_guests=settings.allow_guest_comments,
     )
     return CommentCreated.model_validate(comment)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
+from app.comments import spam
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.db import utcnow
@@ -367,7 +368,8 @@ def post_comment(
     The policy's rules (app.moderation.rules) hold link-heavy or hold-listed text
     even from trusted authors and mark spam-listed text as spam, saying why in
     ``held_reason``. A held comment is kept, never dropped. Guests post only where the site allows,
-    with a name and an email (never shown).
+    with a name and an email (never shown). The same text twice from one author within
+    a day is refused (app.comments.spam).
     """
     _ensure_open(session, article)
     if actor is None:
@@ -384,6 +386,12 @@ def post_comment(
             )
     else:
         accounts_service.ensure_can_participate(actor)
+    spam.ensure_not_duplicate(
+        session,
+        data.body,
+        actor=actor,
+        guest_email=str(data.guest_email) if data.guest_email else None,
+    )
     parent = replyable_parent(session, article, data.parent_id)
     body_html = render_markdown(data.body, Profile.COMMENT)
     status, verdict = rules.initial_status(

@@ -6,15 +6,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts.deps import OptionalUser
+from app.accounts.deps import OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import service
+from app.comments import service, spam
 from app.comments.models import CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate
 from app.db import SessionDep
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, RateLimited
 from app.pagination import MAX_PAGE
 from app.web import CsrfForm, FormFields, field_errors, flash, render
 
@@ -142,7 +142,12 @@ def comment_create(
     user: OptionalUser,
 ) -> Response:
     article = articles_service.get_article(session, slug, viewer=user)
+    settings = request.app.state.settings
     kept = _kept(form, user)
+    # The re-shown form keeps the clock of its first render (see app.comments.spam).
+    kept[spam.TIMING_FIELD] = spam.reusable_token(
+        form, secret_key=settings.secret_key, article_id=article.id
+    )
     try:
         data = CommentCreate.model_validate(_comment_input(form, user))
     except ValidationError as exc:
@@ -159,8 +164,19 @@ def comment_create(
             kept,
             preview_html=service.preview(data.body),
         )
-    settings = request.app.state.settings
     try:
+        spam.check_form(
+            form,
+            secret_key=settings.secret_key,
+            article_id=article.id,
+            min_seconds=settings.form_min_seconds,
+        )
+        spam.count_post(
+            request.app.state.limiter,
+            spam.post_limit(settings),
+            actor=user,
+            client_ip=client_ip(request),
+        )
         comment = service.post_comment(
             session,
             article,
@@ -169,7 +185,9 @@ def comment_create(
             allow_guests=settings.allow_guest_comments,
         )
     except DomainError as exc:
-        return _form_page(
+        if isinstance(exc, spam.FormRefused) and not exc.keep_token:
+            kept[spam.TIMING_FIELD] = ""  # the re-shown form gets a fresh token
+        response = _form_page(
             request,
             session,
             article,
@@ -178,6 +196,9 @@ def comment_create(
             errors=field_errors(exc),
             status_code=exc.status_code,
         )
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
     flash(
         request,

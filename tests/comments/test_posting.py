@@ -19,7 +19,7 @@ from app.db import utcnow
 from app.moderation.service import Decision, decide
 from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, login
+from tests.helpers import api_token, csrf_from, form_token, form_token_from, login
 
 TEN_MB = "x" * (10 * 1024 * 1024)
 AWAITING = "Awaiting moderation"
@@ -53,8 +53,13 @@ def article_url(article: Article) -> str:
 
 def post_html(client: TestClient, article: Article, **fields: str) -> httpx2.Response:
     """Fill in the comment form under the article and send it."""
-    token = csrf_from(client.get(article_url(article)).text)
-    data = {"action": "post", **fields, "csrf_token": token}
+    page = client.get(article_url(article)).text
+    data = {
+        "action": "post",
+        "form_token": form_token_from(page),
+        **fields,
+        "csrf_token": csrf_from(page),
+    }
     return client.post(f"/articles/{article.slug}/comments", data=data)
 
 
@@ -148,6 +153,7 @@ def test_member_comment_lifecycle_through_the_pages(
         f"/articles/{article.slug}/comments",
         data={
             "csrf_token": token,
+            "form_token": form_token_from(reply_page.text),
             "body": "Which brand?",
             "parent_id": str(comment.id),
             "action": "post",
@@ -363,6 +369,7 @@ def test_rule_refusals_in_the_pages_keep_the_text(
         f"/articles/{article.slug}/comments",
         data={
             "csrf_token": token,
+            "form_token": form_token(browser, article.id),
             "body": "My <own> words & thoughts",
             "action": "post",
             **fields,
@@ -411,7 +418,12 @@ def test_banned_member_gets_403_on_both_faces(
 
     page = browser.post(
         f"/articles/{article.slug}/comments",
-        data={"csrf_token": csrf, "body": "Let me in", "action": "post"},
+        data={
+            "csrf_token": csrf,
+            "form_token": form_token(browser, article.id),
+            "body": "Let me in",
+            "action": "post",
+        },
     )
     api = post_api(browser, article, token, body="Let me in")
 
@@ -509,7 +521,12 @@ def test_guests_not_allowed_are_asked_to_sign_in(
     csrf = csrf_from(client.get("/login").text)
     response = client.post(
         f"/articles/{article.slug}/comments",
-        data={"csrf_token": csrf, "body": "Can I say something?", "action": "post"},
+        data={
+            "csrf_token": csrf,
+            "form_token": form_token(client, article.id),
+            "body": "Can I say something?",
+            "action": "post",
+        },
     )
     api = post_api(client, article, body="Can I say something?")
 

@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.articles.models import Article
 from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, login
+from tests.helpers import api_token, csrf_from, form_token_from, login
 
 CLOSED = "Comments are closed."
 LOCKED = "Replies to this comment are closed."
@@ -43,7 +43,8 @@ def test_closing_hides_the_form_keeps_comments_and_refuses_posts(
     make_comment(session, article, body="Published before closing")
     page = mod_client.get(article_url(article)).text
     assert "Moderate this discussion" in page
-    assert 'id="comment-form"' in member_client.get(article_url(article)).text
+    opened = member_client.get(article_url(article)).text  # the form, before closing
+    assert 'id="comment-form"' in opened
 
     after = press(
         mod_client,
@@ -61,7 +62,12 @@ def test_closing_hides_the_form_keeps_comments_and_refuses_posts(
     token = csrf_from(reader)
     refused = member_client.post(
         f"/articles/{article.slug}/comments",
-        data={"csrf_token": token, "body": "Late", "action": "post"},
+        data={
+            "csrf_token": token,
+            "form_token": form_token_from(opened),
+            "body": "Late",
+            "action": "post",
+        },
     )
     assert refused.status_code == 409
     assert CLOSED in refused.text
@@ -126,6 +132,7 @@ def test_locking_a_sub_thread_stops_replies_below_it_only(
         f"/articles/{article.slug}/comments",
         data={
             "csrf_token": csrf_from(reader),
+            "form_token": form_token_from(reader),
             "body": "Still arguing",
             "parent_id": str(child.id),
             "action": "post",
