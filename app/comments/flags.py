@@ -1,0 +1,104 @@
+"""Readers reporting a published comment to the moderators.
+
+Any signed-in member who is not banned may flag a published comment once, never
+their own. When a comment's open flags reach the policy's ``flag_threshold`` it
+is hidden from readers (its author and the moderators still see it) until a
+moderator keeps it (dismissing the flags) or removes it.
+"""
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.comments import service as comments_service
+from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.schemas import FlagCreate
+from app.db import utcnow
+from app.errors import Conflict, NotAuthenticated, PermissionDenied
+from app.moderation import flags as flag_queries
+from app.moderation import service as moderation_service
+from app.moderation.models import ActionKind
+from app.moderation.policy import load_policy
+
+ALREADY_FLAGGED = "You have already reported this comment; a moderator will look at it."
+
+
+def flag_target(
+    session: Session,
+    comment_id: int,
+    *,
+    actor: User | None,
+    guest_comment_ids: Collection[int] = (),
+) -> Comment:
+    """The comment ``actor`` may report, or the domain error saying why not.
+
+    NotFound where the reader can't see it at all (a pending comment of someone
+    else, an unpublished article); 403 for a guest, a banned member or one's own
+    comment; 409 for a comment that is not published, already hidden, or
+    already reported by this reader.
+    """
+    if actor is None:
+        raise NotAuthenticated("Please sign in to report a comment.")
+    accounts_service.ensure_can_participate(actor)
+    node = comments_service.get_visible_comment(
+        session, comment_id, viewer=actor, guest_comment_ids=guest_comment_ids
+    )
+    comment = node.comment
+    if comment.author_id == actor.id:
+        raise PermissionDenied("You can't report your own comment.")
+    if comment.status != CommentStatus.APPROVED:
+        raise Conflict("Only published comments can be reported.")
+    if comment.hidden_at is not None:
+        raise Conflict("This comment is already hidden while moderators review it.")
+    if _already_flagged(session, comment, actor):
+        raise Conflict(ALREADY_FLAGGED)
+    return comment
+
+
+def _already_flagged(session: Session, comment: Comment, reporter: User) -> bool:
+    return (
+        session.scalar(
+            select(Flag.id).where(
+                Flag.comment_id == comment.id, Flag.reporter_id == reporter.id
+            )
+        )
+        is not None
+    )
+
+
+def flag_comment(
+    session: Session, comment_id: int, data: FlagCreate, *, actor: User | None
+) -> Flag:
+    """Record one reader's report; at the policy's threshold the comment is hidden.
+
+    The hiding is audited as the system's action. The comment row is locked
+    first (on PostgreSQL) so that reports arriving together are counted together.
+    """
+    comment = flag_target(session, comment_id, actor=actor)
+    assert actor is not None  # flag_target refused guests
+    session.execute(
+        select(Comment.id).where(Comment.id == comment.id).with_for_update()
+    )
+    flag = Flag(comment=comment, reporter=actor, reason=data.reason, note=data.note)
+    try:
+        with session.begin_nested():
+            session.add(flag)
+    except IntegrityError:
+        raise Conflict(ALREADY_FLAGGED) from None
+    threshold = load_policy(session).flag_threshold
+    count = flag_queries.count_open(session, comment.id)
+    if count >= threshold and comment.hidden_at is None:
+        comment.hidden_at = utcnow()
+        moderation_service.record(
+            session,
+            ActionKind.HIDE,
+            actor=None,
+            comment=comment,
+            reason=f"Hidden after {count} reader reports.",
+        )
+        session.flush()
+    return flag

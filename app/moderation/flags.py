@@ -1,0 +1,69 @@
+"""Readers' open flags, as the moderation queue reads and resolves them.
+
+Plain queries with no rule of their own: the moderation service (the queue's
+"flagged" view, dismissing, removing) and the reporting service both use them,
+so this module imports neither.
+"""
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, UnaryExpression, func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.comments.models import Comment, Flag
+from app.db import utcnow
+
+OPEN = Flag.resolved_at.is_(None)
+
+
+def has_open_flags() -> ColumnElement[bool]:
+    """True for a comment that readers reported and no moderator has looked at yet."""
+    return Comment.id.in_(select(Flag.comment_id).where(OPEN))
+
+
+def flagged_order() -> list[UnaryExpression[object]]:
+    """Most-reported first; among equals, the one reported longest ago."""
+    mine = (Flag.comment_id == Comment.id, OPEN)
+    return [
+        select(func.count(Flag.id)).where(*mine).scalar_subquery().desc(),
+        select(func.min(Flag.created_at)).where(*mine).scalar_subquery().asc(),
+        Comment.id.asc(),
+    ]
+
+
+def open_flags(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Flag]]:
+    """The open flags of these comments with their reporters, oldest first (one query)."""
+    if not comment_ids:
+        return {}
+    found: dict[int, list[Flag]] = {}
+    for flag in session.scalars(
+        select(Flag)
+        .options(joinedload(Flag.reporter))
+        .where(Flag.comment_id.in_(comment_ids), OPEN)
+        .order_by(Flag.created_at, Flag.id)
+    ):
+        found.setdefault(flag.comment_id, []).append(flag)
+    return found
+
+
+def count_open(session: Session, comment_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count(Flag.id)).where(Flag.comment_id == comment_id, OPEN)
+        )
+        or 0
+    )
+
+
+def resolve_open(session: Session, comment_id: int, *, by: User) -> int:
+    """Mark every open flag of a comment as resolved by ``by``; how many there were.
+
+    A conditional UPDATE: of two moderators resolving at once, one resolves them.
+    """
+    result = session.execute(
+        update(Flag)
+        .where(Flag.comment_id == comment_id, OPEN)
+        .values(resolved_at=utcnow(), resolved_by_id=by.id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
