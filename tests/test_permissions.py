@@ -93,6 +93,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/api/v1/canned-reasons"): ADMINS,
     ("PATCH", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
     ("DELETE", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
+    # Part C (issue #5): reader flags, and moderators keeping a reported comment.
+    ("GET", "/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/api/v1/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/moderation/flags/{comment_id}/dismiss"): MODERATORS,
+    ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
     ("GET", "/admin/articles"): ADMINS,
     ("GET", "/admin/articles/new"): ADMINS,
     ("POST", "/admin/articles/new"): ADMINS,

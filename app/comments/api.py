@@ -4,14 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from app.accounts.deps import OptionalUser, client_ip
+from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.articles import service as articles_service
-from app.comments import service, spam
+from app.comments import flags, service, spam
 from app.comments.schemas import (
     MAX_ID,
     CommentCreate,
     CommentCreated,
     CommentNodeRead,
+    FlagCreate,
+    FlagCreated,
     ThreadRead,
 )
 from app.db import SessionDep
@@ -73,3 +75,19 @@ def comment_detail(
 ) -> CommentNodeRead:
     node = service.get_visible_comment(session, comment_id, viewer=user)
     return CommentNodeRead.from_node(node)
+
+
+@router.post("/comments/{comment_id}/flag", name="api.comments.flag", status_code=201)
+def comment_flag(
+    comment_id: CommentId, data: FlagCreate, session: SessionDep, user: CurrentUser
+) -> FlagCreated:
+    """Report a published comment to the moderators (once per reader)."""
+    flag = flags.flag_comment(session, comment_id, data, actor=user)
+    return FlagCreated(
+        id=flag.id,
+        comment_id=flag.comment_id,
+        reason=flag.reason,
+        note=flag.note,
+        created_at=flag.created_at,
+        comment_hidden=flag.comment.hidden_at is not None,
+    )

@@ -10,7 +10,11 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
+
+from app.comments.models import FlagReason
 
 if TYPE_CHECKING:  # the service imports these schemas for its input
     from app.comments.service import Thread, ThreadNode
@@ -112,3 +116,43 @@ class CommentCreated(BaseModel):
 
     id: int
     status: str
+
+
+MAX_FLAG_NOTE = 1000
+
+
+def _note_rules(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("The note contains a NUL character; please remove it.")
+    return value
+
+
+class FlagCreate(BaseModel):
+    """A reader's report of a published comment; "other" needs a note saying why."""
+
+    reason: FlagReason
+    note: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=MAX_FLAG_NOTE),
+            AfterValidator(_note_rules),
+        ]
+        | None
+    ) = Field(default=None, validate_default=True)
+
+    @field_validator("note")
+    @classmethod
+    def _other_needs_a_note(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value and info.data.get("reason") is FlagReason.OTHER:
+            raise ValueError("Please say in the note what is wrong with the comment.")
+        return value or None
+
+
+class FlagCreated(BaseModel):
+    id: int
+    comment_id: int
+    reason: FlagReason
+    note: str | None
+    created_at: datetime
+    # Whether the comment is now hidden from readers until a moderator looks at it.
+    comment_hidden: bool

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts import service as accounts_service
@@ -48,6 +48,7 @@ class ThreadNode:
         return (
             self.placeholder is None
             and self.comment.status == CommentStatus.APPROVED
+            and self.comment.hidden_at is None
             and not self.under_lock
         )
 
@@ -135,7 +136,24 @@ def _has_approved_reply() -> ColumnElement[bool]:
         reply.root_id == Comment.id,
         reply.id != Comment.id,
         reply.status == CommentStatus.APPROVED,
+        reply.hidden_at.is_(None),
     )
+
+
+def sees_hidden(comment: Comment, viewer: User | None) -> bool:
+    """A comment hidden by readers' flags still shows to its author and moderators."""
+    return viewer is not None and (
+        viewer.is_moderator or comment.author_id == viewer.id
+    )
+
+
+def _hidden_shown(viewer: User | None) -> ColumnElement[bool]:
+    """sees_hidden() in SQL: which comments ``viewer`` sees although hidden."""
+    if viewer is None:
+        return Comment.hidden_at.is_(None)
+    if viewer.is_moderator:
+        return true()
+    return or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.id)
 
 
 def _top_level_condition(
@@ -146,7 +164,10 @@ def _top_level_condition(
         Comment.article_id == article_id,
         Comment.parent_id.is_(None),
         _visible(viewer, guest_comment_ids),
-        or_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _has_approved_reply()),
+        or_(
+            and_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _hidden_shown(viewer)),
+            _has_approved_reply(),
+        ),
     )
 
 
@@ -196,7 +217,7 @@ def get_thread(
                 .order_by(Comment.created_at, Comment.id)
             )
         )
-    nodes = build_tree(top_level, replies)
+    nodes = build_tree(top_level, replies, viewer=viewer)
     return Thread(
         page=Page(items=nodes, page=page, per_page=per_page, total=top_total or 0),
         comment_count=comment_count or 0,
@@ -228,9 +249,11 @@ def page_of(
     return (earlier or 0) // per_page + 1
 
 
-def build_tree(top_level: list[Comment], replies: list[Comment]) -> list[ThreadNode]:
+def build_tree(
+    top_level: list[Comment], replies: list[Comment], *, viewer: User | None = None
+) -> list[ThreadNode]:
     """Assemble nodes in O(n); placeholders without visible replies are dropped."""
-    nodes = {c.id: _node(c) for c in (*top_level, *replies)}
+    nodes = {c.id: _node(c, viewer) for c in (*top_level, *replies)}
     for comment in replies:  # oldest first, so a parent is placed before its replies
         parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
         if parent is not None:
@@ -241,9 +264,13 @@ def build_tree(top_level: list[Comment], replies: list[Comment]) -> list[ThreadN
     return [node for node in roots if _prune(node)]
 
 
-def _node(comment: Comment) -> ThreadNode:
+def _node(comment: Comment, viewer: User | None = None) -> ThreadNode:
     placeholder = PLACEHOLDER_TEXT.get(comment.status)
-    if placeholder is None and comment.hidden_at is not None:
+    if (
+        placeholder is None
+        and comment.hidden_at is not None
+        and not sees_hidden(comment, viewer)
+    ):
         placeholder = HIDDEN_TEXT
     return ThreadNode(
         comment=comment, placeholder=placeholder, under_lock=comment.locked

@@ -6,15 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts.deps import OptionalUser, client_ip
+from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import service, spam
+from app.comments import flags, service, spam
+from app.comments.api import CommentId
 from app.comments.models import CommentStatus
-from app.comments.schemas import MAX_ID, CommentCreate
+from app.comments.schemas import MAX_ID, CommentCreate, FlagCreate
 from app.db import SessionDep
-from app.errors import DomainError, NotFound, RateLimited
+from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from app.pagination import MAX_PAGE
 from app.web import CsrfForm, FormFields, field_errors, flash, render
 
@@ -251,3 +252,84 @@ def comment_reply(
         },
         status_code=409 if refusal else 200,
     )
+
+
+def _flag_page(
+    request: Request,
+    node: service.ThreadNode,
+    form: FormFields,
+    *,
+    refusal: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "comments/flag.html",
+        {
+            "node": node,
+            "article": node.comment.article,
+            "flag_form": form,
+            "refusal": refusal,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+def _flag_refused(
+    request: Request,
+    session: SessionDep,
+    comment_id: int,
+    user: User,
+    form: FormFields,
+    exc: DomainError,
+) -> Response:
+    """The report page again, saying why this report can't be taken."""
+    node = service.get_visible_comment(session, comment_id, viewer=user)
+    return _flag_page(
+        request, node, form, refusal=exc.message, status_code=exc.status_code
+    )
+
+
+@router.get("/comments/{comment_id}/flag", name="comments.flag_form")
+def comment_flag_form(
+    request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The report form on its own page: reasons as radio buttons, and a note."""
+    try:
+        comment = flags.flag_target(session, comment_id, actor=user)
+    except (PermissionDenied, Conflict) as exc:
+        return _flag_refused(request, session, comment_id, user, {}, exc)
+    return _flag_page(request, service.ThreadNode(comment=comment), {})
+
+
+@router.post("/comments/{comment_id}/flag", name="comments.flag")
+def comment_flag(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    kept = {"reason": form.get("reason", ""), "note": form.get("note", "")}
+    try:
+        data = FlagCreate.model_validate(
+            {
+                "reason": kept["reason"] or None,
+                "note": kept["note"].replace("\r\n", "\n"),
+            }
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "reason" in errors:
+            errors["reason"] = "Please choose why you are reporting this comment."
+        node = service.get_visible_comment(session, comment_id, viewer=user)
+        return _flag_page(request, node, kept, errors=errors, status_code=422)
+    try:
+        flag = flags.flag_comment(session, comment_id, data, actor=user)
+    except (PermissionDenied, Conflict) as exc:
+        return _flag_refused(request, session, comment_id, user, kept, exc)
+    flash(request, "Thank you for telling us. A moderator will look at this comment.")
+    url = request.url_for("articles.detail", slug=flag.comment.article.slug)
+    return RedirectResponse(f"{url}#comment-{flag.comment_id}", status_code=303)

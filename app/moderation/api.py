@@ -76,6 +76,24 @@ def moderation_decide(
     )
 
 
+@router.post(
+    "/moderation/flags/{comment_id}/dismiss",
+    name="api.moderation.dismiss_flags",
+    response_model=CommentStateRead,
+)
+def moderation_dismiss_flags(
+    comment_id: CommentId,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Comment:
+    """Keep a reported comment: dismiss its open flags (it shows again if hidden)."""
+    comment = comments_service.get_comment(session, comment_id)
+    return service.dismiss_flags(
+        session, comment, actor=moderator, reason=_reason(data)
+    )
+
+
 @router.post("/moderation/bulk", name="api.moderation.bulk")
 def moderation_bulk(
     data: BulkIn, session: SessionDep, moderator: ModeratorUser

@@ -29,6 +29,8 @@ class ActionKind(StrEnum):
     RESUBMIT = "resubmit"
     DELETE = "delete"
     DISMISS_FLAGS = "dismiss_flags"
+    # Readers' flags reached the policy's threshold (the system's action).
+    HIDE = "hide"
     SET_ROLE = "set_role"
     UPDATE_SETTINGS = "update_settings"
     # Admins' changes to the canned rejection reasons (issue #5, part A).

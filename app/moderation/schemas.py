@@ -78,6 +78,8 @@ class CommentStateRead(BaseModel):
     locked: bool
     decided_at: datetime | None
     decision_reason: str | None
+    # Set while readers' flags keep the comment from readers.
+    hidden_at: datetime | None
 
 
 class DiscussionRead(BaseModel):
@@ -104,6 +106,24 @@ class QueueAuthorRead(BaseModel):
     rejected: int
 
 
+class QueueReporterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    display_name: str
+    username: str
+
+
+class QueueFlagRead(BaseModel):
+    """One reader's open report, as the "flagged" view shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    reason: str
+    note: str | None
+    created_at: datetime
+    reporter: QueueReporterRead
+
+
 class QueueItemRead(BaseModel):
     id: int
     status: str
@@ -116,6 +136,8 @@ class QueueItemRead(BaseModel):
     held_reason: str | None
     article: QueueArticleRead
     author: QueueAuthorRead
+    hidden_at: datetime | None
+    flags: list[QueueFlagRead]
 
     @classmethod
     def from_item(cls, item: QueueItem) -> "QueueItemRead":
@@ -138,6 +160,8 @@ class QueueItemRead(BaseModel):
                 approved=item.history.approved,
                 rejected=item.history.rejected,
             ),
+            hidden_at=comment.hidden_at,
+            flags=[QueueFlagRead.model_validate(flag) for flag in item.flags],
         )
 
 

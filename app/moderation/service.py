@@ -6,7 +6,7 @@ gets a Conflict ("already decided").
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, Flag
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
 from app.markup import count_links, excerpt
+from app.moderation import flags as flag_queries
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import is_auto_closed, load_policy
 from app.pagination import Page, offset_for
@@ -39,6 +40,8 @@ class QueueStatus(StrEnum):
     PENDING = "pending"
     SPAM = "spam"
     REJECTED = "rejected"
+    # Published comments that readers reported (issue #5, part C).
+    FLAGGED = "flagged"
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,10 @@ def decide(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This comment was already decided by another moderator.")
+    if seen == CommentStatus.APPROVED:
+        # Taking a published comment down answers the readers who reported it.
+        flag_queries.resolve_open(session, comment.id, by=moderator)
+        comment.hidden_at = None
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
     session.flush()
     return comment
@@ -195,6 +202,35 @@ def _decide_edit(
     session.refresh(comment)
     action = ActionKind.APPROVE_EDIT if approve else ActionKind.REJECT_EDIT
     record(session, action, actor=moderator, comment=comment, reason=reason)
+    session.flush()
+    return comment
+
+
+def dismiss_flags(
+    session: Session, comment: Comment, *, actor: User | None, reason: str | None = None
+) -> Comment:
+    """Keep a reported comment: its open flags are resolved and it shows again.
+
+    A conditional UPDATE on the open flags: when two moderators act at once the
+    second is told there is nothing left to dismiss.
+    """
+    moderator = ensure_moderator(actor)
+    if comment.status != CommentStatus.APPROVED:
+        raise Conflict(
+            f"This comment is {comment.status} now; there are no reports to dismiss."
+        )
+    if flag_queries.resolve_open(session, comment.id, by=moderator) == 0:
+        raise Conflict(
+            "This comment has no open reports; they were already dealt with."
+        )
+    comment.hidden_at = None
+    record(
+        session,
+        ActionKind.DISMISS_FLAGS,
+        actor=moderator,
+        comment=comment,
+        reason=reason,
+    )
     session.flush()
     return comment
 
@@ -316,6 +352,8 @@ class QueueItem:
     parent_excerpt: str | None
     history: AuthorHistory
     link_count: int
+    # Readers' open flags, oldest first (in the "flagged" view only).
+    flags: list[Flag] = field(default_factory=list)
 
 
 def queue(
@@ -326,7 +364,10 @@ def queue(
     per_page: int,
     actor: User | None,
 ) -> Page[QueueItem]:
-    """Comments in one moderation state, oldest first, in three queries."""
+    """Comments in one moderation state, oldest first, in three queries.
+
+    The "flagged" view puts the most-reported first and reads their flags (four).
+    """
     ensure_moderator(actor)
     condition = _in_view(status)
     total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
@@ -336,11 +377,20 @@ def queue(
         .options(joinedload(Comment.author), joinedload(Comment.article))
         .outerjoin(parent, parent.id == Comment.parent_id)
         .where(condition)
-        .order_by(Comment.created_at, Comment.id)
+        .order_by(
+            *flag_queries.flagged_order()
+            if status is QueueStatus.FLAGGED
+            else (Comment.created_at, Comment.id)
+        )
         .offset(offset_for(page, per_page))
         .limit(per_page)
     ).all()
     histories = _histories(session, {c.author_id for c, _ in rows if c.author_id})
+    flags = (
+        flag_queries.open_flags(session, [c.id for c, _ in rows])
+        if status is QueueStatus.FLAGGED
+        else {}
+    )
     items = [
         QueueItem(
             comment=comment,
@@ -349,6 +399,7 @@ def queue(
             else None,
             history=histories.get(comment.author_id or 0, AuthorHistory()),
             link_count=count_links(comment.body_html),
+            flags=flags.get(comment.id, []),
         )
         for comment, parent_body in rows
     ]
@@ -384,6 +435,10 @@ def _in_view(status: QueueStatus) -> ColumnElement[bool]:
                 Comment.pending_body.is_not(None),
                 Comment.status == CommentStatus.APPROVED,
             ),
+        )
+    if status is QueueStatus.FLAGGED:
+        return and_(
+            Comment.status == CommentStatus.APPROVED, flag_queries.has_open_flags()
         )
     return Comment.status == CommentStatus(status)
 

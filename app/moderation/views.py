@@ -137,6 +137,30 @@ def decide(
     )
 
 
+@router.post("/moderation/flags/{comment_id}/dismiss", name="moderation.dismiss_flags")
+def dismiss_flags(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    """Keep a reported comment: its reports are answered and it shows again."""
+    back = _back(form, f"{request.url_for('moderation.queue')}?status=flagged")
+    data = _reason(request, form)
+    if data is None:
+        return back
+    comment = comments_service.get_comment(session, comment_id)
+    return _attempt(
+        request,
+        back,
+        lambda: service.dismiss_flags(
+            session, comment, actor=moderator, reason=data.reason
+        ),
+        f"Comment by {comment.author_name} kept; its reports are dismissed.",
+    )
+
+
 async def get_selected_ids(request: Request, form: CsrfForm) -> list[str]:
     """Every ticked box of a bulk form (a form field that repeats), CSRF-checked."""
     del form  # resolved first: it checks the token and parses the body
