@@ -2,7 +2,7 @@
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx2
@@ -17,30 +17,12 @@ from app.comments import service
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.moderation.service import Decision, decide
-from tests.conftest import AppFactory
+from tests.comments.conftest import ClientFactory
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, csrf_from, form_token, form_token_from, login
 
 TEN_MB = "x" * (10 * 1024 * 1024)
 AWAITING = "Awaiting moderation"
-
-ClientFactory = Callable[..., TestClient]
-
-
-@pytest.fixture
-def new_client(app_factory: AppFactory) -> Iterator[ClientFactory]:
-    """Separate browsers (each with its own cookies) on one app configuration."""
-    opened: list[TestClient] = []
-
-    def factory(**settings: Any) -> TestClient:
-        client = TestClient(app_factory(**settings), follow_redirects=False)
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield factory
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def stored(session: Session) -> int:

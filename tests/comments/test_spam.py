@@ -5,13 +5,12 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx2
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +25,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict
 from app.ratelimit import Limit, RateLimiter
+from tests.comments.conftest import ClientFactory
 from tests.conftest import AppFactory, in_ci
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, csrf_from, form_token, form_token_from, login
@@ -38,27 +38,16 @@ Browser = Callable[..., TestClient]
 
 
 @pytest.fixture
-def browser(app_factory: AppFactory) -> Iterator[Browser]:
-    """Open a browser (its own cookies and address) on the server running with these
-    settings: browsers opened with the same settings share one app and its limiter."""
-    opened: list[TestClient] = []
-    apps: dict[str, FastAPI] = {}
+def browser(new_client: ClientFactory) -> Browser:
+    """A browser on the site with these settings, signed in as ``user`` if given."""
 
-    def open_browser(
-        user: User | None = None, *, ip: str = "testclient", **settings: Any
-    ) -> TestClient:
-        key = repr(sorted(settings.items()))
-        app = apps.setdefault(key, app_factory(**settings))
-        client = TestClient(app, follow_redirects=False, client=(ip, 50000))
-        client.__enter__()
-        opened.append(client)
+    def open_browser(user: User | None = None, **options: Any) -> TestClient:
+        client = new_client(**options)
         if user is not None:
             login(client, user.username)
         return client
 
-    yield open_browser
-    for client in opened:
-        client.__exit__(None, None, None)
+    return open_browser
 
 
 def stored(session: Session) -> int:
