@@ -40,7 +40,8 @@ lint: install-dev ## ruff (lint and format check) and mypy --strict
 	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy
 
-test: lint ## Lint, then the whole suite on SQLite and on PostgreSQL
+test: lint ## Lint, install Chromium if missing, then the whole suite on SQLite and PostgreSQL
+	scripts/install-browser.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh
 
 fmt: install-dev ## Format and autofix

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole suite on SQLite, then on PostgreSQL when one is configured or answers
 # on 127.0.0.1:5432. With CI=true the PostgreSQL pass always runs, so a missing
-# server fails the build instead of being skipped.
+# server fails the build instead of being skipped. The browser tests (marker
+# `browser`, their own SQLite database) run in the first pass only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ pytest "$@"
 
 if [ -n "${TEST_DATABASE_URL:-}" ] || [ "${CI:-}" = "true" ] || postgres_answers; then
   echo "== pytest on PostgreSQL"
-  pytest --db postgresql "$@"
+  pytest --db postgresql -m "not browser" "$@"
 else
   echo "== PostgreSQL pass skipped: nothing on 127.0.0.1:5432 and TEST_DATABASE_URL is unset"
 fi
