@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(auto_reload=settings.env == "development")
     app.state.limiter = RateLimiter(settings.redis_url)
 
     app.add_middleware(SessionCookieRenewal, settings=settings)

@@ -33,13 +33,17 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
+    """The Jinja environment. Without auto_reload (production) a template is read
+    once, not checked on disk at every include (one per comment in a thread)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=auto_reload,
+        cache_size=-1,
     )
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime

@@ -19,10 +19,13 @@ from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.orm import Session
 
 from app import schema
+from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import get_session, make_engine
 from app.main import create_app
 from app.security import password_context
+from tests.factories import make_user
+from tests.helpers import api_token, login
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -205,3 +208,24 @@ def count_queries(engine: Engine) -> QueryCounter:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+# A moderator, signed in through the pages or holding an API token.
+@pytest.fixture
+def moderator(session: Session) -> User:
+    return make_user(session, role=Role.MODERATOR, display_name="Mo")
+
+
+@pytest.fixture
+def mod_client(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
+    with TestClient(app_factory(), follow_redirects=False) as client:
+        login(client, moderator.username)
+        yield client
+
+
+@pytest.fixture
+def mod_api(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
+    with TestClient(app_factory(), follow_redirects=False) as client:
+        token = api_token(client, moderator.username)
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client

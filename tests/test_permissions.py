@@ -29,6 +29,8 @@ PUBLIC = (OK, OK, OK, OK)
 SIGNED_IN = (LOGIN, OK, OK, OK)
 MODERATORS = (LOGIN, DENY, OK, OK)
 ADMINS = (LOGIN, DENY, DENY, OK)
+# Only the comment's own author (the matrix's comment belongs to another user).
+AUTHOR_ONLY = (LOGIN, DENY, DENY, DENY)
 
 EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/"): PUBLIC,
@@ -51,6 +53,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/articles/{slug}/comments/{comment_id}/reply"): PUBLIC,
     ("POST", "/api/v1/articles/{slug}/comments"): PUBLIC,
     ("GET", "/api/v1/comments/{comment_id}"): PUBLIC,
+    # Editing and deleting comments: authors within the window, moderators any.
+    ("GET", "/comments/{comment_id}/edit"): SIGNED_IN,
+    ("POST", "/comments/{comment_id}/edit"): MODERATORS,
+    ("POST", "/comments/{comment_id}/delete"): AUTHOR_ONLY,
+    # (the API checks the body first: a member's empty PATCH is a 422)
+    ("PATCH", "/api/v1/comments/{comment_id}"): SIGNED_IN,
+    ("DELETE", "/api/v1/comments/{comment_id}"): AUTHOR_ONLY,
     ("GET", "/moderation"): MODERATORS,
     ("POST", "/moderation/comments/{comment_id}/{decision}"): MODERATORS,
     ("POST", "/moderation/bulk"): MODERATORS,
@@ -81,6 +90,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/users/{username}/notes"): MODERATORS,
     ("GET", "/api/v1/users/{username}/moderation"): MODERATORS,
     ("POST", "/api/v1/users/{username}/notes"): MODERATORS,
+    # Part C (issue #5): reader flags, and moderators keeping a reported comment.
+    ("GET", "/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/api/v1/comments/{comment_id}/flag"): SIGNED_IN,
+    ("POST", "/moderation/flags/{comment_id}/dismiss"): MODERATORS,
+    ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
     # Part A (issue #5): site settings and canned rejection reasons.
     ("GET", "/admin/settings"): ADMINS,
     ("POST", "/admin/settings"): ADMINS,
@@ -93,12 +108,6 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/api/v1/canned-reasons"): ADMINS,
     ("PATCH", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
     ("DELETE", "/api/v1/canned-reasons/{reason_id}"): ADMINS,
-    # Part C (issue #5): reader flags, and moderators keeping a reported comment.
-    ("GET", "/comments/{comment_id}/flag"): SIGNED_IN,
-    ("POST", "/comments/{comment_id}/flag"): SIGNED_IN,
-    ("POST", "/api/v1/comments/{comment_id}/flag"): SIGNED_IN,
-    ("POST", "/moderation/flags/{comment_id}/dismiss"): MODERATORS,
-    ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
     ("GET", "/admin/articles"): ADMINS,
     ("GET", "/admin/articles/new"): ADMINS,
     ("POST", "/admin/articles/new"): ADMINS,

@@ -10,9 +10,11 @@ from app.accounts.deps import AdminUser, OptionalUser
 from app.articles import service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
+from app.comments import editing
 from app.comments import service as comments_service
 from app.db import SessionDep
 from app.errors import Conflict
+from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render
 
@@ -76,6 +78,7 @@ def article_detail(
             "article": article,
             "thread": thread,
             "max_indent": comments_service.MAX_INDENT_DEPTH,
+            "edit_cutoff": editing.edit_cutoff(load_policy(session)),
         },
     )
 

@@ -6,17 +6,21 @@ from fastapi import APIRouter, Path, Request
 
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.articles import service as articles_service
-from app.comments import flags, service, spam
+from app.comments import editing, flags, service, spam
+from app.comments.models import Comment
 from app.comments.schemas import (
     MAX_ID,
     CommentCreate,
     CommentCreated,
+    CommentEdit,
+    CommentEdited,
     CommentNodeRead,
     FlagCreate,
     FlagCreated,
     ThreadRead,
 )
 from app.db import SessionDep
+from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["comments"])
@@ -75,6 +79,35 @@ def comment_detail(
 ) -> CommentNodeRead:
     node = service.get_visible_comment(session, comment_id, viewer=user)
     return CommentNodeRead.from_node(node)
+
+
+@router.patch(
+    "/comments/{comment_id}", name="api.comments.update", response_model=CommentEdited
+)
+def comment_update(
+    comment_id: CommentId, data: CommentEdit, session: SessionDep, user: CurrentUser
+) -> Comment:
+    """Edit a comment (or revise and resubmit a rejected one)."""
+    comment = service.get_comment(session, comment_id)
+    policy = load_policy(session)
+    return editing.edit_comment(
+        session,
+        comment,
+        data.body,
+        actor=user,
+        policy=policy,
+    )
+
+
+@router.delete(
+    "/comments/{comment_id}", name="api.comments.delete", response_model=CommentEdited
+)
+def comment_delete(
+    comment_id: CommentId, session: SessionDep, user: CurrentUser
+) -> Comment:
+    """Delete your own comment (a placeholder stays while it has replies)."""
+    comment = service.get_comment(session, comment_id)
+    return editing.delete_comment(session, comment, actor=user)
 
 
 @router.post("/comments/{comment_id}/flag", name="api.comments.flag", status_code=201)

@@ -95,10 +95,13 @@ def _name_rules(value: str) -> str:
     return value
 
 
+CommentBody = Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_body_rules)]
+
+
 class CommentCreate(BaseModel):
     """A new comment or reply, from the HTML form or the API."""
 
-    body: Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_body_rules)]
+    body: CommentBody
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     guest_name: (
         Annotated[
@@ -109,6 +112,23 @@ class CommentCreate(BaseModel):
         | None
     ) = None
     guest_email: EmailStr | None = None
+
+
+class CommentEdit(BaseModel):
+    """New text for a comment: an edit, or a rejected comment's resubmission."""
+
+    body: CommentBody
+
+
+class CommentEdited(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: str
+    body_html: str
+    edited_at: datetime | None
+    # The edit waiting for a moderator, if any (the published text stays till then).
+    pending_body_html: str | None
 
 
 class CommentCreated(BaseModel):

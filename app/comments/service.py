@@ -106,9 +106,11 @@ def _visible(
         Comment.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
     ]
     if viewer is not None:
+        # Authors also see their rejected comments, to revise and resubmit them.
         shown.append(
             and_(
-                Comment.status == CommentStatus.PENDING, Comment.author_id == viewer.id
+                Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
+                Comment.author_id == viewer.id,
             )
         )
     guest_ids = _guest_ids(guest_comment_ids)

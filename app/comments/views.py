@@ -10,12 +10,13 @@ from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import flags, service, spam
+from app.comments import editing, flags, service, spam
 from app.comments.api import CommentId
-from app.comments.models import CommentStatus
-from app.comments.schemas import MAX_ID, CommentCreate, FlagCreate
+from app.comments.models import Comment, CommentStatus
+from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
+from app.moderation.policy import load_policy
 from app.pagination import MAX_PAGE
 from app.web import CsrfForm, FormFields, field_errors, flash, render
 
@@ -129,7 +130,12 @@ def _form_page(
     return render(
         request,
         "articles/detail.html",
-        {**context, "thread": thread, "max_indent": service.MAX_INDENT_DEPTH},
+        {
+            **context,
+            "thread": thread,
+            "max_indent": service.MAX_INDENT_DEPTH,
+            "edit_cutoff": editing.edit_cutoff(load_policy(session)),
+        },
         status_code=status_code,
     )
 
@@ -252,6 +258,117 @@ def comment_reply(
         },
         status_code=409 if refusal else 200,
     )
+
+
+def _edit_page(
+    request: Request,
+    comment: Comment,
+    form: FormFields,
+    *,
+    refusal: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "comments/edit.html",
+        {
+            "comment": comment,
+            "article": comment.article,
+            "comment_form": form,
+            "refusal": refusal,
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/comments/{comment_id}/edit", name="comments.edit")
+def comment_edit_form(
+    request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
+) -> Response:
+    """The edit form (or, for a rejected comment, revise and resubmit)."""
+    comment = service.get_comment(session, comment_id)
+    refusal = editing.edit_refusal(comment, user, load_policy(session))
+    if refusal and comment.author_id != user.id and not user.is_moderator:
+        raise NotFound("There is no such comment.")
+    text = comment.pending_body or comment.body
+    return _edit_page(
+        request,
+        comment,
+        {"body": text},
+        refusal=refusal,
+        status_code=403 if refusal else 200,
+    )
+
+
+@router.post("/comments/{comment_id}/edit", name="comments.update")
+def comment_edit(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    comment = service.get_comment(session, comment_id)
+    kept = {"body": form.get("body", "")}
+    policy = load_policy(session)
+    refusal = editing.edit_refusal(comment, user, policy)
+    if refusal is not None:
+        return _edit_page(request, comment, kept, refusal=refusal, status_code=403)
+    try:
+        data = CommentEdit.model_validate({"body": kept["body"].replace("\r\n", "\n")})
+    except ValidationError as exc:
+        return _edit_page(
+            request, comment, kept, errors=field_errors(exc), status_code=422
+        )
+    try:
+        editing.edit_comment(
+            session,
+            comment,
+            data.body,
+            actor=user,
+            policy=policy,
+        )
+    except DomainError as exc:
+        return _edit_page(
+            request,
+            comment,
+            kept,
+            errors=field_errors(exc),
+            status_code=exc.status_code,
+        )
+    flash(request, _edited_message(comment))
+    return _to_comment(request, comment)
+
+
+def _edited_message(comment: Comment) -> str:
+    if comment.status == CommentStatus.PENDING:
+        return "Thanks! Your comment is awaiting moderation."
+    if comment.pending_body is not None:
+        return "Thanks! Your edit will appear once a moderator has read it."
+    return "Your comment is updated."
+
+
+def _to_comment(request: Request, comment: Comment) -> RedirectResponse:
+    url = request.url_for("articles.detail", slug=comment.article.slug)
+    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete", name="comments.delete")
+def comment_delete(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+) -> Response:
+    del form  # only its CSRF token matters
+    comment = service.get_comment(session, comment_id)
+    editing.delete_comment(session, comment, actor=user)
+    flash(request, "Your comment is deleted.")
+    url = request.url_for("articles.detail", slug=comment.article.slug)
+    return RedirectResponse(f"{url}#comments", status_code=303)
 
 
 def _flag_page(

@@ -76,9 +76,10 @@ _SESSION_CACHE = "haven_policy"
 
 def load_policy(session: Session) -> Policy:
     """The policy in force: stored values over defaults (cached for the transaction)."""
+    transaction = session.get_transaction()
     cached = session.info.get(_SESSION_CACHE)
-    if isinstance(cached, Policy):
-        return cached
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
     stored: dict[str, Any] = {
         row.key: row.value
         for row in session.scalars(
@@ -89,7 +90,7 @@ def load_policy(session: Session) -> Policy:
         if key in stored:
             stored[key] = tuple(stored[key])
     policy = replace(Policy(), **stored)
-    session.info[_SESSION_CACHE] = policy
+    session.info[_SESSION_CACHE] = (session.get_transaction(), policy)
     return policy
 
 

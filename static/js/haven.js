@@ -79,6 +79,15 @@
     openReply(link, mainForm);
   });
 
+  /* Destructive actions (delete, remove, spam) ask first. Without JavaScript they
+     simply happen; every one is in the moderation log and nothing is hard-deleted. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
   /* Part A, canned reasons: picking one puts its text in the reason field to
      adjust. Without JavaScript the server uses the pick when the field is empty. */
   document.addEventListener("change", function (event) {

@@ -50,9 +50,9 @@ def audit(session: Session, user: User) -> list[tuple[str, str | None]]:
 
 
 def test_ban_for_seven_days_from_the_page_ends_then_and_is_audited(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
-    response = ban_html(mod_web, member, period="7", reason="Repeated insults")
+    response = ban_html(mod_client, member, period="7", reason="Repeated insults")
 
     assert response.status_code == 303
     session.refresh(member)
@@ -67,16 +67,16 @@ def test_ban_for_seven_days_from_the_page_ends_then_and_is_audited(
     assert reason is not None
     assert reason.startswith("until ")
     assert reason.endswith("Repeated insults")
-    page = mod_web.get(record_page(member)).text
+    page = mod_client.get(record_page(member)).text
     assert "Bert is banned until" in page
     assert "Repeated insults" in page
 
 
 @pytest.mark.parametrize(("period", "days"), [("1", 1), ("30", 30)])
 def test_ban_periods_offered_on_the_page(
-    session: Session, mod_web: TestClient, member: User, period: str, days: int
+    session: Session, mod_client: TestClient, member: User, period: str, days: int
 ) -> None:
-    ban_html(mod_web, member, period=period, reason="Cool off")
+    ban_html(mod_client, member, period=period, reason="Cool off")
 
     session.refresh(member)
     assert member.banned_until is not None
@@ -86,9 +86,9 @@ def test_ban_periods_offered_on_the_page(
 
 
 def test_ban_for_good_from_the_page(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
-    ban_html(mod_web, member, period="forever", reason="Spam links")
+    ban_html(mod_client, member, period="forever", reason="Spam links")
 
     session.refresh(member)
     assert member.is_banned(utcnow() + timedelta(days=36500))
@@ -97,11 +97,11 @@ def test_ban_for_good_from_the_page(
 
 
 def test_ban_until_a_date_from_the_page(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
     day = (utcnow() + timedelta(days=10)).date()
 
-    ban_html(mod_web, member, period="date", until=day.isoformat(), reason="Off")
+    ban_html(mod_client, member, period="date", until=day.isoformat(), reason="Off")
 
     session.refresh(member)
     assert member.banned_until == datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -124,13 +124,13 @@ def test_ban_until_a_date_from_the_page(
 )
 def test_ban_form_refuses_bad_input_keeping_it_and_naming_the_field(
     session: Session,
-    mod_web: TestClient,
+    mod_client: TestClient,
     member: User,
     fields: dict[str, str],
     field: str,
     message: str,
 ) -> None:
-    response = ban_html(mod_web, member, **fields)
+    response = ban_html(mod_client, member, **fields)
 
     assert response.status_code == 422
     html = response.text
@@ -146,7 +146,7 @@ def test_ban_form_refuses_bad_input_keeping_it_and_naming_the_field(
 
 
 def test_ban_ends_the_members_browser_session_and_api_token(
-    app_factory: AppFactory, session: Session, mod_json: TestClient, member: User
+    app_factory: AppFactory, session: Session, mod_api: TestClient, member: User
 ) -> None:
     app = app_factory()
     with (
@@ -158,7 +158,7 @@ def test_ban_ends_the_members_browser_session_and_api_token(
         assert browser.get("/settings").status_code == 200
         assert api.get("/api/v1/me").status_code == 200
 
-        response = mod_json.post(
+        response = mod_api.post(
             f"/api/v1/users/{member.username}/ban",
             json={"days": 3, "reason": "Harassment"},
         )
@@ -175,10 +175,14 @@ def article(session: Session) -> Article:
 
 
 def test_banned_member_who_signs_in_sees_reason_and_end_and_no_comment_form(
-    session: Session, client: TestClient, mod: User, member: User, article: Article
+    session: Session,
+    client: TestClient,
+    moderator: User,
+    member: User,
+    article: Article,
 ) -> None:
     until = utcnow() + timedelta(days=5)
-    service.ban(session, member, until=until, reason="Spam links", actor=mod)
+    service.ban(session, member, until=until, reason="Spam links", actor=moderator)
     login(client, member.username)
 
     page = client.get(f"/articles/{article.slug}").text
@@ -192,11 +196,15 @@ def test_banned_member_who_signs_in_sees_reason_and_end_and_no_comment_form(
 
 
 def test_banned_member_cannot_post_through_the_page_and_keeps_the_text(
-    session: Session, client: TestClient, mod: User, member: User, article: Article
+    session: Session,
+    client: TestClient,
+    moderator: User,
+    member: User,
+    article: Article,
 ) -> None:
     login(client, member.username)
     before = client.get(f"/articles/{article.slug}").text  # the form, still offered
-    service.ban(session, member, until=None, reason="Spam links", actor=mod)
+    service.ban(session, member, until=None, reason="Spam links", actor=moderator)
     login(client, member.username)  # the ban ended the old session
 
     response = client.post(
@@ -217,10 +225,18 @@ def test_banned_member_cannot_post_through_the_page_and_keeps_the_text(
 
 
 def test_banned_member_cannot_post_through_the_api(
-    app_factory: AppFactory, session: Session, mod: User, member: User, article: Article
+    app_factory: AppFactory,
+    session: Session,
+    moderator: User,
+    member: User,
+    article: Article,
 ) -> None:
     service.ban(
-        session, member, until=utcnow() + timedelta(days=1), reason="Spam", actor=mod
+        session,
+        member,
+        until=utcnow() + timedelta(days=1),
+        reason="Spam",
+        actor=moderator,
     )
     with TestClient(app_factory()) as api:
         api.headers["Authorization"] = f"Bearer {api_token(api, member.username)}"
@@ -237,11 +253,11 @@ def test_banned_member_cannot_post_through_the_api(
 
 
 def test_ensure_can_participate_is_the_one_check_for_posting_editing_flagging(
-    session: Session, mod: User, member: User
+    session: Session, moderator: User, member: User
 ) -> None:
     service.ensure_can_participate(member)
     service.ensure_can_participate(None)  # guests are judged elsewhere
-    service.ban(session, member, until=None, reason="Abuse", actor=mod)
+    service.ban(session, member, until=None, reason="Abuse", actor=moderator)
 
     with pytest.raises(PermissionDenied, match="can't post, edit or flag"):
         service.ensure_can_participate(member)
@@ -258,14 +274,14 @@ def make_waiting(session: Session, article: Article, author: User) -> list[Comme
 
 
 def test_ban_can_reject_every_waiting_comment_each_audited(
-    session: Session, mod_web: TestClient, member: User, article: Article
+    session: Session, mod_client: TestClient, member: User, article: Article
 ) -> None:
     first, second, edited = make_waiting(session, article, member)
     published = make_comment(session, article, author=member)
     someone_else = make_comment(session, article, status=CommentStatus.PENDING)
 
     response = ban_html(
-        mod_web, member, period="forever", reason="Spam run", reject_pending="1"
+        mod_client, member, period="forever", reason="Spam run", reject_pending="1"
     )
 
     assert response.status_code == 303
@@ -286,16 +302,16 @@ def test_ban_can_reject_every_waiting_comment_each_audited(
             ActionKind.REJECT_EDIT,
         ]
     )
-    page = mod_web.get(record_page(member)).text
+    page = mod_client.get(record_page(member)).text
     assert "3 waiting comment(s) rejected" in page
 
 
 def test_ban_through_the_api_reports_the_rejected_comments(
-    session: Session, mod_json: TestClient, member: User, article: Article
+    session: Session, mod_api: TestClient, member: User, article: Article
 ) -> None:
     waiting = make_waiting(session, article, member)
 
-    response = mod_json.post(
+    response = mod_api.post(
         f"/api/v1/users/{member.username}/ban",
         json={"reason": "Spam run", "reject_pending": True},
     )
@@ -307,11 +323,11 @@ def test_ban_through_the_api_reports_the_rejected_comments(
 
 
 def test_ban_without_the_option_leaves_waiting_comments_alone(
-    session: Session, mod_json: TestClient, member: User, article: Article
+    session: Session, mod_api: TestClient, member: User, article: Article
 ) -> None:
     first, _, edited = make_waiting(session, article, member)
 
-    mod_json.post(f"/api/v1/users/{member.username}/ban", json={"reason": "Rude"})
+    mod_api.post(f"/api/v1/users/{member.username}/ban", json={"reason": "Rude"})
 
     session.refresh(first)
     session.refresh(edited)
@@ -320,10 +336,18 @@ def test_ban_without_the_option_leaves_waiting_comments_alone(
 
 
 def test_ban_expires_by_itself(
-    session: Session, app_factory: AppFactory, mod: User, member: User, article: Article
+    session: Session,
+    app_factory: AppFactory,
+    moderator: User,
+    member: User,
+    article: Article,
 ) -> None:
     service.ban(
-        session, member, until=utcnow() + timedelta(days=1), reason="Rude", actor=mod
+        session,
+        member,
+        until=utcnow() + timedelta(days=1),
+        reason="Rude",
+        actor=moderator,
     )
     assert service.ban_message(member, utcnow() + timedelta(hours=23)) is not None
 
@@ -354,12 +378,12 @@ def test_ban_expires_by_itself(
 )
 def test_api_ban_refuses_bad_input(
     session: Session,
-    mod_json: TestClient,
+    mod_api: TestClient,
     member: User,
     payload: dict[str, object],
     fragment: str,
 ) -> None:
-    response = mod_json.post(f"/api/v1/users/{member.username}/ban", json=payload)
+    response = mod_api.post(f"/api/v1/users/{member.username}/ban", json=payload)
 
     assert response.status_code == 422
     assert fragment in response.json()["detail"]
@@ -368,9 +392,9 @@ def test_api_ban_refuses_bad_input(
 
 
 def test_api_ban_reads_a_time_without_zone_as_utc(
-    session: Session, mod_json: TestClient, member: User
+    session: Session, mod_api: TestClient, member: User
 ) -> None:
-    response = mod_json.post(
+    response = mod_api.post(
         f"/api/v1/users/{member.username}/ban",
         json={"reason": "Cool off", "until": "2100-01-01T12:00:00"},
     )
@@ -381,12 +405,12 @@ def test_api_ban_reads_a_time_without_zone_as_utc(
 
 
 def test_banning_again_replaces_the_terms_and_is_audited_again(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
-    ban_html(mod_web, member, period="1", reason="Cool off")
-    assert "Change the ban" in mod_web.get(record_page(member)).text
+    ban_html(mod_client, member, period="1", reason="Cool off")
+    assert "Change the ban" in mod_client.get(record_page(member)).text
 
-    ban_html(mod_web, member, period="forever", reason="Came back worse")
+    ban_html(mod_client, member, period="forever", reason="Came back worse")
 
     session.refresh(member)
     assert member.banned_until is None
@@ -398,18 +422,20 @@ def test_banning_again_replaces_the_terms_and_is_audited_again(
 
 
 def test_unban_from_the_page_and_the_api_is_audited(
-    session: Session, mod_web: TestClient, mod_json: TestClient, member: User
+    session: Session, mod_client: TestClient, mod_api: TestClient, member: User
 ) -> None:
     other = make_user(session)
-    ban_html(mod_web, member, period="forever", reason="Rude")
-    ban_html(mod_web, other, period="forever", reason="Rude")
-    token = csrf_from(mod_web.get(record_page(member)).text)
+    ban_html(mod_client, member, period="forever", reason="Rude")
+    ban_html(mod_client, other, period="forever", reason="Rude")
+    token = csrf_from(mod_client.get(record_page(member)).text)
 
-    page = mod_web.post(f"/users/{member.username}/unban", data={"csrf_token": token})
-    api = mod_json.post(f"/api/v1/users/{other.username}/unban")
+    page = mod_client.post(
+        f"/users/{member.username}/unban", data={"csrf_token": token}
+    )
+    api = mod_api.post(f"/api/v1/users/{other.username}/unban")
 
     assert page.status_code == 303
-    assert "ban is lifted" in mod_web.get(record_page(member)).text
+    assert "ban is lifted" in mod_client.get(record_page(member)).text
     assert api.status_code == 200
     assert api.json()["is_banned"] is False
     for person in (member, other):
@@ -422,14 +448,16 @@ def test_unban_from_the_page_and_the_api_is_audited(
 
 
 def test_unban_of_someone_not_banned_is_refused(
-    session: Session, mod_web: TestClient, mod_json: TestClient, member: User
+    session: Session, mod_client: TestClient, mod_api: TestClient, member: User
 ) -> None:
-    token = csrf_from(mod_web.get(record_page(member)).text)
+    token = csrf_from(mod_client.get(record_page(member)).text)
 
-    page = mod_web.post(f"/users/{member.username}/unban", data={"csrf_token": token})
-    api = mod_json.post(f"/api/v1/users/{member.username}/unban")
+    page = mod_client.post(
+        f"/users/{member.username}/unban", data={"csrf_token": token}
+    )
+    api = mod_api.post(f"/api/v1/users/{member.username}/unban")
 
-    assert "not banned" in mod_web.get(page.headers["location"]).text
+    assert "not banned" in mod_client.get(page.headers["location"]).text
     assert api.status_code == 409
     assert audit(session, member) == []
 
@@ -466,24 +494,24 @@ def test_who_may_ban_whom(
 
 
 def test_nobody_bans_themselves(
-    session: Session, mod_web: TestClient, mod_json: TestClient, mod: User
+    session: Session, mod_client: TestClient, mod_api: TestClient, moderator: User
 ) -> None:
-    api = mod_json.post(f"/api/v1/users/{mod.username}/ban", json={"reason": "Me"})
-    page = mod_web.get(record_page(mod)).text
+    api = mod_api.post(f"/api/v1/users/{moderator.username}/ban", json={"reason": "Me"})
+    page = mod_client.get(record_page(moderator)).text
 
     assert api.status_code == 409
     assert "ban yourself" in page
-    assert f'action="http://testserver/users/{mod.username}/ban"' not in page
-    assert not mod.is_banned()
+    assert f'action="http://testserver/users/{moderator.username}/ban"' not in page
+    assert not moderator.is_banned()
 
 
 def test_a_banned_moderator_can_no_longer_ban(
-    app_factory: AppFactory, session: Session, mod: User, member: User
+    app_factory: AppFactory, session: Session, moderator: User, member: User
 ) -> None:
     admin = make_user(session, role=Role.ADMIN)
-    service.ban(session, mod, until=None, reason="Abused the tools", actor=admin)
+    service.ban(session, moderator, until=None, reason="Abused the tools", actor=admin)
     with TestClient(app_factory()) as api:
-        api.headers["Authorization"] = f"Bearer {api_token(api, mod.username)}"
+        api.headers["Authorization"] = f"Bearer {api_token(api, moderator.username)}"
         response = api.post(
             f"/api/v1/users/{member.username}/ban", json={"reason": "Revenge"}
         )

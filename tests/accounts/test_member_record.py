@@ -29,13 +29,13 @@ def add_note_html(client: TestClient, user: User, body: str) -> httpx2.Response:
 
 
 def test_moderator_adds_a_note_shown_with_author_and_time(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
-    response = add_note_html(mod_web, member, "Warned by email about links.")
+    response = add_note_html(mod_client, member, "Warned by email about links.")
 
     assert response.status_code == 303
     assert response.headers["location"].endswith("#notes")
-    page = mod_web.get(record_page(member)).text
+    page = mod_client.get(record_page(member)).text
     assert "Warned by email about links." in page
     assert "Mo ·" in page
     note = session.scalars(select(UserNote).where(UserNote.user_id == member.id)).one()
@@ -49,10 +49,10 @@ def test_moderator_adds_a_note_shown_with_author_and_time(
 
 
 def test_empty_note_is_refused_on_the_page_and_in_the_api(
-    session: Session, mod_web: TestClient, mod_json: TestClient, member: User
+    session: Session, mod_client: TestClient, mod_api: TestClient, member: User
 ) -> None:
-    page = add_note_html(mod_web, member, "   ")
-    api = mod_json.post(f"/api/v1/users/{member.username}/notes", json={"body": ""})
+    page = add_note_html(mod_client, member, "   ")
+    api = mod_api.post(f"/api/v1/users/{member.username}/notes", json={"body": ""})
 
     assert page.status_code == 422
     assert 'id="error-body"' in page.text
@@ -62,14 +62,14 @@ def test_empty_note_is_refused_on_the_page_and_in_the_api(
 
 
 def test_notes_through_the_api_listed_newest_first(
-    mod_json: TestClient, member: User
+    mod_api: TestClient, member: User
 ) -> None:
-    first = mod_json.post(
+    first = mod_api.post(
         f"/api/v1/users/{member.username}/notes", json={"body": "First"}
     )
-    mod_json.post(f"/api/v1/users/{member.username}/notes", json={"body": "Second"})
+    mod_api.post(f"/api/v1/users/{member.username}/notes", json={"body": "Second"})
 
-    record = mod_json.get(f"/api/v1/users/{member.username}/moderation").json()
+    record = mod_api.get(f"/api/v1/users/{member.username}/moderation").json()
 
     assert first.status_code == 201
     assert first.json()["author"]["display_name"] == "Mo"
@@ -78,9 +78,11 @@ def test_notes_through_the_api_listed_newest_first(
 
 
 def test_members_cannot_read_or_write_notes_or_the_record(
-    app_factory: AppFactory, session: Session, mod: User, member: User
+    app_factory: AppFactory, session: Session, moderator: User, member: User
 ) -> None:
-    history.add_note(session, member, "Private: may be the same person as x", actor=mod)
+    history.add_note(
+        session, member, "Private: may be the same person as x", actor=moderator
+    )
     nosy = make_user(session)
     app = app_factory()
     with (
@@ -112,7 +114,7 @@ def test_members_cannot_read_or_write_notes_or_the_record(
 
 
 def test_record_shows_standing_counts_notes_and_what_was_done(
-    session: Session, mod_web: TestClient, mod: User, member: User
+    session: Session, mod_client: TestClient, moderator: User, member: User
 ) -> None:
     article = make_article(session, title="Sleep and MS")
     for status, count in [
@@ -129,17 +131,21 @@ def test_record_shows_standing_counts_notes_and_what_was_done(
         session,
         target,
         moderation_service.Decision.REJECT,
-        actor=mod,
+        actor=moderator,
         reason="Off topic",
     )
     other = make_user(session, display_name="Someone Else")
-    service.ban(session, other, until=None, reason="Not about Bert", actor=mod)
-    history.add_note(session, member, "Keeps posting the same link", actor=mod)
+    service.ban(session, other, until=None, reason="Not about Bert", actor=moderator)
+    history.add_note(session, member, "Keeps posting the same link", actor=moderator)
     service.ban(
-        session, member, until=utcnow() + timedelta(days=7), reason="Links", actor=mod
+        session,
+        member,
+        until=utcnow() + timedelta(days=7),
+        reason="Links",
+        actor=moderator,
     )
 
-    page = mod_web.get(record_page(member))
+    page = mod_client.get(record_page(member))
 
     assert page.status_code == 200
     assert page.template.name == "accounts/moderation.html"  # type: ignore[attr-defined]
@@ -165,14 +171,14 @@ def test_record_shows_standing_counts_notes_and_what_was_done(
 
 
 def test_record_through_the_api(
-    session: Session, mod_json: TestClient, mod: User, member: User
+    session: Session, mod_api: TestClient, moderator: User, member: User
 ) -> None:
     article = make_article(session)
     make_comment(session, article, author=member, status=CommentStatus.SPAM)
-    history.add_note(session, member, "Watch this one", actor=mod)
-    service.ban(session, member, until=None, reason="Spam", actor=mod)
+    history.add_note(session, member, "Watch this one", actor=moderator)
+    service.ban(session, member, until=None, reason="Spam", actor=moderator)
 
-    response = mod_json.get(f"/api/v1/users/{member.username}/moderation")
+    response = mod_api.get(f"/api/v1/users/{member.username}/moderation")
 
     assert response.status_code == 200
     body = response.json()
@@ -188,26 +194,30 @@ def test_record_through_the_api(
     assert "email" not in response.text
 
 
-def test_record_of_nobody_is_404(mod_web: TestClient, mod_json: TestClient) -> None:
-    assert mod_web.get("/users/nobody_here/moderation").status_code == 404
-    assert mod_json.get("/api/v1/users/nobody_here/moderation").status_code == 404
+def test_record_of_nobody_is_404(mod_client: TestClient, mod_api: TestClient) -> None:
+    assert mod_client.get("/users/nobody_here/moderation").status_code == 404
+    assert mod_api.get("/api/v1/users/nobody_here/moderation").status_code == 404
     assert (
-        mod_json.post("/api/v1/users/nobody_here/notes", json={"body": "x"}).status_code
+        mod_api.post("/api/v1/users/nobody_here/notes", json={"body": "x"}).status_code
         == 404
     )
 
 
 def test_record_pages_through_the_history(
-    session: Session, mod_web: TestClient, mod: User, member: User
+    session: Session, mod_client: TestClient, moderator: User, member: User
 ) -> None:
     for i in range(history.HISTORY_PAGE_SIZE + 3):
         moderation_service.record(
-            session, ActionKind.NOTE, actor=mod, subject=member, reason=f"entry-{i}-"
+            session,
+            ActionKind.NOTE,
+            actor=moderator,
+            subject=member,
+            reason=f"entry-{i}-",
         )
     session.flush()
 
-    first = mod_web.get(record_page(member))
-    second = mod_web.get(record_page(member) + "?page=2")
+    first = mod_client.get(record_page(member))
+    second = mod_client.get(record_page(member) + "?page=2")
 
     assert 'rel="next"' in first.text
     record_one = first.context["record"]  # type: ignore[attr-defined]
@@ -219,8 +229,8 @@ def test_record_pages_through_the_history(
 
 def test_record_page_costs_the_same_queries_whatever_its_size(
     session: Session,
-    mod_web: TestClient,
-    mod: User,
+    mod_client: TestClient,
+    moderator: User,
     member: User,
     count_queries: QueryCounter,
 ) -> None:
@@ -229,7 +239,7 @@ def test_record_page_costs_the_same_queries_whatever_its_size(
 
     def measure() -> int:
         with count_queries() as log:
-            assert mod_web.get(record_page(member)).status_code == 200
+            assert mod_client.get(record_page(member)).status_code == 200
         return len(log)
 
     def grow(n: int) -> None:
@@ -241,7 +251,7 @@ def test_record_page_costs_the_same_queries_whatever_its_size(
                 session,
                 comment,
                 moderation_service.Decision.REJECT,
-                actor=mod if i % 2 else other_mod,
+                actor=moderator if i % 2 else other_mod,
             )
             history.add_note(session, member, f"note {i}", actor=other_mod)
 
@@ -255,13 +265,13 @@ def test_record_page_costs_the_same_queries_whatever_its_size(
 
 
 def test_queue_and_profile_link_moderators_to_the_record(
-    session: Session, mod_web: TestClient, member: User
+    session: Session, mod_client: TestClient, member: User
 ) -> None:
     article = make_article(session)
     make_comment(session, article, author=member, status=CommentStatus.PENDING)
 
-    queue = mod_web.get("/moderation").text
-    profile = mod_web.get(f"/users/{member.username}").text
+    queue = mod_client.get("/moderation").text
+    profile = mod_client.get(f"/users/{member.username}").text
 
     assert 'href="http://testserver/users/bert/moderation"' in queue
     assert 'href="http://testserver/users/bert/moderation"' in profile

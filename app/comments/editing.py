@@ -1,0 +1,146 @@
+"""Changing a comment after it was posted: edits, resubmissions and deletions.
+
+Every change keeps the previous text as a CommentRevision. An author edits their
+own comment within the policy's edit window; moderators edit any comment at any
+time (audited). An edit of a published comment by an author who still needs
+review waits as ``pending_body`` while the published text stays visible; the
+moderation queue shows it and approving it publishes the new text. A rejected
+comment can be revised and resubmitted: it goes back to the queue with its
+history. Nothing is hard-deleted: an author's deletion leaves a placeholder
+while replies hang from it.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.accounts import service as accounts_service
+from app.accounts.models import User
+from app.comments.models import Comment, CommentRevision, CommentStatus
+from app.db import utcnow
+from app.errors import Conflict, PermissionDenied
+from app.markup import Profile, render_markdown
+from app.moderation import rules
+from app.moderation import service as moderation_service
+from app.moderation.models import ActionKind
+from app.moderation.policy import Policy
+
+_EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED)
+
+
+def edit_deadline(comment: Comment, policy: Policy) -> datetime:
+    return comment.created_at + timedelta(hours=policy.edit_window_hours)
+
+
+def edit_refusal(
+    comment: Comment, actor: User | None, policy: Policy, now: datetime | None = None
+) -> str | None:
+    """Why ``actor`` may not edit ``comment`` now, or None if they may."""
+    if actor is None:
+        return "Please sign in to change your comment."
+    banned = accounts_service.ban_message(actor, now)
+    if banned is not None:
+        return banned
+    if comment.status not in _EDITABLE:
+        return "This comment can no longer be changed."
+    if actor.is_moderator:
+        return None
+    if comment.author_id != actor.id:
+        return "You can only change your own comments."
+    if comment.status == CommentStatus.REJECTED:
+        return None  # revise and resubmit: the moderator asked for a change
+    if (now or utcnow()) > edit_deadline(comment, policy):
+        hours = policy.edit_window_hours
+        return f"Comments can be changed for {hours} hours after posting; this one can't be any more."
+    return None
+
+
+def edit_comment(
+    session: Session,
+    comment: Comment,
+    body: str,
+    *,
+    actor: User | None,
+    policy: Policy,
+    now: datetime | None = None,
+) -> Comment:
+    """Change a comment's text, keeping the old one as a revision.
+
+    The policy's rules judge every author's edit as they judge a new comment: a
+    published comment's edit waits (the old text stays) unless its author is
+    trusted and no rule holds it; a resubmitted rejected comment always goes
+    back to the queue. A moderator's edit applies at once and is audited.
+    """
+    refusal = edit_refusal(comment, actor, policy, now)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    assert actor is not None
+    if body == (comment.pending_body or comment.body):
+        raise Conflict("That is the text the comment already has.", field="body")
+    now = now or utcnow()
+    html = render_markdown(body, Profile.COMMENT)
+    session.add(
+        CommentRevision(comment_id=comment.id, editor_id=actor.id, body=comment.body)
+    )
+    if actor.is_moderator:
+        _replace(comment, body, html, now)
+        if comment.author_id != actor.id:
+            moderation_service.record(
+                session, ActionKind.EDIT, actor=actor, comment=comment
+            )
+        session.flush()
+        return comment
+    verdict = rules.screen(body, html, policy)
+    held = verdict.status_hint is not None
+    status = CommentStatus(comment.status)
+    if status == CommentStatus.APPROVED and (
+        held or not rules.is_trusted(session, actor, policy, now)
+    ):
+        comment.pending_body = body
+        comment.pending_body_html = html
+        comment.held_reason = verdict.reason
+    else:
+        _replace(comment, body, html, now)
+        if status == CommentStatus.REJECTED:
+            comment.status = CommentStatus.PENDING
+            comment.decided_at = None
+            comment.decided_by_id = None
+            moderation_service.record(
+                session, ActionKind.RESUBMIT, actor=actor, comment=comment
+            )
+        if verdict.status_hint is CommentStatus.SPAM:
+            comment.status = CommentStatus.SPAM
+            rules.apply_verdict(session, comment, verdict)
+        else:
+            comment.held_reason = verdict.reason
+    session.flush()
+    return comment
+
+
+def _replace(comment: Comment, body: str, html: str, now: datetime) -> None:
+    comment.body = body
+    comment.body_html = html
+    comment.pending_body = None
+    comment.pending_body_html = None
+    comment.edited_at = now
+
+
+def delete_comment(
+    session: Session, comment: Comment, *, actor: User | None
+) -> Comment:
+    """An author takes back their own comment (a placeholder if it has replies)."""
+    if actor is None or comment.author_id != actor.id:
+        raise PermissionDenied("You can only delete your own comments.")
+    if comment.status in (CommentStatus.DELETED, CommentStatus.REMOVED):
+        raise Conflict("This comment is already gone.")
+    comment.status = CommentStatus.DELETED
+    comment.pending_body = None
+    comment.pending_body_html = None
+    moderation_service.record(session, ActionKind.DELETE, actor=actor, comment=comment)
+    session.flush()
+    return comment
+
+
+def edit_cutoff(policy: Policy, now: datetime | None = None) -> datetime:
+    """Comments posted after this moment are still within their edit window."""
+    return (now or utcnow()) - timedelta(hours=policy.edit_window_hours)
