@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -105,8 +106,23 @@ def get_session(request: Request) -> Iterator[Session]:
             yield session
         except Exception:
             session.rollback()
+            _reload_request_state(request, session)
             raise
         session.commit()
+
+
+def _reload_request_state(request: Request, session: Session) -> None:
+    """Reload what the request keeps on request.state (who is signed in) after a
+    rollback expired it, so the error page can still show them; on failure they
+    are forgotten and the page shows a visitor."""
+    state: dict[str, Any] = getattr(request.state, "_state", {})
+    for name, value in list(state.items()):
+        if isinstance(value, Base):
+            try:
+                session.refresh(value)
+            except SQLAlchemyError:
+                state[name] = None
+                session.rollback()
 
 
 # scope="function": the commit runs before the response is sent, so a failed

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -152,6 +153,11 @@ def error_response(
     return response
 
 
+def _look_up_viewer(request: Request) -> None:
+    with request.app.state.sessionmaker() as session:
+        get_auth_session(request, session)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -188,6 +194,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not hasattr(request.state, "auth_session") and not _is_api(request):
+            # No route ran (an unknown address), so nobody looked up who is
+            # asking; the error page should still show them signed in.
+            await run_in_threadpool(_look_up_viewer, request)
         if 300 <= exc.status_code < 400 and exc.headers and "Location" in exc.headers:
             return RedirectResponse(
                 exc.headers["Location"], status_code=exc.status_code
