@@ -334,3 +334,19 @@ def test_a_trusted_authors_edit_publishes_at_once_unless_a_rule_holds_it(
     assert "miracle cure" in comment.held_reason
     assert "hold list" in comment.held_reason
     assert "MIRACLE" not in client.get(f"/articles/{article.slug}").text
+
+
+def test_moderators_edit_from_the_thread_through_the_page(
+    session: Session, author: User, mod_client: TestClient
+) -> None:
+    article = make_article(session)
+    comment = make_comment(session, article, author=author, body="Call 555-0100")
+    thread = mod_client.get(f"/articles/{article.slug}").text
+    assert f'href="http://testserver/comments/{comment.id}/edit"' in thread
+
+    status, page = edit(mod_client, comment, "Phone number removed by a moderator")
+
+    assert status == 303
+    assert "Phone number removed by a moderator" in page
+    assert audit(session, comment) == [ActionKind.EDIT]
+    assert revisions(session, comment) == ["Call 555-0100"]
