@@ -3,6 +3,10 @@
 # on 127.0.0.1:5432. With CI=true the PostgreSQL pass always runs, so a missing
 # server fails the build instead of being skipped. The browser tests (marker
 # `browser`, their own SQLite database) run in the first pass only.
+#
+# Each pass spreads its tests over pytest-xdist workers, one per core unless
+# TEST_WORKERS says otherwise (TEST_WORKERS=0 runs in one process); every worker
+# has its own database (see tests/conftest.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,12 +20,14 @@ except OSError:
 PY
 }
 
+workers=(-n "${TEST_WORKERS:-auto}")
+
 echo "== pytest on SQLite"
-pytest "$@"
+pytest "${workers[@]}" "$@"
 
 if [ -n "${TEST_DATABASE_URL:-}" ] || [ "${CI:-}" = "true" ] || postgres_answers; then
   echo "== pytest on PostgreSQL"
-  pytest --db postgresql -m "not browser" "$@"
+  pytest "${workers[@]}" --db postgresql -m "not browser" "$@"
 else
   echo "== PostgreSQL pass skipped: nothing on 127.0.0.1:5432 and TEST_DATABASE_URL is unset"
 fi

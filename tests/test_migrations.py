@@ -11,6 +11,7 @@ from app import schema
 from app.config import Settings
 from app.db import make_engine
 from app.models import Base
+from tests.conftest import xdist_worker
 
 SCRATCH_DATABASE = "haven_migrations_scratch"
 
@@ -18,6 +19,9 @@ SCRATCH_DATABASE = "haven_migrations_scratch"
 @pytest.fixture
 def scratch_settings(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A database of its own, so downgrading does not touch the shared test schema."""
+    worker = xdist_worker()
+    # One per xdist worker: two workers may migrate at the same moment.
+    scratch = SCRATCH_DATABASE if worker is None else f"{SCRATCH_DATABASE}_{worker}"
     if settings.is_sqlite:
         yield settings.model_copy(
             update={"database_url": f"sqlite:///{tmp_path / 'migrate.db'}"}
@@ -27,16 +31,14 @@ def scratch_settings(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
         isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
-    url = make_url(settings.database_url).set(database=SCRATCH_DATABASE)
+        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch}"))
+        connection.execute(text(f"CREATE DATABASE {scratch}"))
+    url = make_url(settings.database_url).set(database=scratch)
     yield settings.model_copy(
         update={"database_url": url.render_as_string(hide_password=False)}
     )
     with admin.connect() as connection:
-        connection.execute(
-            text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)")
-        )
+        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
     admin.dispose()
 
 
