@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.articles import service as articles_service
@@ -26,6 +26,18 @@ from app.pagination import PageNumber
 router = APIRouter(tags=["comments"])
 
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def get_post_allowance(request: Request) -> spam.PostAllowance:
+    """The posting rate limit, counted for this request's poster (pages and API)."""
+    return spam.PostAllowance(
+        request.app.state.limiter,
+        spam.post_limit(request.app.state.settings),
+        client_ip(request),
+    )
+
+
+PostAllowanceDep = Annotated[spam.PostAllowance, Depends(get_post_allowance)]
 
 
 @router.get("/articles/{slug}/comments", name="api.comments.thread")
@@ -54,21 +66,17 @@ def comment_create(
     data: CommentCreate,
     session: SessionDep,
     user: OptionalUser,
+    allowance: PostAllowanceDep,
 ) -> CommentCreated:
     article = articles_service.get_article(session, slug, viewer=user)
     settings = request.app.state.settings
-    spam.count_post(
-        request.app.state.limiter,
-        spam.post_limit(settings),
-        actor=user,
-        client_ip=client_ip(request),
-    )
     comment = service.post_comment(
         session,
         article,
         data,
         actor=user,
         allow_guests=settings.allow_guest_comments,
+        allowance=allowance,
     )
     return CommentCreated.model_validate(comment)
 

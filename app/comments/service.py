@@ -391,6 +391,7 @@ def post_comment(
     *,
     actor: User | None,
     allow_guests: bool,
+    allowance: spam.PostAllowance | None = None,
 ) -> Comment:
     """Store a comment or reply; it waits for moderation unless the policy trusts its author.
 
@@ -398,7 +399,8 @@ def post_comment(
     even from trusted authors and mark spam-listed text as spam, saying why in
     ``held_reason``. A held comment is kept, never dropped. Guests post only where the site allows,
     with a name and an email (never shown). The same text twice from one author within
-    a day is refused (app.comments.spam).
+    a day is refused, and past ``allowance`` (the posting rate limit) a post is
+    refused with 429 (app.comments.spam).
     """
     _ensure_open(session, article)
     if actor is None:
@@ -415,6 +417,8 @@ def post_comment(
             )
     else:
         accounts_service.ensure_can_participate(actor)
+    if allowance is not None:  # posting limits; moderators are exempt
+        allowance.take(actor)
     spam.ensure_not_duplicate(
         session,
         data.body,

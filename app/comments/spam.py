@@ -8,6 +8,7 @@ of the person writing.
 
 import time
 import unicodedata
+from dataclasses import dataclass
 from datetime import timedelta
 
 from itsdangerous import BadSignature, Signer
@@ -147,6 +148,19 @@ def _wait(seconds: int) -> str:
         return f"{round(seconds / 60)} minutes"
     hours = round(seconds / 3600)
     return "an hour" if hours == 1 else f"{hours} hours"
+
+
+@dataclass(frozen=True)
+class PostAllowance:
+    """Where a new comment's allowance is counted: the limiter, the limit and the
+    poster's address (guests are counted per address). post_comment() takes one."""
+
+    limiter: RateLimiter
+    limit: Limit
+    client_ip: str
+
+    def take(self, actor: User | None) -> None:
+        count_post(self.limiter, self.limit, actor=actor, client_ip=self.client_ip)
 
 
 def count_post(

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.accounts.deps import CurrentUser, OptionalUser, client_ip
+from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.comments import editing, flags, service, spam
-from app.comments.api import CommentId
+from app.comments.api import CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
@@ -147,6 +147,7 @@ def comment_create(
     form: CsrfForm,
     session: SessionDep,
     user: OptionalUser,
+    allowance: PostAllowanceDep,
 ) -> Response:
     article = articles_service.get_article(session, slug, viewer=user)
     settings = request.app.state.settings
@@ -178,18 +179,13 @@ def comment_create(
             article_id=article.id,
             min_seconds=settings.form_min_seconds,
         )
-        spam.count_post(
-            request.app.state.limiter,
-            spam.post_limit(settings),
-            actor=user,
-            client_ip=client_ip(request),
-        )
         comment = service.post_comment(
             session,
             article,
             data,
             actor=user,
             allow_guests=settings.allow_guest_comments,
+            allowance=allowance,
         )
     except DomainError as exc:
         if isinstance(exc, spam.FormRefused) and not exc.keep_token:
