@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from app.accounts import service as accounts_service
 from app.accounts.deps import AuthSessionDep
-from app.comments import spam
+from app.comments import editing, spam
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
 from app.security import csrf_token, csrf_valid, new_token
@@ -49,6 +49,7 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["datetime"] = _datetime
     env.filters["iso"] = _iso
     env.globals["comment_form_token"] = spam.form_token
+    env.globals["can_edit"] = editing.can_edit
     return Jinja2Templates(env=env)
 
 

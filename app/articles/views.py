@@ -10,7 +10,6 @@ from app.accounts.deps import AdminUser, OptionalUser
 from app.articles import service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
-from app.comments import editing
 from app.comments import service as comments_service
 from app.db import SessionDep
 from app.errors import Conflict
@@ -78,7 +77,7 @@ def article_detail(
             "article": article,
             "thread": thread,
             "max_indent": comments_service.MAX_INDENT_DEPTH,
-            "edit_cutoff": editing.edit_cutoff(load_policy(session)),
+            "policy": load_policy(session),
         },
     )
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.comments import service as comments_service
 from app.comments.models import Comment, CommentRevision, CommentStatus
 from app.db import utcnow
-from app.errors import Conflict, PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.moderation import rules
 from app.moderation import service as moderation_service
@@ -53,6 +54,25 @@ def edit_refusal(
         hours = policy.edit_window_hours
         return f"Comments can be changed for {hours} hours after posting; this one can't be any more."
     return None
+
+
+def comment_to_edit(
+    session: Session, comment_id: int, actor: User, policy: Policy
+) -> tuple[Comment, str | None]:
+    """The comment for an edit page and why it can't be edited now, if so.
+
+    Only its author and moderators learn that it exists: anyone else gets NotFound.
+    """
+    comment = comments_service.get_comment(session, comment_id)
+    refusal = edit_refusal(comment, actor, policy)
+    if refusal and comment.author_id != actor.id and not actor.is_moderator:
+        raise NotFound("There is no such comment.")
+    return comment, refusal
+
+
+def can_edit(comment: Comment, actor: User | None, policy: Policy) -> bool:
+    """Whether to offer ``actor`` the Edit link under ``comment`` (pages ask this)."""
+    return edit_refusal(comment, actor, policy) is None
 
 
 def edit_comment(
@@ -139,8 +159,3 @@ def delete_comment(
     moderation_service.record(session, ActionKind.DELETE, actor=actor, comment=comment)
     session.flush()
     return comment
-
-
-def edit_cutoff(policy: Policy, now: datetime | None = None) -> datetime:
-    """Comments posted after this moment are still within their edit window."""
-    return (now or utcnow()) - timedelta(hours=policy.edit_window_hours)

@@ -474,13 +474,9 @@ def get_visible_comment(
     status only to its author and to moderators. The article must be one the
     viewer may read and, when given, the comment's own.
     """
-    comment = session.scalars(
-        select(Comment)
-        .options(joinedload(Comment.author), joinedload(Comment.article))
-        .where(Comment.id == comment_id)
-    ).one_or_none()
+    comment = get_comment(session, comment_id)
     missing = NotFound("There is no such comment.")
-    if comment is None or (article is not None and comment.article_id != article.id):
+    if article is not None and comment.article_id != article.id:
         raise missing
     if not comment.article.is_published and not (
         viewer is not None and viewer.is_admin

@@ -134,7 +134,7 @@ def _form_page(
             **context,
             "thread": thread,
             "max_indent": service.MAX_INDENT_DEPTH,
-            "edit_cutoff": editing.edit_cutoff(load_policy(session)),
+            "policy": load_policy(session),
         },
         status_code=status_code,
     )
@@ -284,10 +284,9 @@ def comment_edit_form(
     request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
 ) -> Response:
     """The edit form (or, for a rejected comment, revise and resubmit)."""
-    comment = service.get_comment(session, comment_id)
-    refusal = editing.edit_refusal(comment, user, load_policy(session))
-    if refusal and comment.author_id != user.id and not user.is_moderator:
-        raise NotFound("There is no such comment.")
+    comment, refusal = editing.comment_to_edit(
+        session, comment_id, user, load_policy(session)
+    )
     text = comment.pending_body or comment.body
     return _edit_page(
         request,
