@@ -21,6 +21,7 @@ from app.accounts.deps import SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import views as articles_views
 from app.comments import api as comments_api
+from app.comments import spam
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -177,7 +178,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             for name, value in exc.fields.items()
             if value.strip()
             and "password" not in name
-            and name not in ("website", "form_token")  # spam defence, not writing
+            and name not in spam.DEFENCE_FIELDS
         }
         return render(
             request,

@@ -25,6 +25,8 @@ from app.ratelimit import Limit, RateLimiter
 # Named like a field bots love to fill; people never see it (see _form.html).
 HONEYPOT_FIELD = "website"
 TIMING_FIELD = "form_token"
+# Fields the spam defence adds to a form: never shown back as "what you typed".
+DEFENCE_FIELDS = (HONEYPOT_FIELD, TIMING_FIELD)
 FORM_MAX_AGE = timedelta(hours=24)
 DUPLICATE_WINDOW = timedelta(hours=24)
 
