@@ -81,6 +81,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/api/v1/auth/register"): PUBLIC,
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/users/{username}"): PUBLIC,
+    # A member's public comment list, and a comment's permalink (redirects to its page).
+    ("GET", "/api/v1/users/{username}/comments"): PUBLIC,
+    ("GET", "/comments/{comment_id}"): PUBLIC,
     ("POST", "/api/v1/users/{username}/ban"): MODERATORS,
     ("POST", "/api/v1/users/{username}/unban"): MODERATORS,
     # Part D (issue #5): bans, moderator notes, a member's moderation record.

@@ -27,6 +27,12 @@ from app.accounts.schemas import (
     UserRead,
     UserStandingRead,
 )
+from app.comments import profile as profile_comments
+from app.comments.schemas import (
+    CommentArticleRead,
+    PublicCommentPageRead,
+    PublicCommentRead,
+)
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
@@ -100,6 +106,32 @@ def me_read(user: User) -> MeRead:
 @router.get("/users/{username}", name="api.users.detail", response_model=UserRead)
 def user_detail(username: str, session: SessionDep) -> User:
     return service.get_user(session, username)
+
+
+@router.get("/users/{username}/comments", name="api.users.comments")
+def user_comments(
+    request: Request, username: str, session: SessionDep, page: PageNumber = 1
+) -> PublicCommentPageRead:
+    """Someone's published comments, newest first: what their profile page lists."""
+    person = service.get_user(session, username)
+    result = profile_comments.list_public_comments(session, person, page=page)
+    items = [
+        PublicCommentRead(
+            id=item.comment.id,
+            article=CommentArticleRead(
+                slug=item.article.slug, title=item.article.title
+            ),
+            body_html=item.comment.body_html,
+            excerpt=item.excerpt,
+            created_at=item.comment.created_at,
+            edited_at=item.comment.edited_at,
+            url=str(request.url_for("comments.permalink", comment_id=item.comment.id)),
+        )
+        for item in result.items
+    ]
+    return PublicCommentPageRead(
+        items=items, page=result.page, pages=result.pages, total=result.total
+    )
 
 
 def ban_read(user: User, rejected: list[int] | None = None) -> BanRead:

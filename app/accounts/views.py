@@ -28,6 +28,7 @@ from app.accounts.schemas import (
     ProfileUpdate,
     RegisterIn,
 )
+from app.comments import profile as profile_comments
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
@@ -146,9 +147,14 @@ def _form_error(
 
 
 @router.get("/users/{username}", name="accounts.profile")
-def profile(request: Request, username: str, session: SessionDep) -> Response:
+def profile(
+    request: Request, username: str, session: SessionDep, page: PageNumber = 1
+) -> Response:
     person = service.get_user(session, username)
-    return render(request, "accounts/profile.html", {"person": person})
+    comments = profile_comments.list_public_comments(session, person, page=page)
+    return render(
+        request, "accounts/profile.html", {"person": person, "comments": comments}
+    )
 
 
 def _settings_form(user: User) -> FormFields:

@@ -75,6 +75,32 @@ class ThreadRead(BaseModel):
         )
 
 
+class CommentArticleRead(BaseModel):
+    slug: str
+    title: str
+
+
+class PublicCommentRead(BaseModel):
+    """One comment in a member's public list, with where it was written."""
+
+    id: int
+    article: CommentArticleRead
+    body_html: str
+    # Plain text (not HTML): escape it like any other text.
+    excerpt: str
+    created_at: datetime
+    edited_at: datetime | None
+    # The comment's permalink: it redirects to the discussion page that shows it.
+    url: str
+
+
+class PublicCommentPageRead(BaseModel):
+    items: list[PublicCommentRead]
+    page: int
+    pages: int
+    total: int
+
+
 MAX_BODY = 10_000
 # Ids are 32-bit columns: a larger number can name no comment.
 MAX_ID = 2**31 - 1

@@ -208,6 +208,8 @@ def comment_create(
         "Your comment is published."
         if comment.status == CommentStatus.APPROVED
         else "Thanks! Your comment is awaiting moderation.",
+        # haven.js drops the browser's saved draft when it sees this category.
+        category="posted",
     )
     page = service.page_of(
         session,
@@ -216,10 +218,7 @@ def comment_create(
         viewer=user,
         guest_comment_ids=guest_ids,
     )
-    url = request.url_for("articles.detail", slug=article.slug)
-    if page > 1:
-        url = url.include_query_params(page=min(page, MAX_PAGE))
-    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
+    return _to_comment(request, comment, page, article=article)
 
 
 @router.get("/articles/{slug}/comments/{comment_id}/reply", name="comments.reply")
@@ -345,11 +344,6 @@ def _edited_message(comment: Comment) -> str:
     return "Your comment is updated."
 
 
-def _to_comment(request: Request, comment: Comment) -> RedirectResponse:
-    url = request.url_for("articles.detail", slug=comment.article.slug)
-    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
-
-
 @router.post("/comments/{comment_id}/delete", name="comments.delete")
 def comment_delete(
     request: Request,
@@ -445,3 +439,40 @@ def comment_flag(
     flash(request, "Thank you for telling us. A moderator will look at this comment.")
     url = request.url_for("articles.detail", slug=flag.comment.article.slug)
     return RedirectResponse(f"{url}#comment-{flag.comment_id}", status_code=303)
+
+
+@router.get("/comments/{comment_id}", name="comments.permalink")
+def comment_permalink(
+    request: Request, comment_id: CommentId, session: SessionDep, user: OptionalUser
+) -> Response:
+    """A comment's lasting address: the discussion page that shows it, at its anchor.
+
+    Long threads are paged by top-level comment, so the page is worked out now.
+    """
+    guest_ids = guest_comment_ids(request)
+    node = service.get_visible_comment(
+        session, comment_id, viewer=user, guest_comment_ids=guest_ids
+    )
+    comment = node.comment
+    page = service.page_of(
+        session,
+        comment,
+        per_page=request.app.state.settings.comments_per_page,
+        viewer=user,
+        guest_comment_ids=guest_ids,
+    )
+    return _to_comment(request, comment, page)
+
+
+def _to_comment(
+    request: Request, comment: Comment, page: int = 1, *, article: Article | None = None
+) -> RedirectResponse:
+    """Redirect to the discussion page that shows the comment, at its anchor.
+
+    A new comment passes its article: the relationship isn't loaded on it.
+    """
+    slug = (article or comment.article).slug
+    url = request.url_for("articles.detail", slug=slug)
+    if page > 1:
+        url = url.include_query_params(page=min(page, MAX_PAGE))
+    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
