@@ -77,6 +77,18 @@ def _attempt(
     return back
 
 
+# The queue's views, in tab order, with their names: the queue and the log share them.
+TABS = {
+    "statuses": list(QueueStatus),
+    "labels": {
+        QueueStatus.PENDING: "Pending",
+        QueueStatus.SPAM: "Spam",
+        QueueStatus.REJECTED: "Rejected",
+        QueueStatus.FLAGGED: "Flagged",
+    },
+}
+
+
 @router.get("/moderation", name="moderation.queue")
 def queue_page(
     request: Request,
@@ -97,7 +109,7 @@ def queue_page(
         "moderation/queue.html",
         {
             "status": status,
-            "statuses": list(QueueStatus),
+            **TABS,
             "queue": items,
             "canned_reasons": canned.list_canned_reasons(session, actor=moderator),
         },
@@ -223,7 +235,7 @@ def log_page(
     entries = service.audit_log(
         session, page=page, per_page=service.LOG_PAGE_SIZE, actor=moderator
     )
-    return render(request, "moderation/log.html", {"log": entries})
+    return render(request, "moderation/log.html", {"log": entries, **TABS})
 
 
 def _discussion(

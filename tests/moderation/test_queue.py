@@ -384,3 +384,22 @@ def test_moderators_can_overturn_what_they_see_in_the_spam_view(
     assert blind.status_code == 409
     assert told.status_code == 200
     assert told.json()["status"] == "approved"
+
+
+def test_every_form_returns_the_moderator_to_the_page_it_was_on(
+    session: Session, mod_client: TestClient
+) -> None:
+    # The server follows only same-site paths in `next`; a full URL was ignored
+    # and every decision landed on the first page of the pending view.
+    article = make_article(session)
+    make_comment(session, article, status=CommentStatus.SPAM)
+    approved = make_comment(session, article)
+
+    queue_page = mod_client.get(QUEUE, params={"status": "spam"}).text
+    article_page = mod_client.get(f"/articles/{article.slug}").text
+
+    back = re.findall(r'name="next" value="([^"]*)"', queue_page)
+    assert set(back) == {"/moderation?status=spam"}
+    back = re.findall(r'name="next" value="([^"]*)"', article_page)
+    assert f"/articles/{article.slug}#comment-{approved.id}" in back
+    assert all(url.startswith("/") for url in back)
