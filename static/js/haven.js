@@ -40,10 +40,13 @@
     form.querySelectorAll(".error, .form-errors").forEach(function (el) { el.remove(); });
     form.querySelectorAll(".field--error").forEach(function (el) { el.classList.remove("field--error"); });
     form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    form.querySelectorAll(".draft-note").forEach(function (el) { el.remove(); });
     form.querySelector('input[name="parent_id"]').value = parentId;
     var textarea = form.querySelector("textarea");
     textarea.value = "";
     suffixIds(form, "-reply-" + parentId);
+    restoreDraft(form);
+    form.querySelector('button[value="post"]').textContent = "Post reply";
 
     var cancel = document.createElement("button");
     cancel.type = "button";
@@ -68,6 +71,105 @@
     textarea.focus();
   }
 
+  /* Drafts: what is typed in a comment or reply form is kept in this browser
+     (localStorage), so a reload, a lost connection or a failed post loses nothing.
+     The draft is dropped once the server confirms the comment was received. */
+  var DRAFT_PREFIX = "haven:draft:";
+  var DRAFT_SENT = "haven:draft-sent";
+  var DRAFT_DAYS = 7;
+
+  function store(kind) {
+    try { return window[kind]; } catch (e) { return null; } // storage may be blocked
+  }
+
+  function draftKey(form) {
+    var parent = form.querySelector('input[name="parent_id"]');
+    return DRAFT_PREFIX + new URL(form.action, location.href).pathname + ":" + (parent ? parent.value : "");
+  }
+
+  function draftForms(root) {
+    return Array.prototype.slice.call(root.querySelectorAll("form.comment-form__form"));
+  }
+
+  function saveDraft(form) {
+    var storage = store("localStorage");
+    var text = form.querySelector("textarea").value;
+    if (!storage) { return; }
+    try {
+      if (text.trim()) {
+        storage.setItem(draftKey(form), JSON.stringify({ text: text, saved: Date.now() }));
+      } else {
+        storage.removeItem(draftKey(form));
+      }
+    } catch (e) { /* full or blocked: the server still keeps text on every error */ }
+  }
+
+  function readDraft(key) {
+    var storage = store("localStorage");
+    var draft = null;
+    try { draft = JSON.parse(storage && storage.getItem(key)); } catch (e) { draft = null; }
+    if (!draft || typeof draft.text !== "string") { return null; }
+    if (Date.now() - draft.saved > DRAFT_DAYS * 864e5) {
+      storage.removeItem(key);
+      return null;
+    }
+    return draft.text;
+  }
+
+  function restoreDraft(form) {
+    var textarea = form.querySelector("textarea");
+    var text = readDraft(draftKey(form));
+    if (!textarea || textarea.value.trim() || !text) { return; } // what the server shows wins
+    textarea.value = text;
+    var note = document.createElement("p");
+    note.className = "hint draft-note";
+    note.setAttribute("role", "status");
+    note.textContent = "We restored the comment you had not sent yet. ";
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button--secondary draft-note__discard";
+    discard.textContent = "Discard draft";
+    discard.addEventListener("click", function () {
+      textarea.value = "";
+      saveDraft(form);
+      note.remove();
+      textarea.focus();
+    });
+    note.appendChild(discard);
+    textarea.insertAdjacentElement("afterend", note);
+  }
+
+  function settleSentDraft() {
+    var session = store("sessionStorage");
+    var sent = session && session.getItem(DRAFT_SENT);
+    if (!sent) { return; }
+    session.removeItem(DRAFT_SENT);
+    // The "received" message is shown only after a comment was stored.
+    if (document.querySelector(".flash--posted")) {
+      var storage = store("localStorage");
+      if (storage) { storage.removeItem(sent); }
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form.comment-form__form");
+    if (form && event.target.tagName === "TEXTAREA") { saveDraft(form); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form.comment-form__form");
+    var session = store("sessionStorage");
+    if (!form || !session || event.defaultPrevented) { return; }
+    var posting = !event.submitter || event.submitter.value === "post";
+    if (posting) {
+      saveDraft(form);
+      session.setItem(DRAFT_SENT, draftKey(form));
+    }
+  });
+
+  settleSentDraft();
+  draftForms(document).forEach(restoreDraft);
+
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-reply-to]");
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
@@ -84,6 +186,22 @@
   document.addEventListener("submit", function (event) {
     var form = event.target.closest && event.target.closest("form[data-confirm]");
     if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
+  /* The queue's bulk form: rejecting or marking several comments as spam asks
+     first, naming how many. Approving does not: it is what the queue is for. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-confirm-bulk]");
+    if (!form) { return; }
+    var action = form.querySelector('select[name="action"]');
+    var chosen = action && action.options[action.selectedIndex];
+    if (!chosen || chosen.value === "approve") { return; }
+    var count = document.querySelectorAll('input[type="checkbox"][form="' + form.id + '"]:checked').length;
+    if (!count) { return; } // the server explains that nothing was selected
+    var what = count === 1 ? "1 comment" : count + " comments";
+    if (!window.confirm(chosen.textContent.trim() + ": " + what + ". Are you sure?")) {
       event.preventDefault();
     }
   });

@@ -15,9 +15,9 @@ AWAITING = "Thanks! Your comment is awaiting moderation."
 _names = itertools.count(1)
 
 
-def post(scope: Page | Locator, body: str) -> None:
+def post(scope: Page | Locator, body: str, button: str = "Post comment") -> None:
     scope.get_by_label("Your comment").fill(body)
-    scope.get_by_role("button", name="Post comment").click()
+    scope.get_by_role("button", name=button).click()
 
 
 def expect_pending(page: Page, body: str) -> Locator:
@@ -62,13 +62,13 @@ def test_member_signs_up_signs_in_posts_and_replies(
             approved.get_by_role("link", name=re.compile("^Reply"))
         ).to_have_attribute("aria-expanded", "true")
         screenshot(page, "reply-inline-member")
-        post(box, f"A reply from {username}.")
+        post(box, f"A reply from {username}.", "Post reply")
     else:
         expect(page).to_have_url(re.compile(r"/comments/\d+/reply$"))
         expect(page.get_by_role("heading", level=1)).to_have_text(
             re.compile("^Reply to")
         )
-        post(page, f"A reply from {username}.")
+        post(page, f"A reply from {username}.", "Post reply")
     reply = expect_pending(page, f"A reply from {username}.")
     # The reply is nested under the comment it answers.
     parent_item = page.locator("li.thread__item", has=approved).first

@@ -18,6 +18,11 @@ def test_reader_goes_from_home_to_an_article_and_reads_its_thread(
 ) -> None:
     page = open_as(javascript=javascript)
     page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Latest articles")
+    # Other journeys add articles of their own, so the reader searches for this one.
+    search = page.get_by_role("search")
+    search.get_by_label("Search articles").fill("spasticity")
+    search.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="What is spasticity?").first.click()
 
     expect(page).to_have_url(re.compile(f"/articles/{seed.article}$"))
