@@ -173,6 +173,15 @@ def _top_level_condition(
     )
 
 
+def publishes_at_once(session: Session, viewer: User | None) -> bool:
+    """Whether ``viewer``'s next comment would skip the queue (no query for guests).
+
+    The comment form says so, so that a member is told what will really happen;
+    the site's rules can still hold one comment for review (``rules.screen``).
+    """
+    return rules.is_trusted(session, viewer, load_policy(session))
+
+
 def get_thread(
     session: Session,
     article: Article,

@@ -335,3 +335,26 @@ def test_api_post_reports_held_status_and_queue_api_gives_the_reason(
     assert reasons[clean.json()["id"]] is None
     spam_items = mod_api.get("/api/v1/moderation/queue?status=spam").json()["items"]
     assert spam_items[0]["held_reason"] == 'Contains "casino" (spam list)'
+
+
+@pytest.mark.parametrize("where", ["article", "reply page"])
+def test_comment_form_tells_each_member_whether_their_comment_waits(
+    session: Session, article: Article, app_factory: AppFactory, where: str
+) -> None:
+    parent = make_comment(session, article)
+    newcomer, trusted = make_user(session), trusted_member(session, article)
+    path = {
+        "article": f"/articles/{article.slug}",
+        "reply page": f"/articles/{article.slug}/comments/{parent.id}/reply",
+    }[where]
+    hints = {}
+    for member in (newcomer, trusted):
+        with TestClient(app_factory(), follow_redirects=False) as client:
+            login(client, member.username)
+            hints[member.username] = client.get(path).text
+    waits = "A moderator reads your comment before it appears."
+    at_once = "Your comments appear at once, unless the site&#39;s rules hold one"
+    assert waits in hints[newcomer.username]
+    assert at_once not in hints[newcomer.username]
+    assert at_once in hints[trusted.username]
+    assert waits not in hints[trusted.username]
