@@ -37,10 +37,10 @@ from app.moderation import service as moderation_service
 from tests.conftest import in_ci
 from tests.factories import TEST_PASSWORD, make_article, make_comment, make_user
 
-CHROMIUM = Path(os.environ.get("HAVEN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM = Path(os.environ.get("HAVEN_CHROMIUM", "/usr/bin/chromium-headless-shell"))
 INSTALL_HINT = (
     "run scripts/install-browser.sh (apt-get install --no-install-recommends "
-    "chromium); `playwright install` can't work here"
+    "chromium-headless-shell); `playwright install` can't work here"
 )
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / ".screenshots"
 WIDTHS = (390, 1280)
