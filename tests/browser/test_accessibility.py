@@ -216,6 +216,8 @@ PAGE_TYPES = [
         shows=".notice--banned",
     ),
     PageType("closed-thread", "moderator", "/articles/{seed.closed}"),
+    # The error page a member meets at a moderators' door.
+    PageType("forbidden", "member", "/moderation", 403),
 ]
 
 
