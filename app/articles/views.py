@@ -78,7 +78,7 @@ def article_detail(
             "thread": thread,
             "max_indent": comments_service.MAX_INDENT_DEPTH,
             "policy": load_policy(session),
-            "publishes_at_once": comments_service.publishes_at_once(session, user),
+            "review": comments_service.review_for(session, user),
         },
     )
 

@@ -173,13 +173,13 @@ def _top_level_condition(
     )
 
 
-def publishes_at_once(session: Session, viewer: User | None) -> bool:
-    """Whether ``viewer``'s next comment would skip the queue (no query for guests).
+def review_for(session: Session, viewer: User | None) -> rules.Review:
+    """The path ``viewer``'s next comment would take (a query for members only).
 
-    The comment form says so, so that a member is told what will really happen;
-    the site's rules can still hold one comment for review (``rules.screen``).
+    The comment form says so, so that each person is told what will really
+    happen to what they write.
     """
-    return rules.is_trusted(session, viewer, load_policy(session))
+    return rules.review_for(session, viewer, load_policy(session))
 
 
 def get_thread(

@@ -96,7 +96,7 @@ def _form_page(
         "comment_form": form,
         "errors": errors or {},
         "preview_html": preview_html,
-        "publishes_at_once": service.publishes_at_once(session, user),
+        "review": service.review_for(session, user),
     }
     parent_id = _as_id(form.get("parent_id", ""))
     if parent_id is not None:
@@ -251,7 +251,7 @@ def comment_reply(
             "refusal": refusal,
             "comment_form": {"parent_id": str(comment_id)},
             "preview_html": None,
-            "publishes_at_once": service.publishes_at_once(session, user),
+            "review": service.review_for(session, user),
         },
         status_code=409 if refusal else 200,
     )

@@ -2,7 +2,8 @@
 
 ``screen()`` judges a body (new or edited) against the hold and spam lists and
 the link limit; ``is_trusted()`` says whether an author's clean comments publish
-without waiting. Matching survives the usual disguises: letter case, accents,
+without waiting; ``review_for()`` names the path an author's new comment takes.
+Matching survives the usual disguises: letter case, accents,
 compatibility forms NFKC folds (full-width letters, ligatures), zero-width
 characters, and phrases split over several spaces or lines.
 """
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -139,6 +141,25 @@ def is_trusted(
     return (approved or 0) >= policy.trust_threshold and not recent_refusals
 
 
+class Review(StrEnum):
+    """What an author's new comment goes through before it is published."""
+
+    NONE = "none"  # a moderator's: published at once, the rules unasked
+    RULES = "rules"  # a trusted member's: published unless the rules hold it
+    MODERATOR = "moderator"  # anyone else's: waits for a moderator
+
+
+def review_for(
+    session: Session, author: User | None, policy: Policy, now: datetime | None = None
+) -> Review:
+    """The path a new comment by ``author`` takes (one query for members)."""
+    if author is not None and author.is_moderator:
+        return Review.NONE
+    if is_trusted(session, author, policy, now):
+        return Review.RULES
+    return Review.MODERATOR
+
+
 def initial_status(
     session: Session,
     author: User | None,
@@ -152,13 +173,14 @@ def initial_status(
     A moderator's comment publishes at once. Anyone else's is judged by the
     rules first (spam, or held with a reason), then by the author's trust.
     """
-    if author is not None and author.is_moderator:
+    review = review_for(session, author, policy, now)
+    if review is Review.NONE:
         return CommentStatus.APPROVED, Verdict(None)
     verdict = screen(body, body_html, policy)
     if verdict.status_hint is not None:
         return verdict.status_hint, verdict
-    trusted = is_trusted(session, author, policy, now)
-    return (CommentStatus.APPROVED if trusted else CommentStatus.PENDING), verdict
+    published = review is Review.RULES
+    return (CommentStatus.APPROVED if published else CommentStatus.PENDING), verdict
 
 
 def apply_verdict(session: Session, comment: Comment, verdict: Verdict) -> None:

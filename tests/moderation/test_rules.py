@@ -213,6 +213,24 @@ def test_moderators_always_and_guests_never_trusted(
     assert rules.is_trusted(session, None, Policy(trust_threshold=0)) is False
 
 
+def test_review_names_each_authors_path(session: Session, article: Article) -> None:
+    policy = Policy()
+    paths = {
+        "moderator": make_user(session, role=Role.MODERATOR),
+        "trusted": trusted_member(session, article),
+        "newcomer": make_user(session),
+        "guest": None,
+    }
+    assert {
+        who: rules.review_for(session, author, policy) for who, author in paths.items()
+    } == {
+        "moderator": rules.Review.NONE,
+        "trusted": rules.Review.RULES,
+        "newcomer": rules.Review.MODERATOR,
+        "guest": rules.Review.MODERATOR,
+    }
+
+
 def test_trust_check_is_one_query(
     session: Session, article: Article, count_queries: QueryCounter
 ) -> None:
@@ -358,3 +376,14 @@ def test_comment_form_tells_each_member_whether_their_comment_waits(
     assert at_once not in hints[newcomer.username]
     assert at_once in hints[trusted.username]
     assert waits not in hints[trusted.username]
+
+
+def test_comment_form_tells_a_moderator_their_comment_appears_at_once(
+    article: Article, app_factory: AppFactory, session: Session
+) -> None:
+    moderator = make_user(session, role=Role.MODERATOR)
+    with TestClient(app_factory(), follow_redirects=False) as client:
+        login(client, moderator.username)
+        page = client.get(f"/articles/{article.slug}").text
+    assert "As a moderator, your comment appears at once." in page
+    assert "A moderator reads your comment before it appears." not in page
