@@ -39,6 +39,7 @@ from app.db import session_scope
 from app.demo_content import ARTICLES
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
+from app.moderation.policy import PolicyUpdate, update_policy
 from app.moderation.service import Decision
 from app.security import hash_password
 from bench import shapes
@@ -114,6 +115,10 @@ def _staff_and_articles(session: Session, slugs: list[str]) -> dict[str, Article
         role=Role.ADMIN,
         bio="Writes the *benchmark* articles.",
     )
+    # Every bench comment waits for the moderator, as the shapes say: no author
+    # reaches 1,000 approved comments, so the threads are approved one by one
+    # and the queue stays pending (the default trusts a member after one).
+    update_policy(session, PolicyUpdate(trust_threshold=1000), actor=admin)
     accounts_service.create_user(
         session,
         username="bench_moderator",
