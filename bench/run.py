@@ -395,8 +395,13 @@ def post_script(
     lua += [f'  ["{k}"] = [==[{v}]==],' for k, v in headers.items()]
     lua += ["}"]
     lua += [
+        # Each body gets a tail no other request has (Haven refuses an author's
+        # repeated comment with 409), unique across repetitions too.
+        "local run, sent = os.time(), 0",
         "request = function()",
-        "  local body = bodies[math.random(#bodies)]",
+        "  sent = sent + 1",
+        "  local tail = ' (' .. run .. '-' .. sent .. ')\"'",
+        "  local body = bodies[math.random(#bodies)]:sub(1, -2) .. tail",
         f"  local json = '{{\"{text_key}\":' .. body .. '{extra}'",
         f"  if math.random() >= {shapes.TOP_LEVEL_SHARE} then",
         f"    json = json .. ',\"{parent_key}\":' .. parents[math.random(#parents)]",
