@@ -516,11 +516,13 @@ def build_cases(
         if case.method == "GET":
             status, body = http(server.url + case.path, headers=case.headers)
         else:
-            payload = (
-                b'{"body":"Sizing request: *hello*."}'
+            # Unique on every run: Haven refuses an author's repeated comment.
+            text = f"Sizing request {time.time_ns()}: *hello*."
+            payload = json.dumps(
+                {"body": text}
                 if case.server == "haven"
-                else (b'{"text":"Sizing request: *hello*.","author":"Bench"}')
-            )
+                else {"text": text, "author": "Bench"}
+            ).encode()
             status, body = http(
                 server.url + case.path,
                 method="POST",
