@@ -9,6 +9,7 @@ from app.comments.models import (
     Flag,
     FlagReason,
 )
+from app.counters import Counter
 from app.db import Base
 from app.moderation.models import (
     ActionKind,
@@ -28,6 +29,7 @@ __all__ = [
     "Comment",
     "CommentRevision",
     "CommentStatus",
+    "Counter",
     "Flag",
     "FlagReason",
     "ModerationAction",

@@ -11,6 +11,7 @@ from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments import service as comments_service
+from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
@@ -157,4 +158,5 @@ def make_bulk_thread(
     deeper = [new(i, replies[(i // 3) % len(replies)]) for i in range(2, count, 3)]
     session.add_all(deeper)
     session.flush()
+    standing.recount(session)  # the rows went in without the services
     return [*tops, *replies, *deeper]

@@ -134,7 +134,9 @@ def user_comments(
     )
 
 
-def ban_read(user: User, rejected: list[int] | None = None) -> BanRead:
+def ban_read(
+    user: User, rejected: list[int] | None = None, removed: list[int] | None = None
+) -> BanRead:
     return BanRead(
         username=user.username,
         banned_until=user.banned_until,
@@ -142,6 +144,7 @@ def ban_read(user: User, rejected: list[int] | None = None) -> BanRead:
         banned_at=user.banned_at,
         is_banned=user.is_banned(),
         rejected_comment_ids=rejected or [],
+        removed_comment_ids=removed or [],
     )
 
 
@@ -156,8 +159,11 @@ def user_ban(
         reason=data.reason,
         actor=actor,
         reject_pending=data.reject_pending,
+        remove_published=data.remove_published,
     )
-    return ban_read(outcome.user, outcome.rejected_comment_ids)
+    return ban_read(
+        outcome.user, outcome.rejected_comment_ids, outcome.removed_comment_ids
+    )
 
 
 @router.post("/users/{username}/unban", name="api.users.unban")

@@ -97,6 +97,8 @@ class BanIn(BaseModel):
     days: int | None = Field(default=None, ge=1, le=BAN_DAYS_MAX)
     reason: str = Field(min_length=1, max_length=2000)
     reject_pending: bool = False
+    # Also take down every comment of theirs that readers can see now.
+    remove_published: bool = False
 
     @model_validator(mode="after")
     def _one_end(self) -> "BanIn":
@@ -120,6 +122,7 @@ class BanRead(BaseModel):
     banned_at: datetime | None
     is_banned: bool
     rejected_comment_ids: list[int] = []
+    removed_comment_ids: list[int] = []
 
 
 class NoteIn(BaseModel):

@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import AuthSession, Role, SessionKind, User
 from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
+from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.config import Settings
 from app.db import utcnow
@@ -316,10 +317,13 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
         actor.email_key = email_key(data.email)
+    shown = (actor.display_name, actor.bio)
     actor.display_name = data.display_name
     actor.bio = data.bio
     actor.bio_html = render_markdown(data.bio, Profile.BIO) if data.bio.strip() else ""
     actor.notify_replies = data.notify_replies
+    if (actor.display_name, actor.bio) != shown:
+        standing.bump_author(session, actor.id)
     session.flush()
     return actor
 
@@ -328,6 +332,8 @@ def set_role(session: Session, user: User, role: Role, *, actor: User | None) ->
     """Give someone a role; only admins may (``actor`` None means the operator's CLI)."""
     if actor is not None and not actor.is_admin:
         raise PermissionDenied("Only administrators change roles.")
+    if user.role != role:  # staff wear a "Team" badge in discussions
+        standing.bump_author(session, user.id)
     user.role = role
     moderation_service.record(
         session,
@@ -394,6 +400,7 @@ def ban_refusal(user: User, actor: User | None) -> str | None:
 class BanOutcome:
     user: User
     rejected_comment_ids: list[int]
+    removed_comment_ids: list[int]
 
 
 def ban(
@@ -404,12 +411,15 @@ def ban(
     reason: str,
     actor: User | None,
     reject_pending: bool = False,
+    remove_published: bool = False,
 ) -> BanOutcome:
     """Ban a member until a moment, or for good when ``until`` is None.
 
     All their sessions (browser and API) end at once; with ``reject_pending``
-    every comment and edit of theirs still waiting is rejected, each audited.
-    Banning again replaces the earlier terms.
+    every comment and edit of theirs still waiting is rejected, and with
+    ``remove_published`` every published comment of theirs is removed (a
+    placeholder keeps replies in place), each decision audited. Banning again
+    replaces the earlier terms.
     """
     moderator = _ensure_may_ban(user, actor)
     now = utcnow()
@@ -429,22 +439,33 @@ def ban(
         subject=user,
         reason=f"{ban_term(user)}: {reason}",
     )
+    why = f"Author banned: {reason}"
     rejected = (
-        _reject_waiting(
-            session, user, actor=moderator, reason=f"Author banned: {reason}"
-        )
+        _reject_waiting(session, user, actor=moderator, reason=why)
         if reject_pending
         else []
     )
+    removed = (
+        _decide_all(
+            session,
+            user,
+            Comment.status == CommentStatus.APPROVED,
+            moderation_service.Decision.REMOVE,
+            seen=CommentStatus.APPROVED,
+            actor=moderator,
+            reason=why,
+        )
+        if remove_published
+        else []
+    )
     session.flush()
-    return BanOutcome(user, rejected)
+    return BanOutcome(user, rejected, removed)
 
 
 def _reject_waiting(
     session: Session, user: User, *, actor: User, reason: str
 ) -> list[int]:
     """Reject a member's comments awaiting moderation and turn down their waiting edits."""
-    rejected: list[int] = []
     waiting = (
         (CommentStatus.PENDING, Comment.status == CommentStatus.PENDING),
         (
@@ -455,26 +476,51 @@ def _reject_waiting(
             ),
         ),
     )
-    for seen, condition in waiting:
-        ids = list(
-            session.scalars(
-                select(Comment.id)
-                .where(Comment.author_id == user.id, condition)
-                .order_by(Comment.id)
-            )
+    return [
+        comment_id
+        for seen, condition in waiting
+        for comment_id in _decide_all(
+            session,
+            user,
+            condition,
+            moderation_service.Decision.REJECT,
+            seen=seen,
+            actor=actor,
+            reason=reason,
         )
-        for start in range(0, len(ids), moderation_service.BULK_LIMIT):
-            chunk = ids[start : start + moderation_service.BULK_LIMIT]
-            result = moderation_service.decide_many(
-                session,
-                chunk,
-                moderation_service.Decision.REJECT,
-                actor=actor,
-                reason=reason,
-                seen=seen,
-            )
-            rejected.extend(result.decided)
-    return rejected
+    ]
+
+
+def _decide_all(
+    session: Session,
+    user: User,
+    condition: ColumnElement[bool],
+    decision: "moderation_service.Decision",
+    *,
+    seen: CommentStatus,
+    actor: User,
+    reason: str,
+) -> list[int]:
+    """One decision on every comment of ``user`` matching ``condition``, in chunks."""
+    ids = list(
+        session.scalars(
+            select(Comment.id)
+            .where(Comment.author_id == user.id, condition)
+            .order_by(Comment.id)
+        )
+    )
+    decided: list[int] = []
+    for start in range(0, len(ids), moderation_service.BULK_LIMIT):
+        result = moderation_service.decide_many(
+            session,
+            ids[start : start + moderation_service.BULK_LIMIT],
+            decision,
+            actor=actor,
+            reason=reason,
+            seen=seen,
+        )
+        decided.extend(result.decided)
+    return decided
 
 
 def unban(session: Session, user: User, *, actor: User | None) -> User:

@@ -267,6 +267,7 @@ def _ban_input(form: FormFields) -> BanIn:
     data: dict[str, object] = {
         "reason": form.get("reason", ""),
         "reject_pending": bool(form.get("reject_pending")),
+        "remove_published": bool(form.get("remove_published")),
     }
     if period.isdigit():
         data["days"] = period
@@ -297,6 +298,7 @@ def ban_submit(
             reason=data.reason,
             actor=moderator,
             reject_pending=data.reject_pending,
+            remove_published=data.remove_published,
         )
     except (ValidationError, Invalid, Conflict) as exc:
         status = exc.status_code if isinstance(exc, Conflict) else 422
@@ -313,11 +315,13 @@ def ban_submit(
             status_code=status,
         )
     rejected = len(outcome.rejected_comment_ids)
+    removed = len(outcome.removed_comment_ids)
     flash(
         request,
         f"{person.display_name} is banned {service.ban_term(person)}; "
         "their sessions have ended."
-        + (f" {rejected} waiting comment(s) rejected." if rejected else ""),
+        + (f" {rejected} waiting comment(s) rejected." if rejected else "")
+        + (f" {removed} published comment(s) removed." if removed else ""),
     )
     return _to_record(request, person)
 

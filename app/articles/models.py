@@ -64,6 +64,13 @@ class Article(Base):
     # The last time a moderator reopened the discussion: the policy's auto-close
     # counts its days from here, so a reopened old article is open again.
     comments_reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped in the same transaction as every change a reader of the article
+    # page would see (app.comments.standing): the public rendering is cached by it.
+    discussion_version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1"
+    )
+    # Approved comments not hidden by reports, kept with every change of standing.
+    approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     closed_by: Mapped[User | None] = relationship(

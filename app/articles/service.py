@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.accounts.models import User
 from app.articles.models import Article, ArticleStatus, Tag, article_tag
 from app.articles.schemas import ArticleCreate, ArticleUpdate
+from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -224,6 +225,7 @@ def create_article(
             tags=tags,
         )
         session.add(article)
+    standing.bump_discussions(session, [article.id])
     return article
 
 
@@ -255,6 +257,7 @@ def update_article(
             article.status = data.status
             if data.status == ArticleStatus.PUBLISHED and article.published_at is None:
                 article.published_at = utcnow()
+    standing.bump_discussions(session, [article.id])
     return article
 
 

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.comments import service as comments_service
+from app.comments import spam, standing
 from app.comments.models import Comment, CommentRevision, CommentStatus
+from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
@@ -91,6 +93,7 @@ def edit_comment(
     trusted and no rule holds it; a resubmitted rejected comment always goes
     back to the queue. A moderator's edit applies at once and is audited.
     """
+    before = standing.lock(session, comment)
     refusal = edit_refusal(comment, actor, policy, now)
     if refusal is not None:
         raise PermissionDenied(refusal)
@@ -102,14 +105,37 @@ def edit_comment(
     session.add(
         CommentRevision(comment_id=comment.id, editor_id=actor.id, body=comment.body)
     )
+    replaced = True
     if actor.is_moderator:
         _replace(comment, body, html, now)
         if comment.author_id != actor.id:
             moderation_service.record(
                 session, ActionKind.EDIT, actor=actor, comment=comment
             )
-        session.flush()
-        return comment
+    else:
+        replaced = _author_edit(session, comment, body, html, actor, policy, now)
+    standing.record_change(
+        session,
+        article_id=comment.article_id,
+        before=before,
+        after=Standing.of(comment),
+        content_changed=replaced,
+    )
+    session.flush()
+    return comment
+
+
+def _author_edit(
+    session: Session,
+    comment: Comment,
+    body: str,
+    html: str,
+    actor: User,
+    policy: Policy,
+    now: datetime,
+) -> bool:
+    """An author's edit, judged like a new comment; whether the text was replaced
+    (False: it waits as the pending edit of a published comment)."""
     verdict = rules.screen(body, html, policy)
     held = verdict.status_hint is not None
     status = CommentStatus(comment.status)
@@ -119,27 +145,27 @@ def edit_comment(
         comment.pending_body = body
         comment.pending_body_html = html
         comment.held_reason = verdict.reason
+        return False
+    _replace(comment, body, html, now)
+    if status == CommentStatus.REJECTED:
+        comment.status = CommentStatus.PENDING
+        comment.decided_at = None
+        comment.decided_by_id = None
+        moderation_service.record(
+            session, ActionKind.RESUBMIT, actor=actor, comment=comment
+        )
+    if verdict.status_hint is CommentStatus.SPAM:
+        comment.status = CommentStatus.SPAM
+        rules.apply_verdict(session, comment, verdict)
     else:
-        _replace(comment, body, html, now)
-        if status == CommentStatus.REJECTED:
-            comment.status = CommentStatus.PENDING
-            comment.decided_at = None
-            comment.decided_by_id = None
-            moderation_service.record(
-                session, ActionKind.RESUBMIT, actor=actor, comment=comment
-            )
-        if verdict.status_hint is CommentStatus.SPAM:
-            comment.status = CommentStatus.SPAM
-            rules.apply_verdict(session, comment, verdict)
-        else:
-            comment.held_reason = verdict.reason
-    session.flush()
-    return comment
+        comment.held_reason = verdict.reason
+    return True
 
 
 def _replace(comment: Comment, body: str, html: str, now: datetime) -> None:
     comment.body = body
     comment.body_html = html
+    comment.body_fingerprint = spam.fingerprint(body)
     comment.pending_body = None
     comment.pending_body_html = None
     comment.edited_at = now
@@ -153,9 +179,16 @@ def delete_comment(
         raise PermissionDenied("You can only delete your own comments.")
     if comment.status in (CommentStatus.DELETED, CommentStatus.REMOVED):
         raise Conflict("This comment is already gone.")
+    before = standing.lock(session, comment)
     comment.status = CommentStatus.DELETED
     comment.pending_body = None
     comment.pending_body_html = None
+    standing.record_change(
+        session,
+        article_id=comment.article_id,
+        before=before,
+        after=Standing.of(comment),
+    )
     moderation_service.record(session, ActionKind.DELETE, actor=actor, comment=comment)
     session.flush()
     return comment

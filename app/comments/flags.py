@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.comments import service as comments_service
+from app.comments import standing
 from app.comments.models import Comment, CommentStatus, Flag
 from app.comments.schemas import FlagCreate
+from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, NotAuthenticated, PermissionDenied
 from app.moderation import flags as flag_queries
@@ -80,9 +82,8 @@ def flag_comment(
     """
     comment = flag_target(session, comment_id, actor=actor)
     assert actor is not None  # flag_target refused guests
-    session.execute(
-        select(Comment.id).where(Comment.id == comment.id).with_for_update()
-    )
+    # Re-read under the lock: a report that arrived meanwhile may have hidden it.
+    standing.lock(session, comment)
     flag = Flag(comment=comment, reporter=actor, reason=data.reason, note=data.note)
     try:
         with session.begin_nested():
@@ -91,6 +92,7 @@ def flag_comment(
         raise Conflict(ALREADY_FLAGGED) from None
     threshold = load_policy(session).flag_threshold
     count = flag_queries.count_open(session, comment.id)
+    before = Standing.of(comment, reported=count > 1)
     if count >= threshold and comment.hidden_at is None:
         comment.hidden_at = utcnow()
         moderation_service.record(
@@ -100,5 +102,11 @@ def flag_comment(
             comment=comment,
             reason=f"Hidden after {count} reader reports.",
         )
-        session.flush()
+    standing.record_change(
+        session,
+        article_id=comment.article_id,
+        before=before,
+        after=Standing.of(comment, reported=True),
+    )
+    session.flush()
     return flag

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -43,7 +44,10 @@ class Comment(Base):
         # The thread read: top level of one article by status, and descendants by root.
         Index("ix_comment_article_parent_status", "article_id", "parent_id", "status"),
         Index("ix_comment_root_status", "root_id", "status"),
-        Index("ix_comment_status_created_at", "status", "created_at"),
+        # The queue's views, oldest first, paged by (created_at, id).
+        Index("ix_comment_status_created_at_id", "status", "created_at", "id"),
+        # The duplicate check: an author's comments with the same normalised text.
+        Index("ix_comment_author_id_body_fingerprint", "author_id", "body_fingerprint"),
         # Published comments whose edit waits for a moderator: a handful, found fast.
         Index(
             "ix_comment_pending_edit",
@@ -65,13 +69,16 @@ class Comment(Base):
         ForeignKey("comment.id", ondelete="CASCADE")
     )
     depth: Mapped[int] = mapped_column(Integer, default=1)
+    # Indexed by ix_comment_author_id_body_fingerprint, which leads with it.
     author_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True
+        ForeignKey("user.id", ondelete="SET NULL")
     )
     guest_name: Mapped[str | None] = mapped_column(String(60))
     guest_email: Mapped[str | None] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # A hash of the normalised body (app.comments.spam.fingerprint).
+    body_fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     # An edit waiting for approval; the published body stays until it is approved.
     pending_body: Mapped[str | None] = mapped_column(Text)
     pending_body_html: Mapped[str | None] = mapped_column(Text)

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam
+from app.comments import spam, standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
+from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
@@ -324,6 +325,7 @@ def store_comment(
         body_html=render_markdown(body, Profile.COMMENT)
         if body_html is None
         else body_html,
+        body_fingerprint=spam.fingerprint(body),
         status=status,
         created_at=created_at or utcnow(),
     )
@@ -332,6 +334,9 @@ def store_comment(
     if parent is None:
         comment.root_id = comment.id
         session.flush()
+    standing.record_change(
+        session, article_id=article.id, before=None, after=Standing.of(comment)
+    )
     return comment
 
 

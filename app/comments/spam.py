@@ -6,6 +6,7 @@ day; a bot fills every field it sees and posts at once. None of this asks anythi
 of the person writing.
 """
 
+import hashlib
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -111,6 +112,12 @@ def normalised(body: str) -> str:
     text = unicodedata.normalize("NFKC", body)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.casefold().split())
+
+
+def fingerprint(body: str) -> int:
+    """A 64-bit hash of the normalised text, stored and indexed with each comment."""
+    digest = hashlib.blake2b(normalised(body).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def ensure_not_duplicate(

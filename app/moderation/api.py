@@ -10,6 +10,7 @@ from app.articles.models import Article
 from app.comments import service as comments_service
 from app.comments.api import CommentId
 from app.comments.models import Comment
+from app.comments.standing import QueueStatus
 from app.db import SessionDep
 from app.moderation import service
 from app.moderation.schemas import (
@@ -23,7 +24,7 @@ from app.moderation.schemas import (
     ReasonIn,
     SkippedRead,
 )
-from app.moderation.service import Decision, QueueStatus
+from app.moderation.service import Decision
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["moderation"])

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import counters
 from app.accounts.models import User
 from app.articles.models import Article
 from app.db import utcnow
@@ -122,6 +123,7 @@ def update_policy(
             row.updated_by_id = actor.id
             row.updated_at = utcnow()
     if changed:
+        counters.bump(session, counters.SETTINGS_VERSION)
         session.add(
             ModerationAction(
                 actor_id=actor.id,

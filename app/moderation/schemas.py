@@ -8,9 +8,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from app.comments.models import CommentStatus
 from app.comments.schemas import MAX_ID
+from app.comments.standing import QueueStatus
 from app.moderation.models import ModerationAction
 from app.moderation.policy import Policy
-from app.moderation.service import BULK_LIMIT, Decision, QueueItem, QueueStatus
+from app.moderation.service import BULK_LIMIT, Decision, QueueItem
 from app.pagination import Page
 
 MAX_REASON = 500

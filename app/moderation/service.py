@@ -6,7 +6,7 @@ gets a Conflict ("already decided").
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts.models import User
 from app.articles.models import Article
+from app.comments import spam, standing
 from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.standing import QueueStatus, Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
 from app.markup import count_links, excerpt
@@ -34,14 +36,6 @@ class Decision(StrEnum):
     REJECT = "reject"
     SPAM = "spam"
     REMOVE = "remove"
-
-
-class QueueStatus(StrEnum):
-    PENDING = "pending"
-    SPAM = "spam"
-    REJECTED = "rejected"
-    # Published comments that readers reported (issue #5, part C).
-    FLAGGED = "flagged"
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,8 @@ def decide(
         raise Conflict(f"This comment was already decided: it is {current} now.")
     if seen not in transition.allowed_from:
         raise Conflict(f"A comment that is {seen} can't be given that decision.")
-    result = session.execute(
+    # What the comment was when the UPDATE took it, read under its row lock.
+    was = session.execute(
         update(Comment)
         .where(Comment.id == comment.id, Comment.status == seen)
         .values(
@@ -156,14 +151,31 @@ def decide(
             decided_by_id=moderator.id,
             decision_reason=(reason or "").strip() or None,
         )
+        # The columns themselves: SQLite 3.40 answers "x IS NOT NULL" wrongly
+        # inside RETURNING.
+        .returning(Comment.hidden_at, Comment.pending_body)
         .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ).one_or_none()
+    if was is None:
         raise Conflict("This comment was already decided by another moderator.")
+    before = Standing(
+        seen,
+        hidden=was.hidden_at is not None,
+        edit_waiting=was.pending_body is not None,
+    )
     if seen == CommentStatus.APPROVED:
         # Taking a published comment down answers the readers who reported it.
-        flag_queries.resolve_open(session, comment.id, by=moderator)
+        reported = flag_queries.resolve_open(session, comment.id, by=moderator) > 0
+        before = replace(before, reported=reported)
         comment.hidden_at = None
+    after = Standing(
+        transition.to,
+        hidden=before.hidden and seen != CommentStatus.APPROVED,
+        edit_waiting=before.edit_waiting,
+    )
+    standing.record_change(
+        session, article_id=comment.article_id, before=before, after=after
+    )
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
     session.flush()
     return comment
@@ -200,6 +212,16 @@ def _decide_edit(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("This edit was already decided by another moderator.")
     session.refresh(comment)
+    if approve:
+        comment.body_fingerprint = spam.fingerprint(comment.body)
+    after = Standing.of(comment)  # read after the UPDATE, which took the row lock
+    standing.record_change(
+        session,
+        article_id=comment.article_id,
+        before=replace(after, edit_waiting=True),
+        after=after,
+        content_changed=approve,
+    )
     action = ActionKind.APPROVE_EDIT if approve else ActionKind.REJECT_EDIT
     record(session, action, actor=moderator, comment=comment, reason=reason)
     session.flush()
@@ -215,6 +237,7 @@ def dismiss_flags(
     second is told there is nothing left to dismiss.
     """
     moderator = ensure_moderator(actor)
+    before = standing.lock(session, comment)
     if comment.status != CommentStatus.APPROVED:
         raise Conflict(
             f"This comment is {comment.status} now; there are no reports to dismiss."
@@ -224,6 +247,12 @@ def dismiss_flags(
             "This comment has no open reports; they were already dealt with."
         )
     comment.hidden_at = None
+    standing.record_change(
+        session,
+        article_id=comment.article_id,
+        before=before,
+        after=Standing.of(comment),
+    )
     record(
         session,
         ActionKind.DISMISS_FLAGS,
@@ -284,6 +313,7 @@ def close_thread(
     article.comments_closed_at = utcnow()
     article.closed_by_id = moderator.id
     article.close_reason = (reason or "").strip() or None
+    standing.bump_discussions(session, [article.id])
     record(session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason)
     session.flush()
     return article
@@ -305,6 +335,7 @@ def reopen_thread(
     article.comments_closed_at = None
     article.closed_by_id = None
     article.close_reason = None
+    standing.bump_discussions(session, [article.id])
     record(session, ActionKind.REOPEN, actor=moderator, article=article, reason=reason)
     session.flush()
     return article
@@ -327,6 +358,7 @@ def set_locked(
             else "Replies to this comment are already open."
         )
     comment.locked = locked
+    standing.bump_discussions(session, [comment.article_id])
     record(
         session,
         ActionKind.LOCK if locked else ActionKind.UNLOCK,
@@ -444,14 +476,8 @@ def _in_view(status: QueueStatus) -> ColumnElement[bool]:
 
 
 def status_counts(session: Session) -> dict[QueueStatus, int]:
-    """How many comments wait in each view of the queue (for the navigation)."""
-    views = list(QueueStatus)
-    row = session.execute(
-        select(
-            *(func.count(Comment.id).filter(_in_view(view)) for view in views)
-        ).where(or_(*(_in_view(view) for view in views)))
-    ).one()
-    return {view: count or 0 for view, count in zip(views, row, strict=True)}
+    """How many comments wait in each view of the queue (stored counters)."""
+    return standing.queue_counts(session)
 
 
 def audit_log(

@@ -15,11 +15,12 @@ from app.accounts.deps import ModeratorUser, OptionalUser
 from app.articles import service as articles_service
 from app.comments import service as comments_service
 from app.comments.api import CommentId
+from app.comments.standing import QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict
 from app.moderation import canned, service
 from app.moderation.schemas import BulkIn, DecisionIn, ReasonIn
-from app.moderation.service import Decision, QueueStatus
+from app.moderation.service import Decision
 from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 

@@ -12,10 +12,10 @@ from app.articles.models import Article
 from app.comments import flags
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
+from app.comments.standing import QueueStatus
 from app.errors import Conflict, PermissionDenied
 from app.moderation import service
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.service import QueueStatus
 from tests.conftest import QueryCounter
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import csrf_from

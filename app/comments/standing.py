@@ -1,0 +1,241 @@
+"""Where a comment stands, and the one place its changes are counted.
+
+A comment's standing is its status, whether readers' reports hide it, whether an
+edit of it waits for a moderator and whether it has open reports. From the
+standing follow the views of the moderation queue that list it, whether it
+counts among its article's published comments, and what a reader sees of it.
+
+Every service that changes a standing calls ``record_change()`` in its own
+transaction, with the standing before and after. That keeps the stored queue
+counters and each article's published-comment count exact, and bumps the
+article's discussion version whenever a reader would see the change, which is
+what the cache of public thread pages is keyed by (app.comments.thread). Other
+changes that readers see (a locked sub-thread, a closed discussion, an edited
+article, a renamed author) call ``bump_discussions()`` or ``bump_author()``.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ScalarSelect, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from app import counters
+from app.articles.models import Article
+from app.comments.models import Comment, CommentStatus, Flag
+
+
+class QueueStatus(StrEnum):
+    """The views of the moderation queue."""
+
+    PENDING = "pending"
+    SPAM = "spam"
+    REJECTED = "rejected"
+    # Published comments that readers reported.
+    FLAGGED = "flagged"
+
+
+def queue_counter(view: QueueStatus) -> str:
+    return f"queue.{view}"
+
+
+# What a reader sees of a comment in each status: itself, or a placeholder.
+_SHOWN = (CommentStatus.APPROVED, CommentStatus.REMOVED, CommentStatus.DELETED)
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: CommentStatus
+    hidden: bool = False
+    edit_waiting: bool = False
+    reported: bool = False
+
+    @classmethod
+    def of(cls, comment: Comment, *, reported: bool = False) -> "Standing":
+        return cls(
+            status=CommentStatus(comment.status),
+            hidden=comment.hidden_at is not None,
+            edit_waiting=comment.pending_body is not None,
+            reported=reported,
+        )
+
+    @property
+    def published(self) -> bool:
+        """Counted among the article's comments: approved and not hidden."""
+        return self.status == CommentStatus.APPROVED and not self.hidden
+
+    @property
+    def views(self) -> frozenset[QueueStatus]:
+        """The views of the moderation queue that list this comment."""
+        views: set[QueueStatus] = set()
+        if self.status == CommentStatus.PENDING or (
+            self.status == CommentStatus.APPROVED and self.edit_waiting
+        ):
+            views.add(QueueStatus.PENDING)
+        if self.status == CommentStatus.SPAM:
+            views.add(QueueStatus.SPAM)
+        if self.status == CommentStatus.REJECTED:
+            views.add(QueueStatus.REJECTED)
+        if self.status == CommentStatus.APPROVED and self.reported:
+            views.add(QueueStatus.FLAGGED)
+        return frozenset(views)
+
+    @property
+    def face(self) -> tuple[CommentStatus, bool] | None:
+        """What an anonymous reader sees of it (None: nothing at all)."""
+        if self.status not in _SHOWN:
+            return None
+        return (self.status, self.hidden and self.status == CommentStatus.APPROVED)
+
+
+def record_change(
+    session: Session,
+    *,
+    article_id: int,
+    before: Standing | None,
+    after: Standing,
+    content_changed: bool = False,
+) -> None:
+    """Count a comment's move from ``before`` (None: it is new) to ``after``.
+
+    The queue counters and the article's published count change by the
+    difference; the discussion version is bumped when a reader would see it,
+    including a new text (``content_changed``) on a comment readers see.
+    """
+    old_views = before.views if before else frozenset()
+    deltas = {queue_counter(v): -1 for v in old_views - after.views}
+    deltas |= {queue_counter(v): 1 for v in after.views - old_views}
+    counters.add(session, deltas)
+    old_face = before.face if before else None
+    seen = old_face != after.face or (content_changed and after.face is not None)
+    if seen:
+        published = int(after.published) - int(bool(before and before.published))
+        bump_discussions(session, [article_id], published_delta=published)
+
+
+def bump_discussions(
+    session: Session, article_ids: Iterable[int], *, published_delta: int = 0
+) -> None:
+    """Readers of these articles see something new: bump their versions (and the
+    article list's, which shows their counts and titles)."""
+    ids = list(set(article_ids))
+    if not ids:
+        return
+    session.execute(
+        update(Article)
+        .where(Article.id.in_(ids))
+        .values(
+            discussion_version=Article.discussion_version + 1,
+            approved_count=Article.approved_count + published_delta,
+            # The version is not an edit of the article.
+            updated_at=Article.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    counters.bump(session, counters.LISTING_VERSION)
+
+
+def bump_author(session: Session, user_id: int) -> None:
+    """A person's name, role or bio changed: every discussion that shows them."""
+    shown = select(Comment.article_id).where(
+        Comment.author_id == user_id, Comment.status == CommentStatus.APPROVED
+    )
+    ids = session.scalars(
+        select(Article.id).where(
+            or_(Article.author_id == user_id, Article.id.in_(shown))
+        )
+    )
+    bump_discussions(session, ids)
+
+
+def is_reported(session: Session, comment: Comment) -> bool:
+    """Whether a published comment has open reports (the flagged view lists it)."""
+    if comment.status != CommentStatus.APPROVED:
+        return False
+    return bool(
+        session.scalar(
+            select(func.count(Flag.id)).where(
+                Flag.comment_id == comment.id, Flag.resolved_at.is_(None)
+            )
+        )
+    )
+
+
+# Only the columns: the relationships a caller loaded stay as they are.
+_COLUMNS = [attribute.key for attribute in inspect(Comment).column_attrs]
+
+
+def lock(session: Session, comment: Comment) -> Standing:
+    """Re-read a comment under a row lock (PostgreSQL) and say where it stands.
+
+    A change that starts from this standing can't be overtaken by another
+    transaction changing the same comment, so the counts stay exact.
+    """
+    session.refresh(comment, _COLUMNS, with_for_update=True)
+    return Standing.of(comment, reported=is_reported(session, comment))
+
+
+def queue_counts(session: Session) -> dict[QueueStatus, int]:
+    """How many comments each view of the queue lists (one primary-key read)."""
+    names = {view: queue_counter(view) for view in QueueStatus}
+    stored = counters.read(session, names.values())
+    return {view: max(0, stored[name]) for view, name in names.items()}
+
+
+def counted(session: Session) -> dict[QueueStatus, int]:
+    """What each view of the queue lists, counted from the comments themselves."""
+    reported = select(Flag.comment_id).where(Flag.resolved_at.is_(None))
+    waiting = Comment.status == CommentStatus.PENDING
+    edit_waiting = (Comment.status == CommentStatus.APPROVED) & (
+        Comment.pending_body.is_not(None)
+    )
+    conditions = {
+        QueueStatus.PENDING: or_(waiting, edit_waiting),
+        QueueStatus.SPAM: Comment.status == CommentStatus.SPAM,
+        QueueStatus.REJECTED: Comment.status == CommentStatus.REJECTED,
+        QueueStatus.FLAGGED: (Comment.status == CommentStatus.APPROVED)
+        & Comment.id.in_(reported),
+    }
+    return {
+        view: session.scalar(select(func.count(Comment.id)).where(condition)) or 0
+        for view, condition in conditions.items()
+    }
+
+
+def _published_count() -> ScalarSelect[int]:
+    return (
+        select(func.count(Comment.id))
+        .where(
+            Comment.article_id == Article.id,
+            Comment.status == CommentStatus.APPROVED,
+            Comment.hidden_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def published_counted(session: Session) -> dict[int, int]:
+    """Each article's published comments, counted from the comments themselves."""
+    return dict(session.execute(select(Article.id, _published_count())).all())
+
+
+def recount(session: Session) -> dict[QueueStatus, int]:
+    """Rebuild every stored count from the comments themselves.
+
+    For operators and bulk loaders that wrote comments without the services; in
+    normal use the counts never drift (a test compares them with real COUNTs).
+    """
+    counts = counted(session)
+    counters.store(session, {queue_counter(v): n for v, n in counts.items()})
+    session.execute(
+        update(Article)
+        .values(
+            approved_count=_published_count(),
+            discussion_version=Article.discussion_version + 1,
+            updated_at=Article.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    counters.bump(session, counters.LISTING_VERSION)
+    return counts

@@ -1,0 +1,331 @@
+"""Stored counts and discussion versions move with every change, through the services.
+
+The counts are compared with real COUNTs after each step of a moderation day,
+and each kind of change a reader would see is shown to bump its article's
+discussion version (the key of the public thread cache), while changes no
+reader sees leave it alone.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import counters
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.accounts.schemas import ProfileUpdate
+from app.articles import service as articles_service
+from app.articles.models import Article
+from app.articles.schemas import ArticleUpdate
+from app.comments import editing, flags, standing
+from app.comments.models import Comment, CommentStatus, FlagReason
+from app.comments.schemas import FlagCreate
+from app.db import utcnow
+from app.moderation import service as moderation_service
+from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.moderation.service import Decision
+from tests.factories import make_admin, make_article, make_comment, make_user
+
+
+def assert_counts_exact(session: Session, when: str = "") -> None:
+    session.flush()
+    session.expire_all()
+    assert standing.queue_counts(session) == standing.counted(session), when
+    stored = dict(session.execute(select(Article.id, Article.approved_count)).all())
+    assert stored == standing.published_counted(session), when
+
+
+def report(session: Session, comment: Comment, times: int) -> None:
+    for _ in range(times):
+        flags.flag_comment(
+            session,
+            comment.id,
+            FlagCreate(reason=FlagReason.ABUSIVE),
+            actor=make_user(session),
+        )
+
+
+def test_stored_counts_equal_real_counts_through_a_moderation_day(
+    session: Session,
+) -> None:
+    article = make_article(session)
+    other = make_article(session)
+    moderator = make_user(session, role=Role.MODERATOR)
+    member = make_user(session)
+    policy = load_policy(session)
+    assert_counts_exact(session)
+
+    waiting = [
+        make_comment(session, article, author=member, status=CommentStatus.PENDING)
+        for _ in range(4)
+    ]
+    published = make_comment(session, article, author=make_user(session))
+    elsewhere = make_comment(session, other, author=make_user(session))
+    assert_counts_exact(session)
+
+    steps: list[Callable[[], object]] = [
+        lambda: moderation_service.decide(
+            session, waiting[0], Decision.APPROVE, actor=moderator
+        ),
+        lambda: moderation_service.decide(
+            session, waiting[1], Decision.REJECT, actor=moderator, reason="No."
+        ),
+        lambda: moderation_service.decide(
+            session, waiting[2], Decision.SPAM, actor=moderator
+        ),
+        # Reports up to the threshold hide a comment; keeping it shows it again.
+        lambda: report(session, published, 1),
+        lambda: report(session, published, policy.flag_threshold - 1),
+        lambda: moderation_service.dismiss_flags(session, published, actor=moderator),
+        # A published comment's edit waits; approving it publishes the new text.
+        lambda: editing.edit_comment(
+            session, waiting[0], "A changed text.", actor=member, policy=policy
+        ),
+        lambda: moderation_service.decide(
+            session, waiting[0], Decision.APPROVE, actor=moderator, seen=CommentStatus.APPROVED
+        ),
+        lambda: editing.edit_comment(
+            session, waiting[0], "Changed again.", actor=member, policy=policy
+        ),
+        lambda: moderation_service.decide(
+            session, waiting[0], Decision.REJECT, actor=moderator, seen=CommentStatus.APPROVED
+        ),
+        # Revise and resubmit, then delete one's own.
+        lambda: editing.edit_comment(
+            session, waiting[1], "Better now.", actor=member, policy=policy
+        ),
+        lambda: editing.delete_comment(session, waiting[3], actor=member),
+        # A reported comment that is then removed leaves the flagged view.
+        lambda: report(session, elsewhere, 1),
+        lambda: moderation_service.decide(
+            session, elsewhere, Decision.REMOVE, actor=moderator
+        ),
+        lambda: moderation_service.decide(
+            session, waiting[2], Decision.APPROVE, actor=moderator, seen=CommentStatus.SPAM
+        ),
+        lambda: editing.edit_comment(
+            session, published, "A moderator's fix.", actor=moderator, policy=policy
+        ),
+        lambda: report(session, waiting[2], 1),
+        lambda: editing.delete_comment(session, waiting[2], actor=member),
+        # A ban that rejects what waits and removes what is published.
+        lambda: make_comment(
+            session, article, author=member, status=CommentStatus.PENDING
+        ),
+        lambda: accounts_service.ban(
+            session,
+            member,
+            until=None,
+            reason="Spam",
+            actor=moderator,
+            reject_pending=True,
+            remove_published=True,
+        ),
+    ]
+    for number, step in enumerate(steps):
+        step()
+        assert_counts_exact(session, f"after step {number}")
+    counts = standing.queue_counts(session)
+    assert counts[standing.QueueStatus.REJECTED] >= 1
+    assert counts[standing.QueueStatus.PENDING] == 0
+
+
+def test_recount_repairs_counts_written_behind_the_services_back(
+    session: Session,
+) -> None:
+    article = make_article(session)
+    comment = make_comment(session, article, status=CommentStatus.PENDING)
+    comment.status = CommentStatus.SPAM  # as a bulk loader might
+    session.flush()
+    assert standing.queue_counts(session) != standing.counted(session)
+
+    standing.recount(session)
+
+    assert_counts_exact(session)
+
+
+# Discussion versions ------------------------------------------------------------
+
+
+def version(session: Session, article: Article) -> int:
+    session.flush()
+    return (
+        session.scalar(
+            select(Article.discussion_version).where(Article.id == article.id)
+        )
+        or 0
+    )
+
+
+def listing(session: Session) -> int:
+    session.flush()
+    return counters.read(session, [counters.LISTING_VERSION])[counters.LISTING_VERSION]
+
+
+@dataclass
+class Scene:
+    """A published comment by a member, under an article, and a moderator."""
+
+    session: Session
+    article: Article
+    comment: Comment
+    author: User
+    moderator: User
+
+
+def scene(session: Session) -> Scene:
+    article = make_article(session)
+    author = make_user(session)
+    comment = make_comment(session, article, author=author)
+    return Scene(
+        session, article, comment, author, make_user(session, role=Role.MODERATOR)
+    )
+
+
+def _report_until_hidden(x: Scene) -> None:
+    report(x.session, x.comment, load_policy(x.session).flag_threshold)
+
+
+def _unhide(x: Scene) -> None:
+    _report_until_hidden(x)
+    x.session.flush()
+    moderation_service.dismiss_flags(x.session, x.comment, actor=x.moderator)
+
+
+def _rename_author(x: Scene) -> None:
+    accounts_service.update_profile(
+        x.session,
+        ProfileUpdate(display_name="A new name", email=x.author.email),
+        actor=x.author,
+    )
+
+
+def _reopen(x: Scene) -> None:
+    moderation_service.close_thread(x.session, x.article, actor=x.moderator)
+    moderation_service.reopen_thread(x.session, x.article, actor=x.moderator)
+
+
+SEEN_CHANGES: dict[str, Callable[[Scene], object]] = {
+    "approve": lambda x: moderation_service.decide(
+        x.session,
+        make_comment(x.session, x.article, status=CommentStatus.PENDING),
+        Decision.APPROVE,
+        actor=x.moderator,
+    ),
+    "edit published": lambda x: editing.edit_comment(
+        x.session,
+        x.comment,
+        "New text.",
+        actor=x.moderator,
+        policy=load_policy(x.session),
+    ),
+    "remove": lambda x: moderation_service.decide(
+        x.session, x.comment, Decision.REMOVE, actor=x.moderator
+    ),
+    "spam a published one": lambda x: moderation_service.decide(
+        x.session, x.comment, Decision.SPAM, actor=x.moderator, seen=CommentStatus.APPROVED
+    ),
+    "delete": lambda x: editing.delete_comment(x.session, x.comment, actor=x.author),
+    "hide by reports": _report_until_hidden,
+    "unhide": _unhide,
+    "lock": lambda x: moderation_service.set_locked(
+        x.session, x.comment, True, actor=x.moderator
+    ),
+    "close": lambda x: moderation_service.close_thread(
+        x.session, x.article, actor=x.moderator
+    ),
+    "reopen": _reopen,
+    "ban with removal": lambda x: accounts_service.ban(
+        x.session,
+        x.author,
+        until=utcnow() + timedelta(days=1),
+        reason="Abuse",
+        actor=x.moderator,
+        remove_published=True,
+    ),
+    "rename the author": _rename_author,
+    "make the author staff": lambda x: accounts_service.set_role(
+        x.session, x.author, Role.MODERATOR, actor=make_admin(x.session)
+    ),
+    "edit the article": lambda x: articles_service.update_article(
+        x.session,
+        x.article,
+        ArticleUpdate(title="A new title"),
+        actor=make_admin(x.session),
+    ),
+    "a trusted member's comment": lambda x: make_comment(x.session, x.article),
+}
+
+
+@pytest.mark.parametrize("change", SEEN_CHANGES)
+def test_every_change_a_reader_sees_bumps_the_discussion_version(
+    session: Session, change: str
+) -> None:
+    x = scene(session)
+    before, list_before = version(session, x.article), listing(session)
+
+    SEEN_CHANGES[change](x)
+
+    assert version(session, x.article) > before
+    assert listing(session) > list_before
+
+
+def test_the_unlock_after_a_lock_bumps_again(session: Session) -> None:
+    x = scene(session)
+    moderation_service.set_locked(session, x.comment, True, actor=x.moderator)
+    locked = version(session, x.article)
+
+    moderation_service.set_locked(session, x.comment, False, actor=x.moderator)
+
+    assert version(session, x.article) > locked
+
+
+UNSEEN_CHANGES: dict[str, Callable[[Scene], object]] = {
+    "a comment waits": lambda x: make_comment(
+        x.session, x.article, status=CommentStatus.PENDING
+    ),
+    "a waiting one is rejected": lambda x: moderation_service.decide(
+        x.session,
+        make_comment(x.session, x.article, status=CommentStatus.PENDING),
+        Decision.REJECT,
+        actor=x.moderator,
+    ),
+    "an edit waits": lambda x: editing.edit_comment(
+        x.session,
+        x.comment,
+        "Waiting text.",
+        actor=x.author,
+        policy=load_policy(x.session),
+    ),
+    "one report below the threshold": lambda x: report(x.session, x.comment, 1),
+}
+
+
+@pytest.mark.parametrize("change", UNSEEN_CHANGES)
+def test_changes_no_reader_sees_keep_the_version(session: Session, change: str) -> None:
+    x = scene(session)
+    # The author is not trusted: their edit of a published comment waits.
+    update_policy(session, PolicyUpdate(trust_threshold=100), actor=make_admin(session))
+    before = version(session, x.article)
+
+    UNSEEN_CHANGES[change](x)
+
+    assert version(session, x.article) == before
+
+
+def test_a_settings_change_bumps_the_settings_version(session: Session) -> None:
+    def settings_version() -> int:
+        session.flush()
+        return counters.read(session, [counters.SETTINGS_VERSION])[
+            counters.SETTINGS_VERSION
+        ]
+
+    before = settings_version()
+    update_policy(session, PolicyUpdate(auto_close_days=3), actor=make_admin(session))
+    assert settings_version() == before + 1
+    update_policy(session, PolicyUpdate(auto_close_days=3), actor=make_admin(session))
+    assert settings_version() == before + 1  # nothing changed, nothing bumped
