@@ -1,5 +1,6 @@
 """Settings, read once from the environment (see README.md, "Configuration")."""
 
+import hashlib
 import os
 import secrets
 from functools import lru_cache
@@ -48,7 +49,8 @@ class Settings(BaseSettings):
         default="", validation_alias=AliasChoices("REDIS_URL", "HAVEN_REDIS_URL")
     )
     articles_per_page: int = Field(default=10, ge=1, le=100)
-    comments_per_page: int = Field(default=50, ge=1, le=500)
+    # Top-level comments per discussion page (each with its first replies).
+    comments_per_page: int = Field(default=50, ge=1, le=50)
     sql_echo: bool = False
     allow_registration: bool = True
     session_days: int = Field(default=30, ge=1, le=365)
@@ -60,6 +62,8 @@ class Settings(BaseSettings):
     post_rate_limit: str = "5/minute;50/day"
     # The comment form must have been open this long before it is sent (bots are quick).
     form_min_seconds: float = Field(default=3.0, ge=0, le=3600)
+    # Each worker's cache of public pages, in megabytes (Redis, when set, is shared).
+    cache_mb: float = Field(default=32, ge=0, le=4096)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":
@@ -95,6 +99,20 @@ def _development_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+@lru_cache
+def build_fingerprint() -> str:
+    """A hash of the code and templates that render pages: cached renderings
+    shared through Redis are never served by a build that would render them
+    differently."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in (PACKAGE_DIR, TEMPLATES_DIR):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html"):
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @lru_cache

@@ -17,7 +17,7 @@ from app.db import Base
 # The article list and the tag pages show this version's state (approved counts,
 # titles, authors): every change they would show bumps it.
 LISTING_VERSION = "version.listing"
-# The site settings (the moderation policy): bumped by every change to them.
+# The site settings (the moderation policy): a new random value with every change.
 SETTINGS_VERSION = "version.settings"
 
 

@@ -20,10 +20,11 @@ from app.accounts import views as accounts_views
 from app.accounts.deps import SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import views as articles_views
+from app.cache import make_cache
 from app.comments import api as comments_api
 from app.comments import spam
 from app.comments import views as comments_views
-from app.config import STATIC_DIR, Settings, get_settings
+from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.moderation import api as moderation_api
@@ -76,6 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates(auto_reload=settings.env == "development")
     app.state.limiter = RateLimiter(settings.redis_url)
+    app.state.cache = make_cache(
+        int(settings.cache_mb * 1024 * 1024),
+        settings.redis_url,
+        namespace=f"haven:cache:{build_fingerprint()}",
+    )
 
     app.add_middleware(SessionCookieRenewal, settings=settings)
     app.add_middleware(BodySizeGuard, limit=MAX_BODY_BYTES)

@@ -1,6 +1,5 @@
 """HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -10,27 +9,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from app import dates
 from app.accounts import service as accounts_service
 from app.accounts.deps import AuthSessionDep
-from app.comments import editing, spam
+from app.comments import spam
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
 from app.security import csrf_token, csrf_valid, new_token
 
 FormFields = dict[str, str]
 CSRF_FIELD = "csrf_token"
-
-
-def _date(value: datetime | None) -> str:
-    return value.strftime("%-d %B %Y") if value else ""
-
-
-def _datetime(value: datetime | None) -> str:
-    return value.strftime("%-d %B %Y at %H:%M UTC") if value else ""
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
 
 
 def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
@@ -45,12 +33,35 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
         auto_reload=auto_reload,
         cache_size=-1,
     )
-    env.filters["date"] = _date
-    env.filters["datetime"] = _datetime
-    env.filters["iso"] = _iso
+    env.filters["date"] = dates.long_date
+    env.filters["datetime"] = dates.date_and_time
+    env.filters["iso"] = dates.iso
     env.globals["comment_form_token"] = spam.form_token
-    env.globals["can_edit"] = editing.can_edit
     return Jinja2Templates(env=env)
+
+
+class _LazyCsrfToken:
+    """The visitor's CSRF token, made on first use: a page with no form leaves
+    an anonymous visitor without a session cookie (and cacheable)."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._token: str | None = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = csrf_token(
+                self._request.app.state.settings.secret_key,
+                csrf_seed(self._request) or "",
+            )
+        return self._token
+
+    __html__ = __str__
+
+
+def request_csrf_token(request: Request) -> str:
+    """This visitor's CSRF token (made now if they had none)."""
+    return str(_LazyCsrfToken(request))
 
 
 def render(
@@ -68,14 +79,26 @@ def render(
         "ban_notice": accounts_service.ban_message(
             getattr(request.state, "user", None)
         ),
-        "csrf_token": csrf_token(
-            request.app.state.settings.secret_key, csrf_seed(request) or ""
-        ),
+        "csrf_token": _LazyCsrfToken(request),
         "errors": {},
         "moderation_counts": getattr(request.state, "moderation_counts", None),
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def render_fragment(request: Request, template: str, context: dict[str, Any]) -> str:
+    """A partial rendered on its own, from exactly ``context`` (no page globals)."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.env.get_template(template).render(context)
+
+
+def has_personal_state(request: Request) -> bool:
+    """Whether this visitor's browser session holds anything of theirs to show
+    (messages, a guest's own comments): the page is not the public one then."""
+    if "session" not in request.scope:
+        return False
+    return any(key != "csrf_seed" for key in request.session)
 
 
 def flash(request: Request, message: str, category: str = "info") -> None:

@@ -11,7 +11,7 @@ from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments import service as comments_service
-from app.comments import standing
+from app.comments import standing, thread
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
@@ -160,3 +160,24 @@ def make_bulk_thread(
     session.flush()
     standing.recount(session)  # the rows went in without the services
     return [*tops, *replies, *deeper]
+
+
+def read_thread(
+    session: Session,
+    article: Article,
+    *,
+    viewer: User | None = None,
+    guest_ids: tuple[int, ...] = (),
+    page: int = 1,
+    per_page: int = thread.TOP_LEVEL_PER_PAGE,
+) -> thread.ThreadPage:
+    """A page of the discussion as ``viewer`` reads it, through the read service."""
+    session.flush()
+    discussion = thread.find_discussion(session, article.slug, viewer=viewer)
+    return thread.thread_page(
+        session,
+        discussion,
+        page=page,
+        viewer=thread.Viewer.of(viewer, guest_ids),
+        per_page=per_page,
+    )

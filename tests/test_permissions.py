@@ -53,6 +53,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/articles/{slug}/comments/{comment_id}/reply"): PUBLIC,
     ("POST", "/api/v1/articles/{slug}/comments"): PUBLIC,
     ("GET", "/api/v1/comments/{comment_id}"): PUBLIC,
+    ("GET", "/comments/{comment_id}/replies"): PUBLIC,
+    ("GET", "/api/v1/comments/{comment_id}/replies"): PUBLIC,
     # Editing and deleting comments: authors within the window, moderators any.
     ("GET", "/comments/{comment_id}/edit"): SIGNED_IN,
     ("POST", "/comments/{comment_id}/edit"): MODERATORS,

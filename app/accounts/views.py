@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from app import paths
 from app.accounts import history, service
 from app.accounts.deps import (
     SESSION_COOKIE,
@@ -249,7 +250,7 @@ def _moderation_page(
     )
 
 
-@router.get("/users/{username}/moderation", name="accounts.moderation")
+@router.get(paths.MEMBER_RECORD, name="accounts.moderation")
 def moderation_page(
     request: Request,
     username: str,

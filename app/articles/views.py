@@ -6,16 +6,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from app import paths, renderings
 from app.accounts.deps import AdminUser, OptionalUser
 from app.articles import service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
-from app.comments import service as comments_service
+from app.comments import thread
+from app.comments import views as comment_views
+from app.comments.views import guest_comment_ids
 from app.db import SessionDep
 from app.errors import Conflict
-from app.moderation.policy import load_policy
 from app.pagination import PageNumber
-from app.web import CsrfForm, FormFields, field_errors, flash, render
+from app.web import (
+    CsrfForm,
+    FormFields,
+    field_errors,
+    flash,
+    has_personal_state,
+    render,
+)
 
 router = APIRouter()
 
@@ -53,7 +62,7 @@ def article_tag(
     return render(request, "articles/tag.html", {"tag": tag, "articles": articles})
 
 
-@router.get("/articles/{slug}", name="articles.detail")
+@router.get(paths.ARTICLE, name="articles.detail")
 def article_detail(
     request: Request,
     slug: str,
@@ -61,26 +70,32 @@ def article_detail(
     user: OptionalUser,
     page: PageNumber = 1,
 ) -> Response:
-    article = service.get_article(session, slug, viewer=user)
-    thread = comments_service.get_thread(
-        session,
-        article,
-        page=page,
-        per_page=request.app.state.settings.comments_per_page,
-        viewer=user,
-        guest_comment_ids=request.session.get("guest_comments", ()),
-    )
-    return render(
-        request,
-        "articles/detail.html",
-        {
-            "article": article,
-            "thread": thread,
-            "max_indent": comments_service.MAX_INDENT_DEPTH,
-            "policy": load_policy(session),
-            "review": comments_service.review_for(session, user),
-        },
-    )
+    """An article and a page of its discussion.
+
+    Anonymous readers all get the same page: it is rendered once per version of
+    the discussion and answered from the cache (or with 304) after one lookup.
+    """
+    viewer = thread.Viewer.of(user, guest_comment_ids(request))
+    discussion = thread.find_discussion(session, slug, viewer=user)
+    settings = request.app.state.settings
+    # With guest posting on, the page carries this visitor's form tokens.
+    if (
+        viewer.is_public
+        and not settings.allow_guest_comments
+        and not has_personal_state(request)
+    ):
+        key = discussion.cache_key("page", page, settings.comments_per_page)
+
+        def render_page() -> tuple[bytes, bool]:
+            response = comment_views.article_page(
+                request, session, discussion, viewer, page=page
+            )
+            pages = -(-discussion.comment_count // settings.comments_per_page)
+            return bytes(response.body), page <= max(1, pages)
+
+        rendering = renderings.cached(request, key, render_page)
+        return renderings.respond(request, rendering, media_type=renderings.HTML)
+    return comment_views.article_page(request, session, discussion, viewer, page=page)
 
 
 EDITOR_FIELDS = ("title", "slug", "summary", "tags", "body", "status")

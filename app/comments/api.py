@@ -1,12 +1,16 @@
 """JSON API for the discussion (/api/v1/articles/{slug}/comments, /api/v1/comments)."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 
+from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.articles import service as articles_service
-from app.comments import editing, flags, service, spam
+from app.comments import editing, flags, service, spam, thread
 from app.comments.models import Comment
 from app.comments.schemas import (
     MAX_ID,
@@ -17,9 +21,11 @@ from app.comments.schemas import (
     CommentNodeRead,
     FlagCreate,
     FlagCreated,
+    RepliesRead,
     ThreadRead,
 )
 from app.db import SessionDep
+from app.errors import NotFound
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
@@ -40,23 +46,83 @@ def get_post_allowance(request: Request) -> spam.PostAllowance:
 PostAllowanceDep = Annotated[spam.PostAllowance, Depends(get_post_allowance)]
 
 
-@router.get("/articles/{slug}/comments", name="api.comments.thread")
+def _json(model: BaseModel) -> bytes:
+    return model.model_dump_json().encode()
+
+
+def _answer(
+    request: Request, viewer: thread.Viewer, key: str, build: Callable[[], BaseModel]
+) -> Response:
+    """JSON with a strong ETag: what every anonymous caller gets is cached by
+    ``key``; a signed-in caller's own view is built for them."""
+    if viewer.is_public:
+        rendering = renderings.cached(request, key, lambda: (_json(build()), True))
+    else:
+        rendering = renderings.Rendering.of(_json(build()))
+    return renderings.respond(
+        request,
+        rendering,
+        media_type=renderings.JSON,
+        vary="Authorization",
+        private=not viewer.is_public,
+    )
+
+
+@router.get(
+    "/articles/{slug}/comments", name="api.comments.thread", response_model=ThreadRead
+)
 def comment_thread(
     request: Request,
     slug: str,
     session: SessionDep,
     user: OptionalUser,
     page: PageNumber = 1,
-) -> ThreadRead:
-    article = articles_service.get_article(session, slug, viewer=user)
-    thread = service.get_thread(
-        session,
-        article,
-        page=page,
-        per_page=request.app.state.settings.comments_per_page,
-        viewer=user,
+) -> Response:
+    """A page of the discussion (the caller's own waiting comments included)."""
+    discussion = thread.find_discussion(session, slug, viewer=user)
+    viewer = thread.Viewer.of(user)
+    per_page = request.app.state.settings.comments_per_page
+    return _answer(
+        request,
+        viewer,
+        discussion.cache_key("json", page, per_page),
+        lambda: ThreadRead.from_page(
+            thread.thread_page(
+                session, discussion, page=page, viewer=viewer, per_page=per_page
+            )
+        ),
     )
-    return ThreadRead.from_thread(thread)
+
+
+@router.get(
+    paths.COMMENT_REPLIES, name="api.comments.replies", response_model=RepliesRead
+)
+def comment_replies(
+    request: Request,
+    comment_id: CommentId,
+    session: SessionDep,
+    user: OptionalUser,
+    page: PageNumber = 1,
+) -> Response:
+    """The replies under a top-level comment, beyond those a discussion page lists."""
+    comment = service.get_visible_comment(session, comment_id, viewer=user)
+    if comment.parent_id is not None:
+        raise NotFound(
+            "Replies are listed under top-level comments; "
+            f"this one belongs to comment {comment.root_id}."
+        )
+    discussion = thread.find_discussion(session, comment.article.slug, viewer=user)
+    viewer = thread.Viewer.of(user)
+    return _answer(
+        request,
+        viewer,
+        discussion.cache_key("json-replies", comment_id, page),
+        lambda: RepliesRead.from_page(
+            thread.replies_page(
+                session, discussion, comment_id, page=page, viewer=viewer
+            )
+        ),
+    )
 
 
 @router.post("/articles/{slug}/comments", name="api.comments.create", status_code=201)
@@ -85,8 +151,9 @@ def comment_create(
 def comment_detail(
     comment_id: CommentId, session: SessionDep, user: OptionalUser
 ) -> CommentNodeRead:
-    node = service.get_visible_comment(session, comment_id, viewer=user)
-    return CommentNodeRead.from_node(node)
+    return CommentNodeRead.from_node(
+        thread.single(session, comment_id, viewer=thread.Viewer.of(user))
+    )
 
 
 @router.patch(

@@ -18,7 +18,12 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.comments import service as comments_service
 from app.comments import spam, standing
-from app.comments.models import Comment, CommentRevision, CommentStatus
+from app.comments.models import (
+    Comment,
+    CommentFacts,
+    CommentRevision,
+    CommentStatus,
+)
 from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -31,12 +36,15 @@ from app.moderation.policy import Policy
 _EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED)
 
 
-def edit_deadline(comment: Comment, policy: Policy) -> datetime:
+def edit_deadline(comment: CommentFacts, policy: Policy) -> datetime:
     return comment.created_at + timedelta(hours=policy.edit_window_hours)
 
 
 def edit_refusal(
-    comment: Comment, actor: User | None, policy: Policy, now: datetime | None = None
+    comment: CommentFacts,
+    actor: User | None,
+    policy: Policy,
+    now: datetime | None = None,
 ) -> str | None:
     """Why ``actor`` may not edit ``comment`` now, or None if they may."""
     if actor is None:
@@ -70,11 +78,6 @@ def comment_to_edit(
     if refusal and comment.author_id != actor.id and not actor.is_moderator:
         raise NotFound("There is no such comment.")
     return comment, refusal
-
-
-def can_edit(comment: Comment, actor: User | None, policy: Policy) -> bool:
-    """Whether to offer ``actor`` the Edit link under ``comment`` (pages ask this)."""
-    return edit_refusal(comment, actor, policy) is None
 
 
 def edit_comment(

@@ -16,11 +16,11 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.comments import service as comments_service
 from app.comments import standing
-from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.models import Comment, CommentFacts, CommentStatus, Flag
 from app.comments.schemas import FlagCreate
 from app.comments.standing import Standing
 from app.db import utcnow
-from app.errors import Conflict, NotAuthenticated, PermissionDenied
+from app.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied
 from app.moderation import flags as flag_queries
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
@@ -46,19 +46,35 @@ def flag_target(
     if actor is None:
         raise NotAuthenticated("Please sign in to report a comment.")
     accounts_service.ensure_can_participate(actor)
-    node = comments_service.get_visible_comment(
+    comment = comments_service.get_visible_comment(
         session, comment_id, viewer=actor, guest_comment_ids=guest_comment_ids
     )
-    comment = node.comment
-    if comment.author_id == actor.id:
-        raise PermissionDenied("You can't report your own comment.")
-    if comment.status != CommentStatus.APPROVED:
-        raise Conflict("Only published comments can be reported.")
-    if comment.hidden_at is not None:
-        raise Conflict("This comment is already hidden while moderators review it.")
+    refusal = report_refusal(comment, actor)
+    if refusal is not None:
+        raise refusal
     if _already_flagged(session, comment, actor):
         raise Conflict(ALREADY_FLAGGED)
     return comment
+
+
+def report_refusal(comment: CommentFacts, actor: User | None) -> DomainError | None:
+    """Why ``actor`` can't report ``comment``, or None if they can.
+
+    Discussion pages offer the Report link by this rule (to guests too: the
+    link asks them to sign in first).
+    """
+    if actor is None:
+        return NotAuthenticated("Please sign in to report a comment.")
+    banned = accounts_service.ban_message(actor)
+    if banned is not None:
+        return PermissionDenied(banned)
+    if comment.author_id == actor.id:
+        return PermissionDenied("You can't report your own comment.")
+    if comment.status != CommentStatus.APPROVED:
+        return Conflict("Only published comments can be reported.")
+    if comment.hidden_at is not None:
+        return Conflict("This comment is already hidden while moderators review it.")
+    return None
 
 
 def _already_flagged(session: Session, comment: Comment, reporter: User) -> bool:

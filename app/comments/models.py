@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -36,6 +37,22 @@ class FlagReason(StrEnum):
     MISLEADING = "misleading"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
+
+
+class CommentFacts(Protocol):
+    """What the rules about a comment read of it: a Comment, or a comment as a
+    discussion page holds it (app.comments.thread.Node)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def hidden_at(self) -> datetime | None: ...
 
 
 class Comment(Base):

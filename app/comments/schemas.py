@@ -16,12 +16,33 @@ from pydantic import (
 
 from app.comments.models import FlagReason
 
-if TYPE_CHECKING:  # the service imports these schemas for its input
-    from app.comments.service import Thread, ThreadNode
+if TYPE_CHECKING:  # the services import these schemas for their input
+    from app.comments.thread import Node, RepliesPage, ThreadPage
 
 
 class CommentAuthorRead(BaseModel):
     display_name: str
+
+
+class MoreRepliesRead(BaseModel):
+    """Replies of this tree beyond those listed, and the API address that lists them."""
+
+    count: int
+    url: str
+
+
+class CommentActionsRead(BaseModel):
+    """What the caller may do with the comment (the same decisions the pages show).
+
+    ``reply`` and ``report`` are offered to callers who are not signed in too;
+    doing either asks them to sign in first.
+    """
+
+    reply: bool
+    edit: bool
+    delete: bool
+    report: bool
+    moderate: bool
 
 
 class CommentNodeRead(BaseModel):
@@ -34,24 +55,37 @@ class CommentNodeRead(BaseModel):
     status: str
     locked: bool
     replies: list["CommentNodeRead"]
+    more_replies: MoreRepliesRead | None = None
+    can: CommentActionsRead
 
     @classmethod
-    def from_node(cls, node: "ThreadNode") -> "CommentNodeRead":
-        comment = node.comment
+    def from_node(cls, node: "Node") -> "CommentNodeRead":
         # A placeholder keeps its place in the tree but says nothing of its text or author.
         placeholder = node.placeholder is not None
+        can = node.actions
+        more = node.more_replies
         return cls(
-            id=comment.id,
-            parent_id=comment.parent_id,
+            id=node.id,
+            parent_id=node.parent_id,
             author=None
             if placeholder
-            else CommentAuthorRead(display_name=comment.author_name),
-            body_html="" if placeholder else comment.body_html,
-            created_at=comment.created_at,
-            edited_at=comment.edited_at,
-            status=comment.status,
-            locked=comment.locked,
+            else CommentAuthorRead(display_name=node.author_name),
+            body_html="" if placeholder else node.body_html,
+            created_at=node.created_at,
+            edited_at=node.edited_at,
+            status=node.status,
+            locked=node.locked,
             replies=[cls.from_node(child) for child in node.replies],
+            more_replies=MoreRepliesRead(count=more.count, url=more.api_url)
+            if more
+            else None,
+            can=CommentActionsRead(
+                reply=can.reply is not None,
+                edit=can.edit is not None,
+                delete=can.delete is not None,
+                report=can.report is not None,
+                moderate=can.moderate is not None,
+            ),
         )
 
 
@@ -64,14 +98,36 @@ class ThreadRead(BaseModel):
     comments_open: bool
 
     @classmethod
-    def from_thread(cls, thread: "Thread") -> "ThreadRead":
+    def from_page(cls, thread: "ThreadPage") -> "ThreadRead":
         return cls(
             items=[CommentNodeRead.from_node(node) for node in thread.page.items],
             page=thread.page.page,
             pages=thread.page.pages,
             total=thread.page.total,
-            comment_count=thread.comment_count,
-            comments_open=thread.comments_open,
+            comment_count=thread.discussion.comment_count,
+            comments_open=thread.discussion.is_open,
+        )
+
+
+class RepliesRead(BaseModel):
+    """A page of the replies under one top-level comment (``comment``), oldest first.
+
+    Replies answering a comment on an earlier page are listed under ``comment``
+    with their own ``parent_id``.
+    """
+
+    comment: CommentNodeRead
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def from_page(cls, replies: "RepliesPage") -> "RepliesRead":
+        return cls(
+            comment=CommentNodeRead.from_node(replies.root),
+            page=replies.page.page,
+            pages=replies.page.pages,
+            total=replies.page.total,
         )
 
 

@@ -1,10 +1,12 @@
-"""The discussion under an article: reading the tree and posting to it."""
+"""The discussion under an article: posting to it, and finding one comment.
+
+Reading pages of it is app.comments.thread.
+"""
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts import service as accounts_service
@@ -19,68 +21,6 @@ from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
 from app.moderation import rules
 from app.moderation.policy import Policy, is_auto_closed, load_policy
-from app.pagination import Page, offset_for
-
-# Replies deeper than this are shown flat under their depth-5 ancestor,
-# each with "replying to NAME".
-MAX_INDENT_DEPTH = 5
-
-_PLACEHOLDER_STATUSES = (CommentStatus.REMOVED, CommentStatus.DELETED)
-PLACEHOLDER_TEXT = {
-    CommentStatus.REMOVED: "This comment was removed by a moderator.",
-    CommentStatus.DELETED: "This comment was deleted by its author.",
-}
-HIDDEN_TEXT = "This comment is hidden while moderators review it."
-
-
-@dataclass
-class ThreadNode:
-    """A comment in the tree as one viewer sees it."""
-
-    comment: Comment
-    replies: list["ThreadNode"] = field(default_factory=list)
-    placeholder: str | None = None
-    # This comment or one above it is locked: no replies anywhere below.
-    under_lock: bool = False
-
-    @property
-    def accepts_replies(self) -> bool:
-        """The reply rule of replyable_parent(), for a tree already in memory."""
-        return (
-            self.placeholder is None
-            and self.comment.status == CommentStatus.APPROVED
-            and self.comment.hidden_at is None
-            and not self.under_lock
-        )
-
-    @property
-    def depth(self) -> int:
-        return self.comment.depth
-
-    def descendants(self) -> list[tuple["ThreadNode", "ThreadNode"]]:
-        """Every reply below this node with the node it answers, oldest first.
-
-        Used for the flat view below the deepest indentation level.
-        """
-        flat: list[tuple[ThreadNode, ThreadNode]] = []
-        stack: list[ThreadNode] = [self]
-        while stack:
-            parent = stack.pop()
-            for child in parent.replies:
-                flat.append((child, parent))
-                stack.append(child)
-        return sorted(
-            flat, key=lambda pair: (pair[0].comment.created_at, pair[0].comment.id)
-        )
-
-
-@dataclass(frozen=True)
-class Thread:
-    """One page of an article's discussion: whole trees under a page of top-level comments."""
-
-    page: Page[ThreadNode]
-    comment_count: int
-    comments_open: bool
 
 
 def comments_open(
@@ -96,82 +36,11 @@ def comments_open(
 MAX_GUEST_COMMENT_IDS = 20
 
 
-def _visible(
-    viewer: User | None, guest_comment_ids: Collection[int] = ()
-) -> ColumnElement[bool]:
-    """What a viewer may see: approved comments, placeholders, and their own pending ones.
-
-    A guest's own are the ids their signed session cookie remembers.
-    """
-    shown: list[ColumnElement[bool]] = [
-        Comment.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
-    ]
-    if viewer is not None:
-        # Authors also see their rejected comments, to revise and resubmit them.
-        shown.append(
-            and_(
-                Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
-                Comment.author_id == viewer.id,
-            )
-        )
-    guest_ids = _guest_ids(guest_comment_ids)
-    if guest_ids:
-        shown.append(
-            and_(
-                Comment.status == CommentStatus.PENDING,
-                Comment.author_id.is_(None),
-                Comment.id.in_(guest_ids),
-            )
-        )
-    return or_(*shown)
-
-
 def _guest_ids(guest_comment_ids: Collection[int]) -> list[int]:
     ids = [
         i for i in guest_comment_ids if isinstance(i, int) and not isinstance(i, bool)
     ]
     return ids[-MAX_GUEST_COMMENT_IDS:]
-
-
-def _has_approved_reply() -> ColumnElement[bool]:
-    reply = aliased(Comment)
-    return exists().where(
-        reply.root_id == Comment.id,
-        reply.id != Comment.id,
-        reply.status == CommentStatus.APPROVED,
-        reply.hidden_at.is_(None),
-    )
-
-
-def sees_hidden(comment: Comment, viewer: User | None) -> bool:
-    """A comment hidden by readers' flags still shows to its author and moderators."""
-    return viewer is not None and (
-        viewer.is_moderator or comment.author_id == viewer.id
-    )
-
-
-def _hidden_shown(viewer: User | None) -> ColumnElement[bool]:
-    """sees_hidden() in SQL: which comments ``viewer`` sees although hidden."""
-    if viewer is None:
-        return Comment.hidden_at.is_(None)
-    if viewer.is_moderator:
-        return true()
-    return or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.id)
-
-
-def _top_level_condition(
-    article_id: int, viewer: User | None, guest_comment_ids: Collection[int] = ()
-) -> ColumnElement[bool]:
-    # A removed top-level comment is kept as a placeholder only while replies hang from it.
-    return and_(
-        Comment.article_id == article_id,
-        Comment.parent_id.is_(None),
-        _visible(viewer, guest_comment_ids),
-        or_(
-            and_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _hidden_shown(viewer)),
-            _has_approved_reply(),
-        ),
-    )
 
 
 def review_for(session: Session, viewer: User | None) -> rules.Review:
@@ -181,118 +50,6 @@ def review_for(session: Session, viewer: User | None) -> rules.Review:
     happen to what they write.
     """
     return rules.review_for(session, viewer, load_policy(session))
-
-
-def get_thread(
-    session: Session,
-    article: Article,
-    *,
-    page: int,
-    per_page: int,
-    viewer: User | None,
-    guest_comment_ids: Collection[int] = (),
-) -> Thread:
-    """A page of whole trees, oldest first, in a constant number of queries.
-
-    ``guest_comment_ids`` are a guest's own comments: shown to them while pending.
-    """
-    top_condition = _top_level_condition(article.id, viewer, guest_comment_ids)
-    top_total, comment_count = session.execute(
-        select(
-            func.count(Comment.id).filter(top_condition),
-            func.count(Comment.id).filter(
-                Comment.status == CommentStatus.APPROVED, Comment.hidden_at.is_(None)
-            ),
-        ).where(Comment.article_id == article.id)
-    ).one()
-    top_level = list(
-        session.scalars(
-            select(Comment)
-            .options(joinedload(Comment.author))
-            .where(top_condition)
-            .order_by(Comment.created_at, Comment.id)
-            .offset(offset_for(page, per_page))
-            .limit(per_page)
-        )
-    )
-    replies: list[Comment] = []
-    if top_level:
-        replies = list(
-            session.scalars(
-                select(Comment)
-                .options(joinedload(Comment.author))
-                .where(
-                    Comment.root_id.in_([c.id for c in top_level]),
-                    Comment.parent_id.is_not(None),
-                    _visible(viewer, guest_comment_ids),
-                )
-                .order_by(Comment.created_at, Comment.id)
-            )
-        )
-    nodes = build_tree(top_level, replies, viewer=viewer)
-    return Thread(
-        page=Page(items=nodes, page=page, per_page=per_page, total=top_total or 0),
-        comment_count=comment_count or 0,
-        comments_open=comments_open(article, load_policy(session)),
-    )
-
-
-def page_of(
-    session: Session,
-    comment: Comment,
-    *,
-    per_page: int,
-    viewer: User | None,
-    guest_comment_ids: Collection[int] = (),
-) -> int:
-    """The discussion page that shows ``comment``'s tree to ``viewer`` (one query)."""
-    root = aliased(Comment)
-    root_id = comment.root_id or comment.id
-    root_created = select(root.created_at).where(root.id == root_id).scalar_subquery()
-    earlier = session.scalar(
-        select(func.count(Comment.id)).where(
-            _top_level_condition(comment.article_id, viewer, guest_comment_ids),
-            or_(
-                Comment.created_at < root_created,
-                and_(Comment.created_at == root_created, Comment.id < root_id),
-            ),
-        )
-    )
-    return (earlier or 0) // per_page + 1
-
-
-def build_tree(
-    top_level: list[Comment], replies: list[Comment], *, viewer: User | None = None
-) -> list[ThreadNode]:
-    """Assemble nodes in O(n); placeholders without visible replies are dropped."""
-    nodes = {c.id: _node(c, viewer) for c in (*top_level, *replies)}
-    for comment in replies:  # oldest first, so a parent is placed before its replies
-        parent = nodes.get(comment.parent_id) if comment.parent_id is not None else None
-        if parent is not None:
-            node = nodes[comment.id]
-            node.under_lock = node.under_lock or parent.under_lock
-            parent.replies.append(node)
-    roots = [nodes[c.id] for c in top_level]
-    return [node for node in roots if _prune(node)]
-
-
-def _node(comment: Comment, viewer: User | None = None) -> ThreadNode:
-    placeholder = PLACEHOLDER_TEXT.get(comment.status)
-    if (
-        placeholder is None
-        and comment.hidden_at is not None
-        and not sees_hidden(comment, viewer)
-    ):
-        placeholder = HIDDEN_TEXT
-    return ThreadNode(
-        comment=comment, placeholder=placeholder, under_lock=comment.locked
-    )
-
-
-def _prune(node: ThreadNode) -> bool:
-    """Keep a node if it is shown itself or still has something shown below it."""
-    node.replies = [child for child in node.replies if _prune(child)]
-    return node.placeholder is None or bool(node.replies)
 
 
 def store_comment(
@@ -481,8 +238,8 @@ def get_visible_comment(
     viewer: User | None,
     article: Article | None = None,
     guest_comment_ids: Collection[int] = (),
-) -> ThreadNode:
-    """One comment, without its replies, as ``viewer`` may see it. Raises NotFound.
+) -> Comment:
+    """One comment, if ``viewer`` may see it at all. Raises NotFound.
 
     Approved comments are public (while hidden, as a placeholder); any other
     status only to its author and to moderators. The article must be one the
@@ -500,8 +257,6 @@ def get_visible_comment(
     is_author = (viewer is not None and comment.author_id == viewer.id) or (
         comment.author_id is None and comment.id in _guest_ids(guest_comment_ids)
     )
-    if is_moderator or is_author:
-        return ThreadNode(comment=comment, under_lock=comment.locked)
-    if comment.status != CommentStatus.APPROVED:
-        raise missing
-    return _node(comment)
+    if is_moderator or is_author or comment.status == CommentStatus.APPROVED:
+        return comment
+    raise missing

@@ -4,21 +4,32 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 
+from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import editing, flags, service, spam
+from app.comments import editing, flags, service, spam, thread
 from app.comments.api import CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from app.moderation.policy import load_policy
-from app.pagination import MAX_PAGE
-from app.web import CsrfForm, FormFields, field_errors, flash, render
+from app.pagination import PageNumber
+from app.web import (
+    CsrfForm,
+    FormFields,
+    field_errors,
+    flash,
+    has_personal_state,
+    render,
+    render_fragment,
+    request_csrf_token,
+)
 
 router = APIRouter()
 
@@ -77,6 +88,74 @@ def _as_id(text: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def discussion_html(
+    request: Request,
+    session: SessionDep,
+    discussion: thread.Discussion,
+    viewer: thread.Viewer,
+    *,
+    page: int,
+) -> str:
+    """One page of the discussion's trees as HTML: rendered once for every
+    anonymous reader (cached by the discussion's version), per person otherwise."""
+    per_page = request.app.state.settings.comments_per_page
+
+    def render_page(csrf: object) -> tuple[str, int]:
+        built = thread.thread_page(
+            session, discussion, page=page, viewer=viewer, per_page=per_page
+        )
+        html = render_fragment(
+            request,
+            "comments/_tree.html",
+            {
+                "page": built.page,
+                "is_open": discussion.is_open,
+                "url": discussion.url,
+                "csrf": csrf,
+            },
+        )
+        return html, built.page.pages
+
+    if not viewer.is_public:
+        return render_page(request_csrf_token(request))[0]
+
+    def render_public() -> tuple[bytes, bool]:
+        html, pages = render_page("")
+        return html.encode(), page <= pages
+
+    key = discussion.cache_key("tree", page, per_page)
+    return renderings.cached(request, key, render_public).body.decode()
+
+
+def article_page(
+    request: Request,
+    session: SessionDep,
+    discussion: thread.Discussion,
+    viewer: thread.Viewer,
+    *,
+    page: int = 1,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The article with a page of its discussion and the comment form: the one
+    builder of the page, for reading it and for showing a refused comment again."""
+    article = articles_service.get_article(session, discussion.slug, viewer=viewer.user)
+    return render(
+        request,
+        "articles/detail.html",
+        {
+            "article": article,
+            "discussion": discussion,
+            "thread_html": Markup(  # noqa: S704 (rendered from autoescaped templates)
+                discussion_html(request, session, discussion, viewer, page=page)
+            ),
+            "review": service.review_for(session, viewer.user),
+            **(context or {}),
+        },
+        status_code=status_code,
+    )
+
+
 def _form_page(
     request: Request,
     session: SessionDep,
@@ -90,7 +169,7 @@ def _form_page(
 ) -> Response:
     """The form again, with what was typed: on the reply page when replying to a
     comment this reader can see, otherwise under the article."""
-    guest_ids = guest_comment_ids(request)
+    viewer = thread.Viewer.of(user, guest_comment_ids(request))
     context: dict[str, Any] = {
         "article": article,
         "comment_form": form,
@@ -101,13 +180,7 @@ def _form_page(
     parent_id = _as_id(form.get("parent_id", ""))
     if parent_id is not None:
         try:
-            parent = service.get_visible_comment(
-                session,
-                parent_id,
-                viewer=user,
-                article=article,
-                guest_comment_ids=guest_ids,
-            )
+            parent = thread.single(session, parent_id, viewer=viewer, article=article)
         except NotFound:
             pass
         else:
@@ -120,24 +193,9 @@ def _form_page(
     # The main form posts a new top-level comment; a reply whose parent is gone
     # can still be posted as one.
     context["comment_form"] = {**form, "parent_id": ""}
-    thread = service.get_thread(
-        session,
-        article,
-        page=1,
-        per_page=request.app.state.settings.comments_per_page,
-        viewer=user,
-        guest_comment_ids=guest_ids,
-    )
-    return render(
-        request,
-        "articles/detail.html",
-        {
-            **context,
-            "thread": thread,
-            "max_indent": service.MAX_INDENT_DEPTH,
-            "policy": load_policy(session),
-        },
-        status_code=status_code,
+    discussion = thread.find_discussion(session, article.slug, viewer=user)
+    return article_page(
+        request, session, discussion, viewer, context=context, status_code=status_code
     )
 
 
@@ -212,17 +270,12 @@ def comment_create(
         # haven.js drops the browser's saved draft when it sees this category.
         category="posted",
     )
-    page = service.page_of(
-        session,
-        comment,
-        per_page=settings.comments_per_page,
-        viewer=user,
-        guest_comment_ids=guest_ids,
+    return _to_comment(
+        request, session, comment, thread.Viewer.of(user, guest_ids), slug=slug
     )
-    return _to_comment(request, comment, page, article=article)
 
 
-@router.get("/articles/{slug}/comments/{comment_id}/reply", name="comments.reply")
+@router.get(paths.COMMENT_REPLY, name="comments.reply")
 def comment_reply(
     request: Request,
     slug: str,
@@ -234,12 +287,11 @@ def comment_reply(
     article = articles_service.get_article(session, slug, viewer=user)
     if not 0 < comment_id <= MAX_ID:
         raise NotFound("There is no such comment.")
-    parent = service.get_visible_comment(
+    parent = thread.single(
         session,
         comment_id,
-        viewer=user,
+        viewer=thread.Viewer.of(user, guest_comment_ids(request)),
         article=article,
-        guest_comment_ids=guest_comment_ids(request),
     )
     refusal = service.reply_refusal(session, article, comment_id)
     return render(
@@ -280,7 +332,7 @@ def _edit_page(
     )
 
 
-@router.get("/comments/{comment_id}/edit", name="comments.edit")
+@router.get(paths.COMMENT_EDIT, name="comments.edit")
 def comment_edit_form(
     request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
 ) -> Response:
@@ -298,7 +350,7 @@ def comment_edit_form(
     )
 
 
-@router.post("/comments/{comment_id}/edit", name="comments.update")
+@router.post(paths.COMMENT_EDIT, name="comments.update")
 def comment_edit(
     request: Request,
     comment_id: CommentId,
@@ -335,7 +387,9 @@ def comment_edit(
             status_code=exc.status_code,
         )
     flash(request, _edited_message(comment))
-    return _to_comment(request, comment)
+    return _to_comment(
+        request, session, comment, thread.Viewer.of(user), slug=comment.article.slug
+    )
 
 
 def _edited_message(comment: Comment) -> str:
@@ -346,7 +400,7 @@ def _edited_message(comment: Comment) -> str:
     return "Your comment is updated."
 
 
-@router.post("/comments/{comment_id}/delete", name="comments.delete")
+@router.post(paths.COMMENT_DELETE, name="comments.delete")
 def comment_delete(
     request: Request,
     comment_id: CommentId,
@@ -364,7 +418,8 @@ def comment_delete(
 
 def _flag_page(
     request: Request,
-    node: service.ThreadNode,
+    node: thread.Node,
+    article: Article,
     form: FormFields,
     *,
     refusal: str | None = None,
@@ -376,7 +431,7 @@ def _flag_page(
         "comments/flag.html",
         {
             "node": node,
-            "article": node.comment.article,
+            "article": article,
             "flag_form": form,
             "refusal": refusal,
             "errors": errors or {},
@@ -394,13 +449,20 @@ def _flag_refused(
     exc: DomainError,
 ) -> Response:
     """The report page again, saying why this report can't be taken."""
-    node = service.get_visible_comment(session, comment_id, viewer=user)
+    node, article = _reported(session, comment_id, user)
     return _flag_page(
-        request, node, form, refusal=exc.message, status_code=exc.status_code
+        request, node, article, form, refusal=exc.message, status_code=exc.status_code
     )
 
 
-@router.get("/comments/{comment_id}/flag", name="comments.flag_form")
+def _reported(
+    session: SessionDep, comment_id: int, user: User
+) -> tuple[thread.Node, Article]:
+    node = thread.single(session, comment_id, viewer=thread.Viewer.of(user))
+    return node, service.get_comment(session, comment_id).article
+
+
+@router.get(paths.COMMENT_FLAG, name="comments.flag_form")
 def comment_flag_form(
     request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
 ) -> Response:
@@ -409,10 +471,11 @@ def comment_flag_form(
         comment = flags.flag_target(session, comment_id, actor=user)
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, {}, exc)
-    return _flag_page(request, service.ThreadNode(comment=comment), {})
+    node = thread.single(session, comment_id, viewer=thread.Viewer.of(user))
+    return _flag_page(request, node, comment.article, {})
 
 
-@router.post("/comments/{comment_id}/flag", name="comments.flag")
+@router.post(paths.COMMENT_FLAG, name="comments.flag")
 def comment_flag(
     request: Request,
     comment_id: CommentId,
@@ -432,8 +495,8 @@ def comment_flag(
         errors = field_errors(exc)
         if "reason" in errors:
             errors["reason"] = "Please choose why you are reporting this comment."
-        node = service.get_visible_comment(session, comment_id, viewer=user)
-        return _flag_page(request, node, kept, errors=errors, status_code=422)
+        node, article = _reported(session, comment_id, user)
+        return _flag_page(request, node, article, kept, errors=errors, status_code=422)
     try:
         flag = flags.flag_comment(session, comment_id, data, actor=user)
     except (PermissionDenied, Conflict) as exc:
@@ -443,38 +506,96 @@ def comment_flag(
     return RedirectResponse(f"{url}#comment-{flag.comment_id}", status_code=303)
 
 
-@router.get("/comments/{comment_id}", name="comments.permalink")
+@router.get(paths.COMMENT, name="comments.permalink")
 def comment_permalink(
     request: Request, comment_id: CommentId, session: SessionDep, user: OptionalUser
 ) -> Response:
-    """A comment's lasting address: the discussion page that shows it, at its anchor.
+    """A comment's lasting address: the page that shows it, at its anchor.
 
-    Long threads are paged by top-level comment, so the page is worked out now.
+    Long discussions are paged and long trees continue on their replies page, so
+    where it is shown is worked out now.
     """
-    guest_ids = guest_comment_ids(request)
-    node = service.get_visible_comment(
-        session, comment_id, viewer=user, guest_comment_ids=guest_ids
+    viewer = thread.Viewer.of(user, guest_comment_ids(request))
+    comment = service.get_visible_comment(
+        session, comment_id, viewer=user, guest_comment_ids=viewer.guest_ids
     )
-    comment = node.comment
-    page = service.page_of(
-        session,
-        comment,
-        per_page=request.app.state.settings.comments_per_page,
-        viewer=user,
-        guest_comment_ids=guest_ids,
-    )
-    return _to_comment(request, comment, page)
+    return _to_comment(request, session, comment, viewer, slug=comment.article.slug)
 
 
 def _to_comment(
-    request: Request, comment: Comment, page: int = 1, *, article: Article | None = None
+    request: Request,
+    session: SessionDep,
+    comment: Comment,
+    viewer: thread.Viewer,
+    *,
+    slug: str,
 ) -> RedirectResponse:
-    """Redirect to the discussion page that shows the comment, at its anchor.
+    """Redirect to the page that shows the comment to ``viewer``, at its anchor."""
+    where = thread.locate(
+        session,
+        comment,
+        slug=slug,
+        viewer=viewer,
+        per_page=request.app.state.settings.comments_per_page,
+    )
+    return RedirectResponse(str(request.base_url).rstrip("/") + where, status_code=303)
 
-    A new comment passes its article: the relationship isn't loaded on it.
+
+@router.get(paths.COMMENT_REPLIES, name="comments.replies")
+def comment_replies(
+    request: Request,
+    comment_id: CommentId,
+    session: SessionDep,
+    user: OptionalUser,
+    page: PageNumber = 1,
+) -> Response:
+    """The replies of a long conversation, beyond those its discussion page shows.
+
+    For a reply, the conversation it belongs to, at its place.
     """
-    slug = (article or comment.article).slug
-    url = request.url_for("articles.detail", slug=slug)
-    if page > 1:
-        url = url.include_query_params(page=min(page, MAX_PAGE))
-    return RedirectResponse(f"{url}#comment-{comment.id}", status_code=303)
+    viewer = thread.Viewer.of(user, guest_comment_ids(request))
+    comment = service.get_visible_comment(
+        session, comment_id, viewer=user, guest_comment_ids=viewer.guest_ids
+    )
+    if comment.parent_id is not None:
+        return _to_comment(request, session, comment, viewer, slug=comment.article.slug)
+    discussion = thread.find_discussion(session, comment.article.slug, viewer=user)
+    if viewer.is_public and not has_personal_state(request):
+        key = discussion.cache_key("replies", comment_id, page)
+        rendering = renderings.cached(
+            request,
+            key,
+            lambda: _replies_bytes(request, session, discussion, comment_id, page),
+        )
+        return renderings.respond(request, rendering, media_type=renderings.HTML)
+    replies = thread.replies_page(
+        session, discussion, comment_id, page=page, viewer=viewer
+    )
+    return _replies_page(request, session, replies, request_csrf_token(request))
+
+
+def _replies_page(
+    request: Request, session: SessionDep, replies: thread.RepliesPage, csrf: str
+) -> Response:
+    article = articles_service.get_article(
+        session, replies.discussion.slug, viewer=None
+    )
+    return render(
+        request,
+        "comments/replies.html",
+        {"article": article, "replies": replies, "csrf": csrf},
+    )
+
+
+def _replies_bytes(
+    request: Request,
+    session: SessionDep,
+    discussion: thread.Discussion,
+    root_id: int,
+    page: int,
+) -> tuple[bytes, bool]:
+    replies = thread.replies_page(
+        session, discussion, root_id, page=page, viewer=thread.PUBLIC
+    )
+    response = _replies_page(request, session, replies, "")
+    return bytes(response.body), page <= replies.page.pages

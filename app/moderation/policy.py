@@ -5,9 +5,11 @@ takes its default here. Reading the whole policy is one query; changing it is
 audited like any other moderation action.
 """
 
+import secrets
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from threading import Lock
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
@@ -15,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from app import counters
 from app.accounts.models import User
-from app.articles.models import Article
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
@@ -73,14 +74,47 @@ def ensure_admin(actor: User | None) -> User:
 
 
 _SESSION_CACHE = "haven_policy"
+# The policy as last read by this process, with the settings version it had.
+_process_cache: tuple[int, Policy] | None = None
+_process_lock = Lock()
 
 
-def load_policy(session: Session) -> Policy:
-    """The policy in force: stored values over defaults (cached for the transaction)."""
+def load_policy(session: Session, *, version: int | None = None) -> Policy:
+    """The policy in force: stored values over defaults.
+
+    Cached for the transaction, and in the process by the settings version
+    (bumped by every change): a request that already read the version (the
+    discussion lookup does) passes it and costs no query here; otherwise one
+    primary-key read, and the settings rows only when they changed.
+    """
+    global _process_cache
     transaction = session.get_transaction()
     cached = session.info.get(_SESSION_CACHE)
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
+    if version is None:
+        version = counters.read(session, [counters.SETTINGS_VERSION])[
+            counters.SETTINGS_VERSION
+        ]
+    known = _process_cache
+    if known is not None and known[0] == version:
+        policy = known[1]
+    else:
+        policy = _read_policy(session)
+        with _process_lock:
+            _process_cache = (version, policy)
+    session.info[_SESSION_CACHE] = (session.get_transaction(), policy)
+    return policy
+
+
+def forget_policy() -> None:
+    """Drop this process's copy of the policy (the next read loads it again)."""
+    global _process_cache
+    with _process_lock:
+        _process_cache = None
+
+
+def _read_policy(session: Session) -> Policy:
     stored: dict[str, Any] = {
         row.key: row.value
         for row in session.scalars(
@@ -90,9 +124,7 @@ def load_policy(session: Session) -> Policy:
     for key in ("hold_words", "spam_words"):
         if key in stored:
             stored[key] = tuple(stored[key])
-    policy = replace(Policy(), **stored)
-    session.info[_SESSION_CACHE] = (session.get_transaction(), policy)
-    return policy
+    return replace(Policy(), **stored)
 
 
 def get_policy(session: Session, *, actor: User | None) -> Policy:
@@ -123,7 +155,9 @@ def update_policy(
             row.updated_by_id = actor.id
             row.updated_at = utcnow()
     if changed:
-        counters.bump(session, counters.SETTINGS_VERSION)
+        # A fresh random version, not version + 1: a change rolled back after a
+        # worker cached its version can never be mistaken for a later one.
+        counters.store(session, {counters.SETTINGS_VERSION: secrets.randbits(62)})
         session.add(
             ModerationAction(
                 actor_id=actor.id,
@@ -150,7 +184,16 @@ def _clean_words(words: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def auto_close_at(article: Article, policy: Policy) -> datetime | None:
+class Opened(Protocol):
+    """When a discussion opened: an Article, or the columns read of one."""
+
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def comments_reopened_at(self) -> datetime | None: ...
+
+
+def auto_close_at(article: Opened, policy: Policy) -> datetime | None:
     """When the policy closes an article's discussion by itself (None: never).
 
     ``auto_close_days`` after publication, or after a moderator last reopened
@@ -165,7 +208,7 @@ def auto_close_at(article: Article, policy: Policy) -> datetime | None:
 
 
 def is_auto_closed(
-    article: Article, policy: Policy, now: datetime | None = None
+    article: Opened, policy: Policy, now: datetime | None = None
 ) -> bool:
     """Whether the policy's age limit has closed an article's discussion."""
     closes = auto_close_at(article, policy)

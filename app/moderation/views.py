@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from app import paths
 from app.accounts.deps import ModeratorUser, OptionalUser
 from app.articles import service as articles_service
 from app.comments import service as comments_service
@@ -117,7 +118,7 @@ def queue_page(
     )
 
 
-@router.post("/moderation/comments/{comment_id}/{decision}", name="moderation.decide")
+@router.post(paths.MODERATION_DECIDE, name="moderation.decide")
 def decide(
     request: Request,
     comment_id: CommentId,
@@ -150,7 +151,7 @@ def decide(
     )
 
 
-@router.post("/moderation/flags/{comment_id}/dismiss", name="moderation.dismiss_flags")
+@router.post(paths.MODERATION_DISMISS, name="moderation.dismiss_flags")
 def dismiss_flags(
     request: Request,
     comment_id: CommentId,
@@ -317,7 +318,7 @@ def _lock(
     )
 
 
-@router.post("/comments/{comment_id}/lock", name="moderation.lock")
+@router.post(paths.COMMENT_LOCK, name="moderation.lock")
 def lock(
     request: Request,
     comment_id: CommentId,
@@ -328,7 +329,7 @@ def lock(
     return _lock(request, comment_id, form, session, moderator, locked=True)
 
 
-@router.post("/comments/{comment_id}/unlock", name="moderation.unlock")
+@router.post(paths.COMMENT_UNLOCK, name="moderation.unlock")
 def unlock(
     request: Request,
     comment_id: CommentId,

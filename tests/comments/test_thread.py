@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.comments import service
+from app.comments import thread
 from app.comments.models import CommentStatus
 from app.db import utcnow
 from tests.conftest import QueryCounter
@@ -16,11 +16,19 @@ from tests.factories import (
     make_comment,
     make_thread,
     make_user,
+    read_thread,
 )
 
 
-def ids(nodes: list[service.ThreadNode]) -> list[int]:
-    return [node.comment.id for node in nodes]
+def ids(nodes: list[thread.Node]) -> list[int]:
+    return [node.id for node in nodes]
+
+
+def descendants(node: thread.Node) -> list[thread.Node]:
+    below: list[thread.Node] = []
+    for child in node.replies:
+        below += [child, *descendants(child)]
+    return below
 
 
 def test_tree_nests_replies_oldest_first(session: Session) -> None:
@@ -38,15 +46,15 @@ def test_tree_nests_replies_oldest_first(session: Session) -> None:
         session, article, parent=early_reply, created_at=start + timedelta(hours=4)
     )
 
-    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+    page = read_thread(session, article)
 
-    roots = thread.page.items
+    roots = page.page.items
     assert ids(roots) == [first.id, second.id]
     assert ids(roots[0].replies) == [early_reply.id, late_reply.id]
     assert ids(roots[0].replies[0].replies) == [nested.id]
     assert nested.root_id == first.id
     assert nested.depth == 3
-    assert thread.comment_count == 5
+    assert page.discussion.comment_count == 5
 
 
 def test_only_approved_comments_are_shown_to_others(session: Session) -> None:
@@ -56,10 +64,10 @@ def test_only_approved_comments_are_shown_to_others(session: Session) -> None:
         make_comment(session, article, status=status)
         make_comment(session, article, parent=top, status=status)
 
-    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+    page = read_thread(session, article)
 
-    assert ids(thread.page.items) == [top.id]
-    assert thread.page.items[0].replies == []
+    assert ids(page.page.items) == [top.id]
+    assert page.page.items[0].replies == []
 
 
 def test_author_sees_own_pending_comment(session: Session) -> None:
@@ -68,8 +76,8 @@ def test_author_sees_own_pending_comment(session: Session) -> None:
     other = make_user(session)
     mine = make_comment(session, article, author=member, status=CommentStatus.PENDING)
 
-    as_author = service.get_thread(session, article, page=1, per_page=50, viewer=member)
-    as_other = service.get_thread(session, article, page=1, per_page=50, viewer=other)
+    as_author = read_thread(session, article, viewer=member)
+    as_other = read_thread(session, article, viewer=other)
 
     assert ids(as_author.page.items) == [mine.id]
     assert as_other.page.items == []
@@ -88,11 +96,11 @@ def test_removed_comment_with_replies_is_a_placeholder(
         comment.status = status
     session.flush()
 
-    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+    page = read_thread(session, article)
 
-    assert ids(thread.page.items) == [top.id]
-    assert thread.page.items[0].placeholder == service.PLACEHOLDER_TEXT[status]
-    assert ids(thread.page.items[0].replies) == [middle.id]
+    assert ids(page.page.items) == [top.id]
+    assert page.page.items[0].placeholder == thread.PLACEHOLDER_TEXT[status]
+    assert ids(page.page.items[0].replies) == [middle.id]
 
 
 def test_deep_replies_flatten_below_the_indent_limit(session: Session) -> None:
@@ -101,14 +109,16 @@ def test_deep_replies_flatten_below_the_indent_limit(session: Session) -> None:
         session, article, top_level=1, replies_each=7, author=make_user(session)
     )
 
-    thread = service.get_thread(session, article, page=1, per_page=50, viewer=None)
+    page = read_thread(session, article)
 
-    node = thread.page.items[0]
-    while node.depth < service.MAX_INDENT_DEPTH:
+    node = page.page.items[0]
+    while node.depth < thread.MAX_INDENT_DEPTH:
         node = node.replies[0]
-    flat = node.descendants()
-    assert [child.comment.id for child, _ in flat] == [c.id for c in chain[5:]]
-    assert [parent.comment.id for _, parent in flat] == [c.id for c in chain[4:7]]
+    flat = node.flat
+    assert [child.id for child in flat] == [c.id for c in chain[5:]]
+    assert [child.reply_to.id for child in flat if child.reply_to] == [
+        c.id for c in chain[4:7]
+    ]
 
 
 def test_pages_keep_trees_whole_and_lose_nothing(session: Session) -> None:
@@ -118,14 +128,12 @@ def test_pages_keep_trees_whole_and_lose_nothing(session: Session) -> None:
     )
 
     seen: list[int] = []
-    for page in (1, 2, 3):
-        thread = service.get_thread(
-            session, article, page=page, per_page=3, viewer=None
-        )
-        for root in thread.page.items:
-            seen.append(root.comment.id)
-            seen.extend(child.comment.id for child, _ in root.descendants())
-        assert thread.page.pages == 3
+    for number in (1, 2, 3):
+        page = read_thread(session, article, page=number, per_page=3)
+        for root in page.page.items:
+            seen.append(root.id)
+            seen.extend(child.id for child in descendants(root))
+        assert page.page.pages == 3
 
     assert sorted(seen) == sorted(c.id for c in made)
     assert len(seen) == len(set(seen))

@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import Policy, PolicyUpdate, update_policy
+from app.moderation.policy import Policy, PolicyUpdate, forget_policy, update_policy
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_admin, make_article, make_user
 from tests.helpers import api_token, csrf_from, login
@@ -206,7 +206,14 @@ def test_thread_page_reads_the_policy_once(
     )
     article = aged(session, 10)
     session.info.pop("haven_policy", None)  # as a new request's session starts
+    forget_policy()  # as a worker that has not read it yet
     with count_queries() as queries:
         assert client.get(f"/articles/{article.slug}").status_code == 200
     reads = [q for q in queries.statements if "site_setting" in q]
     assert len(reads) == 1
+
+    # The process keeps it by the settings version: the next page reads none.
+    session.info.pop("haven_policy", None)
+    with count_queries() as queries:
+        assert client.get(f"/articles/{article.slug}?page=2").status_code == 200
+    assert not [q for q in queries.statements if "site_setting" in q]

@@ -1,0 +1,792 @@
+"""Reading a discussion: pages of comment trees as plain values, decided per viewer.
+
+A page holds at most ``TOP_LEVEL_PER_PAGE`` top-level comments, oldest first,
+and under each the oldest ``REPLIES_PER_TREE`` replies of its tree. The oldest
+replies of a tree always hang together (a reply is newer than what it
+answers), and the rest of a long tree is one link away: its replies page,
+``REPLIES_PER_PAGE`` at a time. So a page costs the same few queries and holds
+at most a bounded number of comments, whatever the size of the discussion.
+
+Everything a page shows arrives as plain values: each ``Node`` carries its text,
+its author's name, its dates as the page writes them and what this viewer may do
+with it, with the addresses to do it (``Actions``), all decided here in one pass
+over what was loaded. Templates and the JSON API read those values and decide
+nothing, so the two faces can't disagree.
+
+What anonymous readers see is the same for all of them. The faces cache its
+rendering under ``Discussion.cache_key()``: the article's discussion version,
+bumped in the same transaction as every change a reader would see
+(app.comments.standing), the settings version and whether comments are open.
+"""
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from app import counters, dates, paths
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
+from app.articles.models import Article, ArticleStatus
+from app.comments import editing, flags
+from app.comments import service as comments_service
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from app.errors import NotAuthenticated, NotFound
+from app.moderation.policy import Policy, is_auto_closed, load_policy
+from app.pagination import Page, offset_for
+
+# At most this many top-level comments on a page (HAVEN_COMMENTS_PER_PAGE may say fewer).
+TOP_LEVEL_PER_PAGE = 50
+REPLIES_PER_TREE = 10
+REPLIES_PER_PAGE = 100
+# Replies deeper than this are listed flat under their deepest indented
+# ancestor, each saying whom it answers.
+MAX_INDENT_DEPTH = 5
+
+_PLACEHOLDER_STATUSES = (CommentStatus.REMOVED, CommentStatus.DELETED)
+PLACEHOLDER_TEXT = {
+    CommentStatus.REMOVED: "This comment was removed by a moderator.",
+    CommentStatus.DELETED: "This comment was deleted by its author.",
+}
+HIDDEN_TEXT = "This comment is hidden while moderators review it."
+_STAFF = (Role.MODERATOR, Role.ADMIN)
+
+
+# Who is reading ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person a page is for: a member, or a visitor with the ids of the
+    comments their browser posted as a guest (its own pending ones show to it)."""
+
+    user: User | None = None
+    guest_ids: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, user: User | None, guest_ids: Collection[int] = ()) -> "Viewer":
+        ids = tuple(
+            i for i in guest_ids if isinstance(i, int) and not isinstance(i, bool)
+        )
+        return cls(user, ids[-comments_service.MAX_GUEST_COMMENT_IDS :])
+
+    @property
+    def is_public(self) -> bool:
+        """Sees exactly what every anonymous reader sees (the cached pages)."""
+        return self.user is None and not self.guest_ids
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.user is not None and self.user.is_moderator
+
+
+PUBLIC = Viewer()
+
+
+# What is on a page ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModTools:
+    """A moderator's controls under a published comment."""
+
+    edit: str | None  # None under the moderator's own comment (Edit is offered above)
+    lock: str
+    lock_label: str
+    remove: str
+    spam: str
+    # Where the forms send the moderator back to.
+    back: str
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What a viewer may do with one comment: an address for each offered action."""
+
+    reply: str | None = None
+    edit: str | None = None
+    edit_label: str = "Edit"
+    delete: str | None = None
+    report: str | None = None
+    moderate: ModTools | None = None
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.reply or self.edit or self.delete or self.report)
+
+
+NO_ACTIONS = Actions()
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """The comment a flat-listed reply answers, as the page names it."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class MoreReplies:
+    """The replies of a tree a page leaves out, and where they are."""
+
+    count: int
+    url: str
+    api_url: str
+
+
+@dataclass(eq=False)
+class Node:
+    """One comment as one viewer sees it, with its replies on this page."""
+
+    id: int
+    parent_id: int | None
+    root_id: int
+    depth: int
+    status: CommentStatus
+    author_id: int | None
+    author_name: str
+    author_is_staff: bool
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    hidden_at: datetime | None
+    locked: bool
+    # Shown to the comment's author only: a waiting edit, a moderator's reason.
+    pending_body_html: str | None = None
+    decision_reason: str | None = None
+    placeholder: str | None = None
+    # This comment or one above it is locked: no replies anywhere below.
+    under_lock: bool = False
+    replies: list["Node"] = field(default_factory=list)
+    # Below the deepest indent: the whole sub-tree, oldest first, listed flat.
+    flat: list["Node"] = field(default_factory=list)
+    reply_to: ReplyTo | None = None
+    more_replies: MoreReplies | None = None
+    actions: Actions = NO_ACTIONS
+
+    @property
+    def accepts_replies(self) -> bool:
+        """The reply rule of comments_service.replyable_parent(), for a loaded tree."""
+        return (
+            self.placeholder is None
+            and self.status == CommentStatus.APPROVED
+            and self.hidden_at is None
+            and not self.under_lock
+        )
+
+    @property
+    def nested(self) -> bool:
+        """Its replies indent under it (else they are listed flat, see ``flat``)."""
+        return self.depth < MAX_INDENT_DEPTH
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.id}"
+
+    @property
+    def label(self) -> str:
+        return (
+            "Removed comment" if self.placeholder else f"Comment by {self.author_name}"
+        )
+
+    @property
+    def badge(self) -> tuple[str, str] | None:
+        """A status badge (its CSS modifier and its text), if the comment needs one."""
+        if self.status == CommentStatus.PENDING:
+            return ("awaiting-moderation", "Awaiting moderation")
+        if self.status == CommentStatus.REJECTED:
+            return ("not-published", "Not published")
+        if self.hidden_at is not None and self.status == CommentStatus.APPROVED:
+            return ("hidden-for-review", "Hidden for review")
+        return None
+
+    @property
+    def created_iso(self) -> str:
+        return dates.iso(self.created_at)
+
+    @property
+    def created_date(self) -> str:
+        return dates.long_date(self.created_at)
+
+    @property
+    def created_long(self) -> str:
+        return dates.date_and_time(self.created_at)
+
+
+# The discussion and its cache key -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """An article's discussion as its pages need it, read in one query."""
+
+    article_id: int
+    slug: str
+    version: int
+    settings_version: int
+    comment_count: int
+    is_open: bool
+    policy: Policy
+
+    def cache_key(self, kind: str, *parts: int) -> str:
+        """The key of a public rendering: what it shows can't change under it."""
+        fixed = f"{self.article_id}:{self.version}:{self.settings_version}"
+        return ":".join((kind, fixed, str(int(self.is_open)), *map(str, parts)))
+
+    @property
+    def url(self) -> str:
+        return paths.fill(paths.ARTICLE, slug=self.slug)
+
+
+def find_discussion(
+    session: Session, slug: str, *, viewer: User | None = None
+) -> Discussion:
+    """A published article's discussion (drafts for admins), in one indexed lookup.
+
+    This is all a cached page costs: the version names the rendering.
+    """
+    row = session.execute(
+        select(
+            Article.id,
+            Article.slug,
+            Article.status,
+            Article.discussion_version,
+            Article.approved_count,
+            Article.comments_closed_at,
+            Article.published_at,
+            Article.comments_reopened_at,
+            counters.value_of(counters.SETTINGS_VERSION).label("settings_version"),
+        ).where(Article.slug == slug)
+    ).one_or_none()
+    drafts = viewer is not None and viewer.is_admin
+    if row is None or (row.status != ArticleStatus.PUBLISHED and not drafts):
+        raise NotFound("No article at this address.")
+    settings_version = row.settings_version or 0
+    policy = load_policy(session, version=settings_version)
+    return Discussion(
+        article_id=row.id,
+        slug=row.slug,
+        version=row.discussion_version,
+        settings_version=settings_version,
+        comment_count=row.approved_count,
+        is_open=row.comments_closed_at is None and not is_auto_closed(row, policy),
+        policy=policy,
+    )
+
+
+# Who sees what, in SQL -------------------------------------------------------------
+
+
+def _visible(viewer: Viewer) -> ColumnElement[bool]:
+    """What a viewer may see: approved comments, placeholders, and their own
+    pending (or rejected, to revise) ones. A guest's own are those its signed
+    cookie remembers, while pending."""
+    shown: list[ColumnElement[bool]] = [
+        Comment.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
+    ]
+    if viewer.user is not None:
+        shown.append(
+            and_(
+                Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
+                Comment.author_id == viewer.user.id,
+            )
+        )
+    if viewer.guest_ids:
+        shown.append(
+            and_(
+                Comment.status == CommentStatus.PENDING,
+                Comment.author_id.is_(None),
+                Comment.id.in_(viewer.guest_ids),
+            )
+        )
+    return or_(*shown)
+
+
+def sees_hidden(author_id: int | None, viewer: Viewer) -> bool:
+    """A comment hidden by readers' reports still shows to its author and moderators."""
+    user = viewer.user
+    return user is not None and (user.is_moderator or author_id == user.id)
+
+
+def _hidden_shown(viewer: Viewer) -> ColumnElement[bool]:
+    """sees_hidden() in SQL."""
+    if viewer.user is None:
+        return Comment.hidden_at.is_(None)
+    if viewer.user.is_moderator:
+        return true()
+    return or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.user.id)
+
+
+def _shown_as_itself(viewer: Viewer) -> ColumnElement[bool]:
+    """Shown with its text, not as a placeholder."""
+    return and_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _hidden_shown(viewer))
+
+
+def _has_approved_reply() -> ColumnElement[bool]:
+    reply = aliased(Comment)
+    return exists().where(
+        reply.root_id == Comment.id,
+        reply.id != Comment.id,
+        reply.status == CommentStatus.APPROVED,
+        reply.hidden_at.is_(None),
+    )
+
+
+def _top_level(article_id: int, viewer: Viewer) -> ColumnElement[bool]:
+    # A removed top-level comment is kept as a placeholder only while replies hang from it.
+    return and_(
+        Comment.article_id == article_id,
+        Comment.parent_id.is_(None),
+        _visible(viewer),
+        or_(_shown_as_itself(viewer), _has_approved_reply()),
+    )
+
+
+_COLUMNS = (
+    Comment.id,
+    Comment.parent_id,
+    Comment.root_id,
+    Comment.depth,
+    Comment.status,
+    Comment.author_id,
+    Comment.guest_name,
+    Comment.body_html,
+    Comment.created_at,
+    Comment.edited_at,
+    Comment.hidden_at,
+    Comment.locked,
+    Comment.pending_body_html,
+    Comment.decision_reason,
+    User.display_name.label("author_display_name"),
+    User.role.label("author_role"),
+)
+_OLDEST_FIRST = (Comment.created_at, Comment.id)
+
+
+def _rows(statement: Any) -> Any:
+    return statement.outerjoin(User, User.id == Comment.author_id)
+
+
+def _node(row: Row[Any], viewer: Viewer) -> Node:
+    """A node from a row of _COLUMNS; what only the author may see is kept for them."""
+    own = viewer.user is not None and row.author_id == viewer.user.id
+    placeholder = PLACEHOLDER_TEXT.get(row.status)
+    if (
+        placeholder is None
+        and row.hidden_at is not None
+        and not sees_hidden(row.author_id, viewer)
+    ):
+        placeholder = HIDDEN_TEXT
+    return Node(
+        id=row.id,
+        parent_id=row.parent_id,
+        root_id=row.root_id or row.id,
+        depth=row.depth,
+        status=CommentStatus(row.status),
+        author_id=row.author_id,
+        author_name=row.author_display_name
+        if row.author_id is not None
+        else (row.guest_name or "Guest"),
+        author_is_staff=row.author_role in _STAFF,
+        body_html=row.body_html,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        hidden_at=row.hidden_at,
+        locked=row.locked,
+        pending_body_html=row.pending_body_html if own else None,
+        decision_reason=row.decision_reason if own else None,
+        placeholder=placeholder,
+        under_lock=row.locked,
+    )
+
+
+# Pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a discussion: whole trees, each cut after its oldest replies."""
+
+    discussion: Discussion
+    page: Page[Node]
+
+
+def thread_page(
+    session: Session,
+    discussion: Discussion,
+    *,
+    page: int,
+    viewer: Viewer,
+    per_page: int = TOP_LEVEL_PER_PAGE,
+) -> ThreadPage:
+    """A page of ``discussion`` for ``viewer`` in four queries, whatever its size.
+
+    Top-level comments oldest first; under each, its oldest replies (at most
+    REPLIES_PER_TREE) and how many more its replies page holds.
+    """
+    condition = _top_level(discussion.article_id, viewer)
+    total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
+    roots = [
+        _node(row, viewer)
+        for row in session.execute(
+            _rows(select(*_COLUMNS))
+            .where(condition)
+            .order_by(*_OLDEST_FIRST)
+            .offset(offset_for(page, per_page))
+            .limit(per_page)
+        )
+    ]
+    replies, shown_in_tree = _first_replies(session, [r.id for r in roots], viewer)
+    nodes = _assemble(roots, replies)
+    for root in nodes:
+        more = shown_in_tree.get(root.id, 0) - _count_shown(root)
+        if more > 0:
+            root.more_replies = MoreReplies(
+                count=more,
+                url=paths.fill(paths.COMMENT_REPLIES, comment_id=root.id),
+                api_url=paths.fill(paths.API_COMMENT_REPLIES, comment_id=root.id),
+            )
+    _decide(nodes, discussion, viewer)
+    return ThreadPage(
+        discussion,
+        Page(items=nodes, page=page, per_page=per_page, total=total),
+    )
+
+
+def _first_replies(
+    session: Session, root_ids: list[int], viewer: Viewer
+) -> tuple[list[Node], dict[int, int]]:
+    """The oldest REPLIES_PER_TREE visible replies of each tree (one query), and
+    how many of each tree's replies are shown with their text."""
+    if not root_ids:
+        return [], {}
+    ranked = (
+        _rows(
+            select(
+                *_COLUMNS,
+                func.row_number()
+                .over(partition_by=Comment.root_id, order_by=_OLDEST_FIRST)
+                .label("rank"),
+                func.sum(case((_shown_as_itself(viewer), 1), else_=0))
+                .over(partition_by=Comment.root_id)
+                .label("in_tree"),
+            )
+        )
+        .where(
+            Comment.root_id.in_(root_ids),
+            Comment.parent_id.is_not(None),
+            _visible(viewer),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked)
+        .where(ranked.c.rank <= REPLIES_PER_TREE)
+        .order_by(ranked.c.created_at, ranked.c.id)
+    ).all()
+    in_tree = {row.root_id: int(row.in_tree or 0) for row in rows}
+    return [_node(row, viewer) for row in rows], in_tree
+
+
+def _count_shown(node: Node) -> int:
+    """Replies below ``node`` on the page that show their text."""
+    return sum(
+        (child.placeholder is None) + _count_shown(child) for child in node.replies
+    )
+
+
+def _assemble(
+    roots: list[Node], replies: list[Node], *, adopt: Node | None = None
+) -> list[Node]:
+    """Hang replies (oldest first, so parents come first) under their parents, in
+    O(n), or under ``adopt`` when their parent is not among them; drop
+    placeholders with nothing shown below them; list deep ones flat."""
+    nodes = {node.id: node for node in (*roots, *replies)}
+    for node in replies:
+        parent = nodes.get(node.parent_id) if node.parent_id is not None else None
+        parent = parent or adopt
+        if parent is not None:
+            node.under_lock = node.under_lock or parent.under_lock
+            parent.replies.append(node)
+    kept = [root for root in roots if _prune(root)]
+    for root in kept:
+        _flatten_below_indent(root)
+    return kept
+
+
+def _prune(node: Node) -> bool:
+    """Keep a node if it is shown itself or still has something shown below it."""
+    node.replies = [child for child in node.replies if _prune(child)]
+    return node.placeholder is None or bool(node.replies)
+
+
+def _flatten_below_indent(node: Node) -> None:
+    if node.nested:
+        for child in node.replies:
+            _flatten_below_indent(child)
+        return
+    flat: list[Node] = []
+    stack = [node]
+    while stack:
+        parent = stack.pop()
+        for child in parent.replies:
+            child.reply_to = ReplyTo(
+                parent.id,
+                "a removed comment" if parent.placeholder else parent.author_name,
+            )
+            flat.append(child)
+            stack.append(child)
+    node.flat = sorted(flat, key=lambda n: (n.created_at, n.id))
+
+
+# What each viewer may do ---------------------------------------------------------------
+
+
+def _walk(nodes: Iterable[Node]) -> Iterable[Node]:
+    for node in nodes:
+        yield node
+        yield from _walk(node.replies)
+
+
+def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> None:
+    """Set what ``viewer`` may do with every node, with the addresses, in one pass."""
+    user = viewer.user
+    now = utcnow()
+    banned = user is not None and accounts_service.ban_message(user, now) is not None
+    moderates = user is not None and user.is_moderator and not banned
+    for node in _walk(nodes):
+        if node.placeholder is not None:
+            continue
+        own = user is not None and node.author_id == user.id
+        reply = edit = delete = None
+        if discussion.is_open and node.accepts_replies and not banned:
+            reply = paths.fill(
+                paths.COMMENT_REPLY, slug=discussion.slug, comment_id=node.id
+            )
+        if own:
+            if editing.edit_refusal(node, user, discussion.policy, now) is None:
+                edit = paths.fill(paths.COMMENT_EDIT, comment_id=node.id)
+            delete = paths.fill(paths.COMMENT_DELETE, comment_id=node.id)
+        refusal = flags.report_refusal(node, user)
+        node.actions = Actions(
+            reply=reply,
+            edit=edit,
+            edit_label="Revise and resubmit"
+            if node.status == CommentStatus.REJECTED
+            else "Edit",
+            delete=delete,
+            # Visitors get the link too: it asks them to sign in first.
+            report=paths.fill(paths.COMMENT_FLAG, comment_id=node.id)
+            if refusal is None or isinstance(refusal, NotAuthenticated)
+            else None,
+            moderate=_mod_tools(node, discussion, own=own)
+            if moderates and node.status == CommentStatus.APPROVED
+            else None,
+        )
+
+
+def _mod_tools(node: Node, discussion: Discussion, *, own: bool) -> ModTools:
+    def decide(decision: str) -> str:
+        return paths.fill(
+            paths.MODERATION_DECIDE, comment_id=node.id, decision=decision
+        )
+
+    return ModTools(
+        edit=None if own else paths.fill(paths.COMMENT_EDIT, comment_id=node.id),
+        lock=paths.fill(
+            paths.COMMENT_UNLOCK if node.locked else paths.COMMENT_LOCK,
+            comment_id=node.id,
+        ),
+        lock_label="Reopen replies" if node.locked else "Close replies",
+        remove=decide("remove"),
+        spam=decide("spam"),
+        back=f"{discussion.url}#{node.anchor}",
+    )
+
+
+# A tree's replies page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepliesPage:
+    """The replies of one top-level comment, oldest first, a page at a time."""
+
+    discussion: Discussion
+    root: Node
+    page: Page[Node]
+
+    @property
+    def url(self) -> str:
+        return paths.fill(paths.COMMENT_REPLIES, comment_id=self.root.id)
+
+
+def replies_page(
+    session: Session,
+    discussion: Discussion,
+    root_id: int,
+    *,
+    page: int,
+    viewer: Viewer,
+) -> RepliesPage:
+    """A page of the replies under top-level comment ``root_id`` (three queries).
+
+    The replies hang under what they answer where that is on the page; the
+    others hang under the top-level comment, each saying whom it answers.
+    """
+    root_row = session.execute(
+        _rows(select(*_COLUMNS)).where(
+            Comment.id == root_id, _top_level(discussion.article_id, viewer)
+        )
+    ).one_or_none()
+    if root_row is None:
+        raise NotFound("There is no such conversation in this discussion.")
+    root = _node(root_row, viewer)
+    in_tree = and_(
+        Comment.root_id == root_id,
+        Comment.parent_id.is_not(None),
+        _visible(viewer),
+    )
+    total = session.scalar(select(func.count(Comment.id)).where(in_tree)) or 0
+    answered = aliased(Comment)
+    answered_author = aliased(User)
+    rows = session.execute(
+        _rows(
+            select(
+                *_COLUMNS,
+                answered.status.label("answered_status"),
+                answered.guest_name.label("answered_guest"),
+                answered_author.display_name.label("answered_name"),
+            )
+        )
+        .join(answered, answered.id == Comment.parent_id)
+        .outerjoin(answered_author, answered_author.id == answered.author_id)
+        .where(in_tree)
+        .order_by(*_OLDEST_FIRST)
+        .offset(offset_for(page, REPLIES_PER_PAGE))
+        .limit(REPLIES_PER_PAGE)
+    ).all()
+    replies = [_node(row, viewer) for row in rows]
+    on_page = {root.id, *(node.id for node in replies)}
+    for row, node in zip(rows, replies, strict=True):
+        if node.parent_id not in on_page:
+            # What it answers is on an earlier page: it hangs under the root.
+            node.reply_to = ReplyTo(
+                row.parent_id,
+                "a removed comment"
+                if row.answered_status in _PLACEHOLDER_STATUSES
+                else (row.answered_name or row.answered_guest or "Guest"),
+            )
+    nodes = _assemble([root], replies, adopt=root)
+    shown_root = nodes[0] if nodes else root
+    _decide([shown_root], discussion, viewer)
+    return RepliesPage(
+        discussion,
+        shown_root,
+        Page(
+            items=shown_root.replies,
+            page=page,
+            per_page=REPLIES_PER_PAGE,
+            total=total,
+        ),
+    )
+
+
+# One comment, and where it lives ---------------------------------------------------------------
+
+
+def single(
+    session: Session,
+    comment_id: int,
+    *,
+    viewer: Viewer,
+    article: Article | None = None,
+) -> Node:
+    """One comment without its replies, as ``viewer`` may see it (a reply or
+    report page shows it; it offers no actions there). Raises NotFound."""
+    comment = comments_service.get_visible_comment(
+        session,
+        comment_id,
+        viewer=viewer.user,
+        article=article,
+        guest_comment_ids=viewer.guest_ids,
+    )
+    row = session.execute(
+        _rows(select(*_COLUMNS)).where(Comment.id == comment.id)
+    ).one()
+    return _node(row, viewer)
+
+
+def locate(
+    session: Session,
+    comment: Comment,
+    *,
+    slug: str,
+    viewer: Viewer,
+    per_page: int = TOP_LEVEL_PER_PAGE,
+) -> str:
+    """The address of the page that shows ``comment`` to ``viewer``, at its anchor:
+    the discussion page of its tree, or its tree's replies page when it is not
+    among the replies a discussion page shows (two queries at most)."""
+    root_id = comment.root_id or comment.id
+    anchor = f"#comment-{comment.id}"
+    if comment.parent_id is not None:
+        earlier = _earlier_replies(session, comment, root_id, viewer)
+        if earlier >= REPLIES_PER_TREE:
+            url = paths.fill(paths.COMMENT_REPLIES, comment_id=root_id)
+            page = earlier // REPLIES_PER_PAGE + 1
+            return (f"{url}?page={page}" if page > 1 else url) + anchor
+    url = paths.fill(paths.ARTICLE, slug=slug)
+    page = page_of_tree(
+        session, comment.article_id, root_id, viewer=viewer, per_page=per_page
+    )
+    return (f"{url}?page={page}" if page > 1 else url) + anchor
+
+
+def _earlier_replies(
+    session: Session, comment: Comment, root_id: int, viewer: Viewer
+) -> int:
+    return (
+        session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.root_id == root_id,
+                Comment.parent_id.is_not(None),
+                _visible(viewer),
+                or_(
+                    Comment.created_at < comment.created_at,
+                    and_(
+                        Comment.created_at == comment.created_at,
+                        Comment.id < comment.id,
+                    ),
+                ),
+            )
+        )
+        or 0
+    )
+
+
+def page_of_tree(
+    session: Session,
+    article_id: int,
+    root_id: int,
+    *,
+    viewer: Viewer,
+    per_page: int = TOP_LEVEL_PER_PAGE,
+) -> int:
+    """The discussion page that shows the tree of top-level comment ``root_id``."""
+    root = aliased(Comment)
+    root_created = select(root.created_at).where(root.id == root_id).scalar_subquery()
+    earlier = session.scalar(
+        select(func.count(Comment.id)).where(
+            _top_level(article_id, viewer),
+            or_(
+                Comment.created_at < root_created,
+                and_(Comment.created_at == root_created, Comment.id < root_id),
+            ),
+        )
+    )
+    return (earlier or 0) // per_page + 1

@@ -1,0 +1,36 @@
+"""The addresses pages link to for each item they list, one definition each.
+
+Routes are declared with these patterns, and services fill them in with
+``fill()`` when they build what a page lists. A discussion page of 500 comments
+then costs string formatting, not a ``url_for`` per link per comment, and the
+route and the link can't drift apart. Pages still use ``url_for`` for the
+handful of links that are not per item.
+"""
+
+from urllib.parse import quote
+
+API_PREFIX = "/api/v1"
+
+ARTICLE = "/articles/{slug}"
+COMMENT = "/comments/{comment_id}"
+COMMENT_REPLY = "/articles/{slug}/comments/{comment_id}/reply"
+COMMENT_REPLIES = "/comments/{comment_id}/replies"
+COMMENT_EDIT = "/comments/{comment_id}/edit"
+COMMENT_DELETE = "/comments/{comment_id}/delete"
+COMMENT_FLAG = "/comments/{comment_id}/flag"
+COMMENT_LOCK = "/comments/{comment_id}/lock"
+COMMENT_UNLOCK = "/comments/{comment_id}/unlock"
+MODERATION_DECIDE = "/moderation/comments/{comment_id}/{decision}"
+MODERATION_DISMISS = "/moderation/flags/{comment_id}/dismiss"
+MEMBER_RECORD = "/users/{username}/moderation"
+API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
+
+
+def fill(pattern: str, **values: str | int) -> str:
+    """``pattern`` with its placeholders filled in, text percent-encoded."""
+    return pattern.format_map(
+        {
+            name: value if isinstance(value, int) else quote(value, safe="")
+            for name, value in values.items()
+        }
+    )
