@@ -29,7 +29,7 @@ class ByteStore(Protocol):
 
 def _cost(key: str, value: bytes) -> int:
     """The memory an entry takes, near enough: both objects and the LRU's node."""
-    return sys.getsizeof(key) + sys.getsizeof(value) + 100
+    return sys.getsizeof(key) + sys.getsizeof(value) + 200
 
 
 class LocalCache:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -128,6 +128,65 @@ def _reload_request_state(request: Request, session: Session) -> None:
 # scope="function": the commit runs before the response is sent, so a failed
 # commit is a 500 and never a silent 200 (STYLE.md, trap 1).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+AnySelect = Select[*tuple[Any, ...]]
+
+
+class Lookup:
+    """One read-only SELECT, compiled once, run on a pooled DBAPI connection
+    outside any transaction and returned with its columns' own conversions.
+
+    For the single query a cached page costs, where the Session's and the
+    Connection's bookkeeping (begin, commit, events) would cost more than the
+    query itself. The statement is an ordinary SQLAlchemy select, so the SQL
+    still has one source; nothing here ever writes.
+    """
+
+    def __init__(self, engine: Engine, statement: AnySelect) -> None:
+        self._engine = engine
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self._sql = compiled.string
+        self._names = compiled.positiontup if compiled.positional else None
+        # The literal values the statement holds; the others come with each call.
+        self._defaults = {
+            name: bind.effective_value for name, bind in compiled.binds.items()
+        }
+        columns = list(statement.selected_columns)
+        self._keys = [str(column.key) for column in columns]
+        self._convert = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in columns
+        ]
+        # SQLite connections run in autocommit already (see make_engine).
+        self._autocommit = dialect.name != "sqlite"
+
+    def one_or_none(self, **params: Any) -> dict[str, Any] | None:
+        """The first row as {column key: value}, or None."""
+        values = {**self._defaults, **params}
+        args: Any = [values[name] for name in self._names] if self._names else values
+        connection = self._engine.raw_connection()
+        driver: Any = connection.driver_connection
+        try:
+            if self._autocommit:  # one statement: no transaction to open and end
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute(self._sql, args)
+                row = cursor.fetchone()
+                cursor.close()
+            finally:
+                if self._autocommit:
+                    driver.autocommit = False
+        finally:
+            connection.close()
+        if row is None:
+            return None
+        return {
+            key: convert(value) if convert else value
+            for key, convert, value in zip(self._keys, self._convert, row, strict=True)
+        }
 
 
 @contextmanager

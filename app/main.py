@@ -27,15 +27,16 @@ from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
+from app.front import FrontCache
 from app.moderation import api as moderation_api
 from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
+from app.paths import API_PREFIX
 from app.ratelimit import RateLimiter
 from app.web import CsrfFailed, make_templates, render
 
 logger = logging.getLogger("haven")
 
-API_PREFIX = "/api/v1"
 # Far above any article (200,000 characters) or comment.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -91,6 +92,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie="haven_state",
         same_site="lax",
         https_only=settings.secure_cookies,
+    )
+    # Outermost: a cached public page is answered before anything else runs.
+    app.add_middleware(
+        FrontCache, engine=engine, settings=settings, cache=app.state.cache
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -12,6 +12,7 @@ from urllib.parse import quote
 API_PREFIX = "/api/v1"
 
 ARTICLE = "/articles/{slug}"
+TAG = "/tags/{slug}"
 COMMENT = "/comments/{comment_id}"
 COMMENT_REPLY = "/articles/{slug}/comments/{comment_id}/reply"
 COMMENT_REPLIES = "/comments/{comment_id}/replies"

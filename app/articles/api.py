@@ -52,7 +52,7 @@ def _read(session: Session, article: Article) -> ArticleRead:
     summary = ArticleSummaryRead.model_validate(article)
     return ArticleRead(
         **summary.model_dump(exclude={"comment_count"}),
-        comment_count=service.approved_comment_count(session, article),
+        comment_count=article.approved_count,
         body_html=article.body_html,
         comments_open=comments_service.comments_open(article, load_policy(session)),
     )

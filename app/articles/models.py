@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import paths
 from app.accounts.models import User
 from app.db import Base, UTCDateTime, utcnow
 
@@ -31,6 +32,10 @@ class Tag(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(60))
+
+    @property
+    def url(self) -> str:
+        return paths.fill(paths.TAG, slug=self.slug)
 
 
 class Article(Base):

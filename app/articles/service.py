@@ -10,11 +10,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app import counters, paths
 from app.accounts.models import User
 from app.articles.models import Article, ArticleStatus, Tag, article_tag
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import standing
-from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
@@ -25,6 +25,10 @@ from app.pagination import Page, offset_for
 class ArticleListItem:
     article: Article
     comment_count: int
+
+    @property
+    def url(self) -> str:
+        return paths.fill(paths.ARTICLE, slug=self.article.slug)
 
 
 def _can_see_drafts(viewer: User | None) -> bool:
@@ -39,13 +43,14 @@ def _published_filter(statement: Select[Article]) -> Select[Article]:
     return statement.where(Article.status == ArticleStatus.PUBLISHED)
 
 
-def approved_count_subquery() -> Select[int, int]:
-    """Approved comments per article, for lists that show a count beside each."""
-    return (
-        select(Comment.article_id, func.count(Comment.id).label("n"))
-        .where(Comment.status == CommentStatus.APPROVED, Comment.hidden_at.is_(None))
-        .group_by(Comment.article_id)
-    )
+def listing_version(session: Session) -> int:
+    """The version of what article lists show (bumped by every change to it)."""
+    return counters.read(session, [counters.LISTING_VERSION])[counters.LISTING_VERSION]
+
+
+def listing_key(version: int, kind: str, *parts: str | int) -> str:
+    """The cache key of a public article list: what it shows can't change under it."""
+    return ":".join((kind, str(version), *map(str, parts)))
 
 
 def list_published(
@@ -56,7 +61,8 @@ def list_published(
     tag: Tag | None = None,
     query: str | None = None,
 ) -> Page[ArticleListItem]:
-    """Published articles, newest first, each with its approved comment count."""
+    """Published articles, newest first, each with its published comment count
+    (stored with the article, so a page costs the same however many comments)."""
     conditions = [Article.status == ArticleStatus.PUBLISHED]
     if tag is not None:
         conditions.append(
@@ -74,17 +80,14 @@ def list_published(
             )
         )
     total = session.scalar(select(func.count(Article.id)).where(*conditions)) or 0
-    counts = approved_count_subquery().subquery()
-    rows = session.execute(
+    articles = session.scalars(
         _with_author_and_tags(select(Article))
-        .add_columns(func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.article_id == Article.id)
         .where(*conditions)
         .order_by(Article.published_at.desc(), Article.id.desc())
         .offset(offset_for(page, per_page))
         .limit(per_page)
     ).unique()
-    items = [ArticleListItem(article, count) for article, count in rows]
+    items = [ArticleListItem(article, article.approved_count) for article in articles]
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
@@ -101,20 +104,6 @@ def get_article(session: Session, slug: str, *, viewer: User | None) -> Article:
     if article is None:
         raise NotFound("No article at this address.")
     return article
-
-
-def approved_comment_count(session: Session, article: Article) -> int:
-    """The number of approved, visible comments under an article."""
-    return (
-        session.scalar(
-            select(func.count(Comment.id)).where(
-                Comment.article_id == article.id,
-                Comment.status == CommentStatus.APPROVED,
-                Comment.hidden_at.is_(None),
-            )
-        )
-        or 0
-    )
 
 
 def get_tag(session: Session, slug: str) -> Tag:

@@ -1,5 +1,6 @@
 """HTML pages for reading articles, and for admins writing them."""
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -8,6 +9,7 @@ from pydantic import ValidationError
 
 from app import paths, renderings
 from app.accounts.deps import AdminUser, OptionalUser
+from app.accounts.models import User
 from app.articles import service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
@@ -29,37 +31,74 @@ from app.web import (
 router = APIRouter()
 
 
+def _listing(
+    request: Request,
+    session: SessionDep,
+    user: User | None,
+    key: tuple[str, ...],
+    page: Callable[[], Response],
+) -> Response:
+    """An article list: the same for every anonymous reader, so rendered once per
+    version of what lists show and answered from the cache (or with 304)."""
+    if user is not None or has_personal_state(request):
+        return page()
+    version = service.listing_version(session)
+
+    def build() -> tuple[Response, bool]:
+        response = page()
+        articles = response.context["articles"]  # type: ignore[attr-defined]
+        return response, articles.page <= articles.pages
+
+    return renderings.serve(request, service.listing_key(version, *key), build)
+
+
 @router.get("/", name="articles.index")
 def article_index(
     request: Request,
     session: SessionDep,
+    user: OptionalUser,
     page: PageNumber = 1,
     q: str | None = None,
 ) -> Response:
     settings = request.app.state.settings
     query = (q or "").strip()[:200] or None
-    articles = service.list_published(
-        session, page=page, per_page=settings.articles_per_page, query=query
-    )
-    return render(
-        request,
-        "articles/index.html",
-        {"articles": articles, "query": query, "tags": service.list_tags(session)},
-    )
+
+    def index_page() -> Response:
+        articles = service.list_published(
+            session, page=page, per_page=settings.articles_per_page, query=query
+        )
+        return render(
+            request,
+            "articles/index.html",
+            {"articles": articles, "query": query, "tags": service.list_tags(session)},
+        )
+
+    if query:  # searches are not cached
+        return index_page()
+    key = ("home", str(page), str(settings.articles_per_page))
+    return _listing(request, session, user, key, index_page)
 
 
-@router.get("/tags/{slug}", name="articles.tag")
+@router.get(paths.TAG, name="articles.tag")
 def article_tag(
-    request: Request, slug: str, session: SessionDep, page: PageNumber = 1
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: OptionalUser,
+    page: PageNumber = 1,
 ) -> Response:
-    tag = service.get_tag(session, slug)
-    articles = service.list_published(
-        session,
-        page=page,
-        per_page=request.app.state.settings.articles_per_page,
-        tag=tag,
+    per_page = request.app.state.settings.articles_per_page
+
+    def tag_page() -> Response:
+        tag = service.get_tag(session, slug)
+        articles = service.list_published(
+            session, page=page, per_page=per_page, tag=tag
+        )
+        return render(request, "articles/tag.html", {"tag": tag, "articles": articles})
+
+    return _listing(
+        request, session, user, ("tag", slug, str(page), str(per_page)), tag_page
     )
-    return render(request, "articles/tag.html", {"tag": tag, "articles": articles})
 
 
 @router.get(paths.ARTICLE, name="articles.detail")
@@ -86,15 +125,14 @@ def article_detail(
     ):
         key = discussion.cache_key("page", page, settings.comments_per_page)
 
-        def render_page() -> tuple[bytes, bool]:
+        def build() -> tuple[Response, bool]:
             response = comment_views.article_page(
                 request, session, discussion, viewer, page=page
             )
             pages = -(-discussion.comment_count // settings.comments_per_page)
-            return bytes(response.body), page <= max(1, pages)
+            return response, page <= max(1, pages)
 
-        rendering = renderings.cached(request, key, render_page)
-        return renderings.respond(request, rendering, media_type=renderings.HTML)
+        return renderings.serve(request, key, build)
     return comment_views.article_page(request, session, discussion, viewer, page=page)
 
 

@@ -46,25 +46,18 @@ def get_post_allowance(request: Request) -> spam.PostAllowance:
 PostAllowanceDep = Annotated[spam.PostAllowance, Depends(get_post_allowance)]
 
 
-def _json(model: BaseModel) -> bytes:
-    return model.model_dump_json().encode()
-
-
 def _answer(
-    request: Request, viewer: thread.Viewer, key: str, build: Callable[[], BaseModel]
+    request: Request, viewer: thread.Viewer, key: str, model: Callable[[], BaseModel]
 ) -> Response:
     """JSON with a strong ETag: what every anonymous caller gets is cached by
     ``key``; a signed-in caller's own view is built for them."""
-    if viewer.is_public:
-        rendering = renderings.cached(request, key, lambda: (_json(build()), True))
-    else:
-        rendering = renderings.Rendering.of(_json(build()))
-    return renderings.respond(
-        request,
-        rendering,
-        media_type=renderings.JSON,
-        vary="Authorization",
-        private=not viewer.is_public,
+
+    def build() -> tuple[Response, bool]:
+        body = model().model_dump_json().encode()
+        return Response(body, media_type=renderings.JSON), True
+
+    return renderings.serve(
+        request, key if viewer.is_public else None, build, vary="Authorization"
     )
 
 

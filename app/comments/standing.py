@@ -131,7 +131,8 @@ def bump_discussions(
             # The version is not an edit of the article.
             updated_at=Article.updated_at,
         )
-        .execution_options(synchronize_session=False)
+        # Articles already loaded in this session see their new counts.
+        .execution_options(synchronize_session="evaluate")
     )
     counters.bump(session, counters.LISTING_VERSION)
 

@@ -1,11 +1,14 @@
 """Reading a discussion: pages of comment trees as plain values, decided per viewer.
 
 A page holds at most ``TOP_LEVEL_PER_PAGE`` top-level comments, oldest first,
-and under each the oldest ``REPLIES_PER_TREE`` replies of its tree. The oldest
-replies of a tree always hang together (a reply is newer than what it
-answers), and the rest of a long tree is one link away: its replies page,
-``REPLIES_PER_PAGE`` at a time. So a page costs the same few queries and holds
-at most a bounded number of comments, whatever the size of the discussion.
+and under each the oldest replies of its tree: at most ``REPLIES_PER_TREE``,
+and fewer when the page's trees together have more than ``REPLIES_ON_PAGE``
+(they share that budget fairly, so one busy conversation can't crowd out the
+others). The oldest replies of a tree always hang together (a reply is newer
+than what it answers), and the rest of a long tree is one link away: its
+replies page, ``REPLIES_PER_PAGE`` at a time. So a page costs the same few
+queries and holds about the same number of comments, whatever the size of the
+discussion.
 
 Everything a page shows arrives as plain values: each ``Node`` carries its text,
 its author's name, its dates as the page writes them and what this viewer may do
@@ -19,12 +22,24 @@ bumped in the same transaction as every change a reader would see
 (app.comments.standing), the settings version and whether comments are open.
 """
 
-from collections.abc import Collection, Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, case, exists, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app import counters, dates, paths
@@ -34,7 +49,7 @@ from app.articles.models import Article, ArticleStatus
 from app.comments import editing, flags
 from app.comments import service as comments_service
 from app.comments.models import Comment, CommentStatus
-from app.db import utcnow
+from app.db import AnySelect, utcnow
 from app.errors import NotAuthenticated, NotFound
 from app.moderation.policy import Policy, is_auto_closed, load_policy
 from app.pagination import Page, offset_for
@@ -42,6 +57,7 @@ from app.pagination import Page, offset_for
 # At most this many top-level comments on a page (HAVEN_COMMENTS_PER_PAGE may say fewer).
 TOP_LEVEL_PER_PAGE = 50
 REPLIES_PER_TREE = 10
+REPLIES_ON_PAGE = 100
 REPLIES_PER_PAGE = 100
 # Replies deeper than this are listed flat under their deepest indented
 # ancestor, each saying whom it answers.
@@ -243,6 +259,52 @@ class Discussion:
         return paths.fill(paths.ARTICLE, slug=self.slug)
 
 
+def _discussion_columns() -> AnySelect:
+    return select(
+        Article.id,
+        Article.slug,
+        Article.status,
+        Article.discussion_version,
+        Article.approved_count,
+        Article.comments_closed_at,
+        Article.published_at,
+        Article.comments_reopened_at,
+        counters.value_of(counters.SETTINGS_VERSION).label("settings_version"),
+    )
+
+
+# What a discussion page's cache key needs, by the article's address or by one
+# of its comments: the whole cost of a cached page (app.front uses them too).
+DISCUSSION_BY_SLUG = _discussion_columns().where(Article.slug == bindparam("slug"))
+DISCUSSION_BY_COMMENT = (
+    _discussion_columns()
+    .join(Comment, Comment.article_id == Article.id)
+    .where(Comment.id == bindparam("comment_id"))
+)
+
+
+def discussion_from(row: Mapping[Any, Any], policy: Policy) -> Discussion:
+    """The discussion a DISCUSSION_BY_* row describes, under ``policy``."""
+    is_open = row["comments_closed_at"] is None and not is_auto_closed(
+        _Opened(row["published_at"], row["comments_reopened_at"]), policy
+    )
+    return Discussion(
+        article_id=row["id"],
+        slug=row["slug"],
+        version=row["discussion_version"],
+        settings_version=row["settings_version"] or 0,
+        comment_count=row["approved_count"],
+        is_open=is_open,
+        policy=policy,
+    )
+
+
+@dataclass(frozen=True)
+class _Opened:
+    published_at: datetime | None
+    comments_reopened_at: datetime | None
+
+
 def find_discussion(
     session: Session, slug: str, *, viewer: User | None = None
 ) -> Discussion:
@@ -250,33 +312,13 @@ def find_discussion(
 
     This is all a cached page costs: the version names the rendering.
     """
-    row = session.execute(
-        select(
-            Article.id,
-            Article.slug,
-            Article.status,
-            Article.discussion_version,
-            Article.approved_count,
-            Article.comments_closed_at,
-            Article.published_at,
-            Article.comments_reopened_at,
-            counters.value_of(counters.SETTINGS_VERSION).label("settings_version"),
-        ).where(Article.slug == slug)
-    ).one_or_none()
+    row = session.execute(DISCUSSION_BY_SLUG, {"slug": slug}).one_or_none()
     drafts = viewer is not None and viewer.is_admin
     if row is None or (row.status != ArticleStatus.PUBLISHED and not drafts):
         raise NotFound("No article at this address.")
-    settings_version = row.settings_version or 0
-    policy = load_policy(session, version=settings_version)
-    return Discussion(
-        article_id=row.id,
-        slug=row.slug,
-        version=row.discussion_version,
-        settings_version=settings_version,
-        comment_count=row.approved_count,
-        is_open=row.comments_closed_at is None and not is_auto_closed(row, policy),
-        policy=policy,
-    )
+    mapping = row._mapping
+    policy = load_policy(session, version=mapping["settings_version"] or 0)
+    return discussion_from(mapping, policy)
 
 
 # Who sees what, in SQL -------------------------------------------------------------
@@ -426,8 +468,8 @@ def thread_page(
 ) -> ThreadPage:
     """A page of ``discussion`` for ``viewer`` in four queries, whatever its size.
 
-    Top-level comments oldest first; under each, its oldest replies (at most
-    REPLIES_PER_TREE) and how many more its replies page holds.
+    Top-level comments oldest first; under each, its oldest replies (the
+    page's share, see replies_shown()) and how many more its replies page holds.
     """
     condition = _top_level(discussion.article_id, viewer)
     total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
@@ -490,7 +532,22 @@ def _first_replies(
         .order_by(ranked.c.created_at, ranked.c.id)
     ).all()
     in_tree = {row.root_id: int(row.in_tree or 0) for row in rows}
-    return [_node(row, viewer) for row in rows], in_tree
+    share = replies_shown(Counter(row.root_id for row in rows).values())
+    return [_node(row, viewer) for row in rows if row.rank <= share], in_tree
+
+
+def replies_shown(sizes: Iterable[int]) -> int:
+    """How many replies each tree of a page shows: the largest share, at most
+    REPLIES_PER_TREE, that keeps the page within REPLIES_ON_PAGE.
+
+    ``sizes`` are the trees' reply counts (a tree smaller than the share shows
+    all of its replies, leaving the rest of the budget to the others).
+    """
+    trees = [min(size, REPLIES_PER_TREE) for size in sizes]
+    share = REPLIES_PER_TREE
+    while share > 1 and sum(min(size, share) for size in trees) > REPLIES_ON_PAGE:
+        share -= 1
+    return share
 
 
 def _count_shown(node: Node) -> int:
@@ -731,20 +788,47 @@ def locate(
 ) -> str:
     """The address of the page that shows ``comment`` to ``viewer``, at its anchor:
     the discussion page of its tree, or its tree's replies page when it is not
-    among the replies a discussion page shows (two queries at most)."""
+    among the replies the discussion page shows (two to four queries)."""
     root_id = comment.root_id or comment.id
     anchor = f"#comment-{comment.id}"
-    if comment.parent_id is not None:
-        earlier = _earlier_replies(session, comment, root_id, viewer)
-        if earlier >= REPLIES_PER_TREE:
-            url = paths.fill(paths.COMMENT_REPLIES, comment_id=root_id)
-            page = earlier // REPLIES_PER_PAGE + 1
-            return (f"{url}?page={page}" if page > 1 else url) + anchor
-    url = paths.fill(paths.ARTICLE, slug=slug)
     page = page_of_tree(
         session, comment.article_id, root_id, viewer=viewer, per_page=per_page
     )
+    if comment.parent_id is not None:
+        earlier = _earlier_replies(session, comment, root_id, viewer)
+        # Every tree of a full page shows at least this many.
+        surely_shown = min(REPLIES_PER_TREE, REPLIES_ON_PAGE // per_page)
+        if earlier >= surely_shown and earlier >= _share_on_page(
+            session, comment.article_id, page, viewer=viewer, per_page=per_page
+        ):
+            url = paths.fill(paths.COMMENT_REPLIES, comment_id=root_id)
+            replies_page = earlier // REPLIES_PER_PAGE + 1
+            return (f"{url}?page={replies_page}" if replies_page > 1 else url) + anchor
+    url = paths.fill(paths.ARTICLE, slug=slug)
     return (f"{url}?page={page}" if page > 1 else url) + anchor
+
+
+def _share_on_page(
+    session: Session, article_id: int, page: int, *, viewer: Viewer, per_page: int
+) -> int:
+    """replies_shown() for a discussion page, from its trees' sizes (one query)."""
+    roots = (
+        select(Comment.id)
+        .where(_top_level(article_id, viewer))
+        .order_by(*_OLDEST_FIRST)
+        .offset(offset_for(page, per_page))
+        .limit(per_page)
+    )
+    sizes = session.scalars(
+        select(func.count(Comment.id))
+        .where(
+            Comment.root_id.in_(roots),
+            Comment.parent_id.is_not(None),
+            _visible(viewer),
+        )
+        .group_by(Comment.root_id)
+    )
+    return replies_shown(sizes)
 
 
 def _earlier_replies(

@@ -124,7 +124,7 @@ def discussion_html(
         return html.encode(), page <= pages
 
     key = discussion.cache_key("tree", page, per_page)
-    return renderings.cached(request, key, render_public).body.decode()
+    return renderings.cached_bytes(request, key, render_public).decode()
 
 
 def article_page(
@@ -560,18 +560,18 @@ def comment_replies(
     if comment.parent_id is not None:
         return _to_comment(request, session, comment, viewer, slug=comment.article.slug)
     discussion = thread.find_discussion(session, comment.article.slug, viewer=user)
-    if viewer.is_public and not has_personal_state(request):
-        key = discussion.cache_key("replies", comment_id, page)
-        rendering = renderings.cached(
-            request,
-            key,
-            lambda: _replies_bytes(request, session, discussion, comment_id, page),
+    public = viewer.is_public and not has_personal_state(request)
+
+    def build() -> tuple[Response, bool]:
+        replies = thread.replies_page(
+            session, discussion, comment_id, page=page, viewer=viewer
         )
-        return renderings.respond(request, rendering, media_type=renderings.HTML)
-    replies = thread.replies_page(
-        session, discussion, comment_id, page=page, viewer=viewer
-    )
-    return _replies_page(request, session, replies, request_csrf_token(request))
+        csrf = "" if public else request_csrf_token(request)
+        response = _replies_page(request, session, replies, csrf)
+        return response, page <= replies.page.pages
+
+    key = discussion.cache_key("replies", comment_id, page) if public else None
+    return renderings.serve(request, key, build)
 
 
 def _replies_page(
@@ -585,17 +585,3 @@ def _replies_page(
         "comments/replies.html",
         {"article": article, "replies": replies, "csrf": csrf},
     )
-
-
-def _replies_bytes(
-    request: Request,
-    session: SessionDep,
-    discussion: thread.Discussion,
-    root_id: int,
-    page: int,
-) -> tuple[bytes, bool]:
-    replies = thread.replies_page(
-        session, discussion, root_id, page=page, viewer=thread.PUBLIC
-    )
-    response = _replies_page(request, session, replies, "")
-    return bytes(response.body), page <= replies.page.pages

@@ -107,6 +107,12 @@ def load_policy(session: Session, *, version: int | None = None) -> Policy:
     return policy
 
 
+def cached_policy(version: int) -> Policy | None:
+    """The policy of settings ``version`` if this process has it, without a query."""
+    known = _process_cache
+    return known[1] if known is not None and known[0] == version else None
+
+
 def forget_policy() -> None:
     """Drop this process's copy of the policy (the next read loads it again)."""
     global _process_cache
