@@ -76,6 +76,9 @@ class Article(Base):
     )
     # Approved comments not hidden by reports, kept with every change of standing.
     approved_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Top-level comments that hold a place in the discussion's pages: published,
+    # hidden by reports, or removed (a placeholder while replies hang from it).
+    root_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     closed_by: Mapped[User | None] = relationship(

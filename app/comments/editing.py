@@ -119,7 +119,7 @@ def edit_comment(
         replaced = _author_edit(session, comment, body, html, actor, policy, now)
     standing.record_change(
         session,
-        article_id=comment.article_id,
+        comment,
         before=before,
         after=Standing.of(comment),
         content_changed=replaced,
@@ -188,7 +188,7 @@ def delete_comment(
     comment.pending_body_html = None
     standing.record_change(
         session,
-        article_id=comment.article_id,
+        comment,
         before=before,
         after=Standing.of(comment),
     )

@@ -120,7 +120,7 @@ def flag_comment(
         )
     standing.record_change(
         session,
-        article_id=comment.article_id,
+        comment,
         before=before,
         after=Standing.of(comment, reported=True),
     )

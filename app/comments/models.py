@@ -58,9 +58,16 @@ class CommentFacts(Protocol):
 class Comment(Base):
     __tablename__ = "comment"
     __table_args__ = (
-        # The thread read: top level of one article by status, and descendants by root.
-        Index("ix_comment_article_parent_status", "article_id", "parent_id", "status"),
-        Index("ix_comment_root_status", "root_id", "status"),
+        # The thread read: an article's top level oldest first, and each tree's
+        # replies oldest first (a page reads the first few of each).
+        Index(
+            "ix_comment_article_parent_created",
+            "article_id",
+            "parent_id",
+            "created_at",
+            "id",
+        ),
+        Index("ix_comment_root_created", "root_id", "created_at", "id"),
         # The queue's views, oldest first, paged by (created_at, id).
         Index("ix_comment_status_created_at_id", "status", "created_at", "id"),
         # The duplicate check: an author's comments with the same normalised text.
@@ -104,6 +111,8 @@ class Comment(Base):
     )
     held_reason: Mapped[str | None] = mapped_column(Text)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # On a top-level comment: its published replies (app.comments.standing).
+    reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -91,9 +91,7 @@ def store_comment(
     if parent is None:
         comment.root_id = comment.id
         session.flush()
-    standing.record_change(
-        session, article_id=article.id, before=None, after=Standing.of(comment)
-    )
+    standing.record_change(session, comment, before=None, after=Standing.of(comment))
     return comment
 
 

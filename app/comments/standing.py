@@ -17,9 +17,10 @@ article, a renamed author) call ``bump_discussions()`` or ``bump_author()``.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ScalarSelect, func, inspect, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app import counters
 from app.articles.models import Article
@@ -81,6 +82,12 @@ class Standing:
             views.add(QueueStatus.FLAGGED)
         return frozenset(views)
 
+    def shows_root(self, replies: int) -> bool:
+        """Whether a top-level comment with ``replies`` published replies shows in
+        its discussion (Article.root_count counts those that do): published, or
+        a placeholder while published replies hang from it."""
+        return self.published or (self.face is not None and replies > 0)
+
     @property
     def face(self) -> tuple[CommentStatus, bool] | None:
         """What an anonymous reader sees of it (None: nothing at all)."""
@@ -91,17 +98,18 @@ class Standing:
 
 def record_change(
     session: Session,
+    comment: Comment,
     *,
-    article_id: int,
     before: Standing | None,
     after: Standing,
     content_changed: bool = False,
 ) -> None:
     """Count a comment's move from ``before`` (None: it is new) to ``after``.
 
-    The queue counters and the article's published count change by the
-    difference; the discussion version is bumped when a reader would see it,
-    including a new text (``content_changed``) on a comment readers see.
+    The queue counters, the article's published and top-level counts and its
+    tree's reply count change by the difference; the discussion version is
+    bumped when a reader would see it, including a new text
+    (``content_changed``) on a comment readers see.
     """
     old_views = before.views if before else frozenset()
     deltas = {queue_counter(v): -1 for v in old_views - after.views}
@@ -109,13 +117,45 @@ def record_change(
     counters.add(session, deltas)
     old_face = before.face if before else None
     seen = old_face != after.face or (content_changed and after.face is not None)
-    if seen:
-        published = int(after.published) - int(bool(before and before.published))
-        bump_discussions(session, [article_id], published_delta=published)
+    if not seen:
+        return
+    published = int(after.published) - int(bool(before and before.published))
+    if comment.parent_id is None:
+        replies = comment.reply_count or 0
+        roots = int(after.shows_root(replies)) - int(
+            bool(before and before.shows_root(replies))
+        )
+    else:
+        roots = _count_reply(session, comment, published)
+    bump_discussions(
+        session, [comment.article_id], published_delta=published, roots_delta=roots
+    )
+
+
+def _count_reply(session: Session, reply: Comment, published: int) -> int:
+    """Add a reply's change to its tree's reply count; the change in the
+    article's shown top-level comments it makes (a placeholder shows while
+    published replies hang from it)."""
+    if not published:
+        return 0
+    root = session.execute(
+        update(Comment)
+        .where(Comment.id == reply.root_id)
+        .values(reply_count=Comment.reply_count + published)
+        .returning(Comment.status, Comment.hidden_at, Comment.reply_count)
+        .execution_options(synchronize_session=False)
+    ).one()
+    standing = Standing(root.status, hidden=root.hidden_at is not None)
+    after = root.reply_count
+    return int(standing.shows_root(after)) - int(standing.shows_root(after - published))
 
 
 def bump_discussions(
-    session: Session, article_ids: Iterable[int], *, published_delta: int = 0
+    session: Session,
+    article_ids: Iterable[int],
+    *,
+    published_delta: int = 0,
+    roots_delta: int = 0,
 ) -> None:
     """Readers of these articles see something new: bump their versions (and the
     article list's, which shows their counts and titles)."""
@@ -128,6 +168,7 @@ def bump_discussions(
         .values(
             discussion_version=Article.discussion_version + 1,
             approved_count=Article.approved_count + published_delta,
+            root_count=Article.root_count + roots_delta,
             # The version is not an edit of the article.
             updated_at=Article.updated_at,
         )
@@ -216,9 +257,49 @@ def _published_count() -> ScalarSelect[int]:
     )
 
 
-def published_counted(session: Session) -> dict[int, int]:
-    """Each article's published comments, counted from the comments themselves."""
-    return dict(session.execute(select(Article.id, _published_count())).all())
+def _reply_count(root: Any = Comment) -> ScalarSelect[int]:
+    reply = aliased(Comment)
+    return (
+        select(func.count(reply.id))
+        .where(
+            reply.root_id == root.id,
+            reply.parent_id.is_not(None),
+            reply.status == CommentStatus.APPROVED,
+            reply.hidden_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+
+
+def _root_count() -> ScalarSelect[int]:
+    """Standing.shows_root() in SQL, counted per article."""
+    root = aliased(Comment)
+    return (
+        select(func.count(root.id))
+        .where(
+            root.article_id == Article.id,
+            root.parent_id.is_(None),
+            or_(
+                (root.status == CommentStatus.APPROVED) & root.hidden_at.is_(None),
+                root.status.in_(_SHOWN) & (_reply_count(root) > 0),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def published_counted(session: Session) -> dict[int, tuple[int, int]]:
+    """Each article's published and top-level comments, counted from the comments."""
+    rows = session.execute(select(Article.id, _published_count(), _root_count()))
+    return {article_id: (published, roots) for article_id, published, roots in rows}
+
+
+def replies_counted(session: Session) -> dict[int, int]:
+    """Each top-level comment's published replies, counted from the comments."""
+    rows = session.execute(
+        select(Comment.id, _reply_count()).where(Comment.parent_id.is_(None))
+    )
+    return dict(rows.all())
 
 
 def recount(session: Session) -> dict[QueueStatus, int]:
@@ -233,10 +314,17 @@ def recount(session: Session) -> dict[QueueStatus, int]:
         update(Article)
         .values(
             approved_count=_published_count(),
+            root_count=_root_count(),
             discussion_version=Article.discussion_version + 1,
             updated_at=Article.updated_at,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(Comment)
+        .where(Comment.parent_id.is_(None))
+        .values(reply_count=_reply_count())
+        .execution_options(synchronize_session="fetch")
     )
     counters.bump(session, counters.LISTING_VERSION)
     return counts

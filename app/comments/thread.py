@@ -22,23 +22,23 @@ bumped in the same transaction as every change a reader would see
 (app.comments.standing), the settings version and whether comments are open.
 """
 
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
+    Select,
     and_,
     bindparam,
-    case,
-    exists,
     func,
+    not_,
     or_,
     select,
-    true,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -64,6 +64,7 @@ REPLIES_PER_PAGE = 100
 MAX_INDENT_DEPTH = 5
 
 _PLACEHOLDER_STATUSES = (CommentStatus.REMOVED, CommentStatus.DELETED)
+_SHOWN = (CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES)
 PLACEHOLDER_TEXT = {
     CommentStatus.REMOVED: "This comment was removed by a moderator.",
     CommentStatus.DELETED: "This comment was deleted by its author.",
@@ -172,6 +173,8 @@ class Node:
     edited_at: datetime | None
     hidden_at: datetime | None
     locked: bool
+    # On a top-level comment: its published replies, shown here or not.
+    reply_count: int = 0
     # Shown to the comment's author only: a waiting edit, a moderator's reason.
     pending_body_html: str | None = None
     decision_reason: str | None = None
@@ -246,6 +249,8 @@ class Discussion:
     version: int
     settings_version: int
     comment_count: int
+    # Top-level comments holding a place in its pages (Article.root_count).
+    root_count: int
     is_open: bool
     policy: Policy
 
@@ -266,6 +271,7 @@ def _discussion_columns() -> AnySelect:
         Article.status,
         Article.discussion_version,
         Article.approved_count,
+        Article.root_count,
         Article.comments_closed_at,
         Article.published_at,
         Article.comments_reopened_at,
@@ -294,6 +300,7 @@ def discussion_from(row: Mapping[Any, Any], policy: Policy) -> Discussion:
         version=row["discussion_version"],
         settings_version=row["settings_version"] or 0,
         comment_count=row["approved_count"],
+        root_count=row["root_count"],
         is_open=is_open,
         policy=policy,
     )
@@ -322,28 +329,61 @@ def find_discussion(
 
 
 # Who sees what, in SQL -------------------------------------------------------------
+#
+# The statements are built once per shape of viewer (anonymous, member,
+# moderator; with or without a guest's own comments) with bound parameters, and
+# reused: building SQLAlchemy expressions anew cost more than running them.
 
 
-def _visible(viewer: Viewer) -> ColumnElement[bool]:
-    """What a viewer may see: approved comments, placeholders, and their own
-    pending (or rejected, to revise) ones. A guest's own are those its signed
-    cookie remembers, while pending."""
+@dataclass(frozen=True)
+class _Shape:
+    member: bool = False
+    moderator: bool = False
+    guest: bool = False
+
+
+def _shape(viewer: Viewer) -> _Shape:
+    user = viewer.user
+    return _Shape(
+        member=user is not None,
+        moderator=user is not None and user.is_moderator,
+        guest=bool(viewer.guest_ids),
+    )
+
+
+def _params(viewer: Viewer, **values: Any) -> dict[str, Any]:
+    """The viewer's bound parameters for the statements of its shape."""
+    return {
+        "viewer_id": viewer.user.id if viewer.user else 0,
+        "guest_ids": list(viewer.guest_ids),
+        **values,
+    }
+
+
+_VIEWER = bindparam("viewer_id", type_=Integer)
+_GUEST_IDS = bindparam("guest_ids", type_=Integer, expanding=True)
+
+
+def _visible(shape: _Shape, c: Any = Comment) -> ColumnElement[bool]:
+    """What a viewer may see of comments ``c``: approved ones, placeholders, and
+    their own pending (or rejected, to revise) ones. A guest's own are those its
+    signed cookie remembers, while pending."""
     shown: list[ColumnElement[bool]] = [
-        Comment.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
+        c.status.in_((CommentStatus.APPROVED, *_PLACEHOLDER_STATUSES))
     ]
-    if viewer.user is not None:
+    if shape.member:
         shown.append(
             and_(
-                Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
-                Comment.author_id == viewer.user.id,
+                c.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
+                c.author_id == _VIEWER,
             )
         )
-    if viewer.guest_ids:
+    if shape.guest:
         shown.append(
             and_(
-                Comment.status == CommentStatus.PENDING,
-                Comment.author_id.is_(None),
-                Comment.id.in_(viewer.guest_ids),
+                c.status == CommentStatus.PENDING,
+                c.author_id.is_(None),
+                c.id.in_(_GUEST_IDS),
             )
         )
     return or_(*shown)
@@ -355,38 +395,81 @@ def sees_hidden(author_id: int | None, viewer: Viewer) -> bool:
     return user is not None and (user.is_moderator or author_id == user.id)
 
 
-def _hidden_shown(viewer: Viewer) -> ColumnElement[bool]:
-    """sees_hidden() in SQL."""
-    if viewer.user is None:
-        return Comment.hidden_at.is_(None)
-    if viewer.user.is_moderator:
-        return true()
-    return or_(Comment.hidden_at.is_(None), Comment.author_id == viewer.user.id)
-
-
-def _shown_as_itself(viewer: Viewer) -> ColumnElement[bool]:
-    """Shown with its text, not as a placeholder."""
-    return and_(Comment.status.not_in(_PLACEHOLDER_STATUSES), _hidden_shown(viewer))
-
-
-def _has_approved_reply() -> ColumnElement[bool]:
-    reply = aliased(Comment)
-    return exists().where(
-        reply.root_id == Comment.id,
-        reply.id != Comment.id,
-        reply.status == CommentStatus.APPROVED,
-        reply.hidden_at.is_(None),
+def _shown_to_all() -> ColumnElement[bool]:
+    """Top-level comments every reader sees: published ones, and placeholders
+    while published replies hang from them (standing.Standing.shows_root; the
+    article's root_count counts these)."""
+    return or_(
+        and_(Comment.status == CommentStatus.APPROVED, Comment.hidden_at.is_(None)),
+        and_(Comment.status.in_(_SHOWN), Comment.reply_count > 0),
     )
 
 
-def _top_level(article_id: int, viewer: Viewer) -> ColumnElement[bool]:
-    # A removed top-level comment is kept as a placeholder only while replies hang from it.
+def _shown_to(shape: _Shape) -> ColumnElement[bool] | None:
+    """Top-level comments a viewer sees besides those every reader sees: their
+    own waiting or rejected ones and, for their authors and moderators, those
+    hidden by reports."""
+    own: list[ColumnElement[bool]] = []
+    if shape.member:
+        hidden = Comment.status == CommentStatus.APPROVED
+        if not shape.moderator:
+            hidden = and_(hidden, Comment.author_id == _VIEWER)
+        own += [
+            hidden,
+            and_(
+                Comment.author_id == _VIEWER,
+                Comment.status.in_((CommentStatus.PENDING, CommentStatus.REJECTED)),
+            ),
+        ]
+    if shape.guest:
+        own.append(
+            and_(
+                Comment.id.in_(_GUEST_IDS),
+                Comment.author_id.is_(None),
+                Comment.status == CommentStatus.PENDING,
+            )
+        )
+    return or_(*own) if own else None
+
+
+def _top_level(shape: _Shape) -> ColumnElement[bool]:
+    """The top-level comments of article ``:article_id`` a viewer's pages show,
+    read in order through ix_comment_article_parent_created."""
+    shown = _shown_to_all()
+    extra = _shown_to(shape)
     return and_(
-        Comment.article_id == article_id,
+        Comment.article_id == bindparam("article_id"),
         Comment.parent_id.is_(None),
-        _visible(viewer),
-        or_(_shown_as_itself(viewer), _has_approved_reply()),
+        or_(shown, extra) if extra is not None else shown,
     )
+
+
+@cache
+def _extra_roots_statement(shape: _Shape) -> AnySelect | None:
+    extra = _shown_to(shape)
+    if extra is None:
+        return None
+    conditions = [
+        Comment.article_id == bindparam("article_id"),
+        Comment.parent_id.is_(None),
+        extra,
+        not_(_shown_to_all()),
+    ]
+    if not shape.moderator:
+        # Only the viewer's own comments can be extra: start from those
+        # (through the author's index), not from the article's top level.
+        own = Comment.id.in_(select(Comment.id).where(Comment.author_id == _VIEWER))
+        conditions.append(or_(own, Comment.id.in_(_GUEST_IDS)) if shape.guest else own)
+    return select(func.count(Comment.id)).where(*conditions)
+
+
+def _extra_roots(session: Session, article_id: int, viewer: Viewer) -> int:
+    """How many top-level comments ``viewer`` sees that no stored count has."""
+    statement = _extra_roots_statement(_shape(viewer))
+    if statement is None:
+        return 0
+    found = session.scalar(statement, _params(viewer, article_id=article_id))
+    return int(found or 0)
 
 
 _COLUMNS = (
@@ -404,6 +487,7 @@ _COLUMNS = (
     Comment.locked,
     Comment.pending_body_html,
     Comment.decision_reason,
+    Comment.reply_count,
     User.display_name.label("author_display_name"),
     User.role.label("author_role"),
 )
@@ -440,6 +524,7 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         edited_at=row.edited_at,
         hidden_at=row.hidden_at,
         locked=row.locked,
+        reply_count=row.reply_count,
         pending_body_html=row.pending_body_html if own else None,
         decision_reason=row.decision_reason if own else None,
         placeholder=placeholder,
@@ -466,27 +551,30 @@ def thread_page(
     viewer: Viewer,
     per_page: int = TOP_LEVEL_PER_PAGE,
 ) -> ThreadPage:
-    """A page of ``discussion`` for ``viewer`` in four queries, whatever its size.
+    """A page of ``discussion`` for ``viewer`` in two or three queries, which read
+    only what the page shows, whatever the size of the discussion.
 
     Top-level comments oldest first; under each, its oldest replies (the
     page's share, see replies_shown()) and how many more its replies page holds.
+    The counts are stored ones (app.comments.standing).
     """
-    condition = _top_level(discussion.article_id, viewer)
-    total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
+    total = discussion.root_count + _extra_roots(session, discussion.article_id, viewer)
     roots = [
         _node(row, viewer)
         for row in session.execute(
-            _rows(select(*_COLUMNS))
-            .where(condition)
-            .order_by(*_OLDEST_FIRST)
-            .offset(offset_for(page, per_page))
-            .limit(per_page)
+            _roots_statement(_shape(viewer)),
+            _params(
+                viewer,
+                article_id=discussion.article_id,
+                offset=offset_for(page, per_page),
+                limit=per_page,
+            ),
         )
     ]
-    replies, shown_in_tree = _first_replies(session, [r.id for r in roots], viewer)
+    replies = _first_replies(session, [r.id for r in roots], viewer)
     nodes = _assemble(roots, replies)
     for root in nodes:
-        more = shown_in_tree.get(root.id, 0) - _count_shown(root)
+        more = root.reply_count - _count_published(root)
         if more > 0:
             root.more_replies = MoreReplies(
                 count=more,
@@ -500,40 +588,67 @@ def thread_page(
     )
 
 
-def _first_replies(
-    session: Session, root_ids: list[int], viewer: Viewer
-) -> tuple[list[Node], dict[int, int]]:
-    """The oldest REPLIES_PER_TREE visible replies of each tree (one query), and
-    how many of each tree's replies are shown with their text."""
-    if not root_ids:
-        return [], {}
-    ranked = (
-        _rows(
-            select(
-                *_COLUMNS,
-                func.row_number()
-                .over(partition_by=Comment.root_id, order_by=_OLDEST_FIRST)
-                .label("rank"),
-                func.sum(case((_shown_as_itself(viewer), 1), else_=0))
-                .over(partition_by=Comment.root_id)
-                .label("in_tree"),
-            )
-        )
-        .where(
-            Comment.root_id.in_(root_ids),
-            Comment.parent_id.is_not(None),
-            _visible(viewer),
-        )
-        .subquery()
+@cache
+def _roots_statement(shape: _Shape) -> AnySelect:
+    return (  # type: ignore[no-any-return]
+        _rows(select(*_COLUMNS))
+        .where(_top_level(shape))
+        .order_by(*_OLDEST_FIRST)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
     )
-    rows = session.execute(
-        select(ranked)
-        .where(ranked.c.rank <= REPLIES_PER_TREE)
-        .order_by(ranked.c.created_at, ranked.c.id)
+
+
+@cache
+def _first_replies_statement(shape: _Shape) -> Select[int, int | None]:
+    tree = aliased(Comment)
+    reply = aliased(Comment)
+    first = (
+        select(reply.id)
+        .where(
+            reply.root_id == tree.id,
+            reply.parent_id.is_not(None),
+            _visible(shape, reply),
+        )
+        .order_by(reply.created_at, reply.id)
+        .limit(REPLIES_PER_TREE)
+        .correlate(tree)
+    )
+    return (
+        select(Comment.id, Comment.root_id)
+        .join(tree, Comment.id.in_(first))
+        .where(tree.id.in_(bindparam("root_ids", expanding=True)))
+        .order_by(*_OLDEST_FIRST)
+    )
+
+
+_BY_IDS = (
+    _rows(select(*_COLUMNS))
+    .where(Comment.id.in_(bindparam("ids", expanding=True)))
+    .order_by(*_OLDEST_FIRST)
+)
+
+
+def _first_replies(session: Session, root_ids: list[int], viewer: Viewer) -> list[Node]:
+    """The oldest visible replies of each tree, as many as the page's share
+    (replies_shown()), in two queries: which they are (reading at most
+    REPLIES_PER_TREE of each tree through ix_comment_root_created, however big
+    the tree), then those shown."""
+    if not root_ids:
+        return []
+    first = session.execute(
+        _first_replies_statement(_shape(viewer)), _params(viewer, root_ids=root_ids)
     ).all()
-    in_tree = {row.root_id: int(row.in_tree or 0) for row in rows}
-    share = replies_shown(Counter(row.root_id for row in rows).values())
-    return [_node(row, viewer) for row in rows if row.rank <= share], in_tree
+    rank: dict[int, int] = {}
+    sizes: dict[int | None, int] = {}
+    for reply_id, root_id in first:  # oldest first: each tree's rank counts up
+        rank[reply_id] = sizes.get(root_id, 0)
+        sizes[root_id] = rank[reply_id] + 1
+    share = replies_shown(sizes.values())
+    shown = [reply_id for reply_id, _ in first if rank[reply_id] < share]
+    if not shown:
+        return []
+    return [_node(row, viewer) for row in session.execute(_BY_IDS, {"ids": shown})]
 
 
 def replies_shown(sizes: Iterable[int]) -> int:
@@ -550,10 +665,12 @@ def replies_shown(sizes: Iterable[int]) -> int:
     return share
 
 
-def _count_shown(node: Node) -> int:
-    """Replies below ``node`` on the page that show their text."""
+def _count_published(node: Node) -> int:
+    """Published replies below ``node`` on the page (reply_count counts those)."""
     return sum(
-        (child.placeholder is None) + _count_shown(child) for child in node.replies
+        (child.status == CommentStatus.APPROVED and child.hidden_at is None)
+        + _count_published(child)
+        for child in node.replies
     )
 
 
@@ -695,10 +812,11 @@ def replies_page(
     The replies hang under what they answer where that is on the page; the
     others hang under the top-level comment, each saying whom it answers.
     """
+    shape = _shape(viewer)
+    params = _params(viewer, article_id=discussion.article_id)
     root_row = session.execute(
-        _rows(select(*_COLUMNS)).where(
-            Comment.id == root_id, _top_level(discussion.article_id, viewer)
-        )
+        _rows(select(*_COLUMNS)).where(Comment.id == root_id, _top_level(shape)),
+        params,
     ).one_or_none()
     if root_row is None:
         raise NotFound("There is no such conversation in this discussion.")
@@ -706,9 +824,9 @@ def replies_page(
     in_tree = and_(
         Comment.root_id == root_id,
         Comment.parent_id.is_not(None),
-        _visible(viewer),
+        _visible(shape),
     )
-    total = session.scalar(select(func.count(Comment.id)).where(in_tree)) or 0
+    total = session.scalar(select(func.count(Comment.id)).where(in_tree), params) or 0
     answered = aliased(Comment)
     answered_author = aliased(User)
     rows = session.execute(
@@ -725,7 +843,8 @@ def replies_page(
         .where(in_tree)
         .order_by(*_OLDEST_FIRST)
         .offset(offset_for(page, REPLIES_PER_PAGE))
-        .limit(REPLIES_PER_PAGE)
+        .limit(REPLIES_PER_PAGE),
+        params,
     ).all()
     replies = [_node(row, viewer) for row in rows]
     on_page = {root.id, *(node.id for node in replies)}
@@ -812,9 +931,10 @@ def _share_on_page(
     session: Session, article_id: int, page: int, *, viewer: Viewer, per_page: int
 ) -> int:
     """replies_shown() for a discussion page, from its trees' sizes (one query)."""
+    shape = _shape(viewer)
     roots = (
         select(Comment.id)
-        .where(_top_level(article_id, viewer))
+        .where(_top_level(shape))
         .order_by(*_OLDEST_FIRST)
         .offset(offset_for(page, per_page))
         .limit(per_page)
@@ -824,9 +944,10 @@ def _share_on_page(
         .where(
             Comment.root_id.in_(roots),
             Comment.parent_id.is_not(None),
-            _visible(viewer),
+            _visible(shape),
         )
-        .group_by(Comment.root_id)
+        .group_by(Comment.root_id),
+        _params(viewer, article_id=article_id),
     )
     return replies_shown(sizes)
 
@@ -839,7 +960,7 @@ def _earlier_replies(
             select(func.count(Comment.id)).where(
                 Comment.root_id == root_id,
                 Comment.parent_id.is_not(None),
-                _visible(viewer),
+                _visible(_shape(viewer)),
                 or_(
                     Comment.created_at < comment.created_at,
                     and_(
@@ -847,7 +968,8 @@ def _earlier_replies(
                         Comment.id < comment.id,
                     ),
                 ),
-            )
+            ),
+            _params(viewer),
         )
         or 0
     )
@@ -866,11 +988,12 @@ def page_of_tree(
     root_created = select(root.created_at).where(root.id == root_id).scalar_subquery()
     earlier = session.scalar(
         select(func.count(Comment.id)).where(
-            _top_level(article_id, viewer),
+            _top_level(_shape(viewer)),
             or_(
                 Comment.created_at < root_created,
                 and_(Comment.created_at == root_created, Comment.id < root_id),
             ),
-        )
+        ),
+        _params(viewer, article_id=article_id),
     )
     return (earlier or 0) // per_page + 1

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
@@ -153,7 +154,7 @@ def decide(
         )
         # The columns themselves: SQLite 3.40 answers "x IS NOT NULL" wrongly
         # inside RETURNING.
-        .returning(Comment.hidden_at, Comment.pending_body)
+        .returning(Comment.hidden_at, Comment.pending_body, Comment.reply_count)
         .execution_options(synchronize_session="fetch")
     ).one_or_none()
     if was is None:
@@ -163,6 +164,7 @@ def decide(
         hidden=was.hidden_at is not None,
         edit_waiting=was.pending_body is not None,
     )
+    set_committed_value(comment, "reply_count", was.reply_count)
     if seen == CommentStatus.APPROVED:
         # Taking a published comment down answers the readers who reported it.
         reported = flag_queries.resolve_open(session, comment.id, by=moderator) > 0
@@ -173,9 +175,7 @@ def decide(
         hidden=before.hidden and seen != CommentStatus.APPROVED,
         edit_waiting=before.edit_waiting,
     )
-    standing.record_change(
-        session, article_id=comment.article_id, before=before, after=after
-    )
+    standing.record_change(session, comment, before=before, after=after)
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
     session.flush()
     return comment
@@ -217,7 +217,7 @@ def _decide_edit(
     after = Standing.of(comment)  # read after the UPDATE, which took the row lock
     standing.record_change(
         session,
-        article_id=comment.article_id,
+        comment,
         before=replace(after, edit_waiting=True),
         after=after,
         content_changed=approve,
@@ -249,7 +249,7 @@ def dismiss_flags(
     comment.hidden_at = None
     standing.record_change(
         session,
-        article_id=comment.article_id,
+        comment,
         before=before,
         after=Standing.of(comment),
     )

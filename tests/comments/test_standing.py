@@ -35,8 +35,19 @@ def assert_counts_exact(session: Session, when: str = "") -> None:
     session.flush()
     session.expire_all()
     assert standing.queue_counts(session) == standing.counted(session), when
-    stored = dict(session.execute(select(Article.id, Article.approved_count)).all())
+    stored = {
+        article_id: (published, roots)
+        for article_id, published, roots in session.execute(
+            select(Article.id, Article.approved_count, Article.root_count)
+        )
+    }
     assert stored == standing.published_counted(session), when
+    replies = dict(
+        session.execute(
+            select(Comment.id, Comment.reply_count).where(Comment.parent_id.is_(None))
+        ).all()
+    )
+    assert replies == standing.replies_counted(session), when
 
 
 def report(session: Session, comment: Comment, times: int) -> None:
@@ -65,9 +76,38 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
     ]
     published = make_comment(session, article, author=make_user(session))
     elsewhere = make_comment(session, other, author=make_user(session))
+    replies = [
+        make_comment(
+            session,
+            article,
+            parent=published,
+            author=make_user(session),
+            status=CommentStatus.PENDING,
+        )
+        for _ in range(3)
+    ]
+    late_reply = make_comment(
+        session, article, parent=replies[0], status=CommentStatus.PENDING
+    )
     assert_counts_exact(session)
 
     steps: list[Callable[[], object]] = [
+        # Replies: published, hidden by reports, removed, deleted by their author.
+        *(
+            lambda reply=reply: moderation_service.decide(
+                session, reply, Decision.APPROVE, actor=moderator
+            )
+            for reply in replies
+        ),
+        lambda: report(session, replies[0], policy.flag_threshold),
+        lambda: moderation_service.decide(
+            session, replies[1], Decision.REMOVE, actor=moderator
+        ),
+        lambda: editing.delete_comment(
+            session,
+            replies[2],
+            actor=session.get(User, replies[2].author_id),
+        ),
         lambda: moderation_service.decide(
             session, waiting[0], Decision.APPROVE, actor=moderator
         ),
@@ -78,9 +118,9 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
             session, waiting[2], Decision.SPAM, actor=moderator
         ),
         # Reports up to the threshold hide a comment; keeping it shows it again.
-        lambda: report(session, published, 1),
-        lambda: report(session, published, policy.flag_threshold - 1),
-        lambda: moderation_service.dismiss_flags(session, published, actor=moderator),
+        lambda: report(session, elsewhere, 1),
+        lambda: report(session, elsewhere, policy.flag_threshold - 1),
+        lambda: moderation_service.dismiss_flags(session, elsewhere, actor=moderator),
         # A published comment's edit waits; approving it publishes the new text.
         lambda: editing.edit_comment(
             session, waiting[0], "A changed text.", actor=member, policy=policy
@@ -136,6 +176,21 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
             actor=moderator,
             reject_pending=True,
             remove_published=True,
+        ),
+        # The last published reply under a removed top-level comment goes:
+        # its placeholder goes with it.
+        lambda: moderation_service.decide(
+            session, late_reply, Decision.APPROVE, actor=moderator
+        ),
+        lambda: moderation_service.decide(
+            session, published, Decision.REMOVE, actor=moderator
+        ),
+        lambda: moderation_service.decide(
+            session,
+            late_reply,
+            Decision.SPAM,
+            actor=moderator,
+            seen=CommentStatus.APPROVED,
         ),
     ]
     for number, step in enumerate(steps):
