@@ -1,11 +1,18 @@
 """HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -37,7 +44,22 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["datetime"] = dates.date_and_time
     env.filters["iso"] = dates.iso
     env.globals["comment_form_token"] = spam.form_token
+    env.globals["url_for"] = _url_for
     return Jinja2Templates(env=env)
+
+
+@pass_context
+def _url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """A route's address, relative to the site: the same behind any proxy or
+    host name, and worked out once per route and parameters (Starlette's
+    url_for searches the route table on every call)."""
+    request: Request = context["request"]
+    return _path_for(request.app, name, tuple(sorted(params.items())))
+
+
+@lru_cache(maxsize=4096)
+def _path_for(app: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
+    return str(app.url_path_for(name, **dict(params)))
 
 
 class _LazyCsrfToken:

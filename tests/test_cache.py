@@ -355,3 +355,65 @@ def test_two_workers_share_renderings_and_see_each_others_changes(
         assert hit.content == cached.content
     first.state.engine.dispose()
     second.state.engine.dispose()
+
+
+def test_members_with_nothing_of_their_own_share_the_public_rendering(
+    app_factory: AppFactory, session: Session, count_queries: QueryCounter
+) -> None:
+    from app.comments import thread
+    from tests.helpers import api_token, login
+
+    article = make_article(session)
+    for _ in range(3):
+        make_comment(session, article)
+    member = make_user(session)
+    app = app_factory()
+    reader = TestClient(app, follow_redirects=False)
+    login(reader, member.username)
+    token = api_token(TestClient(app), member.username)
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/articles/{article.slug}/comments"
+
+    public = TestClient(app).get(url)
+    assert reader.get(url, headers=bearer).content == public.content
+    assert TestClient(app).get(f"/articles/{article.slug}").is_success
+    with count_queries() as queries:
+        reader.get(f"/articles/{article.slug}")
+    # The thread itself came from the cache: no comment was read.
+    assert not [q for q in queries.statements if "comment.body_html" in q]
+
+    mine = make_comment(session, article, author=member, status=CommentStatus.PENDING)
+    session.flush()
+    assert not thread.sees_public_page(
+        session,
+        thread.find_discussion(session, article.slug),
+        thread.Viewer.of(member),
+    )
+    own = reader.get(url, headers=bearer).json()
+    assert mine.id in [item["id"] for item in own["items"]]
+    assert f'id="comment-{mine.id}"' in reader.get(f"/articles/{article.slug}").text
+
+
+def test_moderators_and_banned_members_never_get_the_public_rendering(
+    session: Session,
+) -> None:
+    from datetime import timedelta
+
+    from app.comments import thread
+
+    article = make_article(session)
+    discussion = thread.find_discussion(session, article.slug)
+    moderator = make_user(session, role=Role.MODERATOR)
+    banned = make_user(session)
+    accounts_service.ban(
+        session,
+        banned,
+        until=utcnow() + timedelta(days=1),
+        reason="Abuse",
+        actor=moderator,
+    )
+
+    for person in (moderator, banned):
+        viewer = thread.Viewer.of(person)
+        assert not thread.sees_public_page(session, discussion, viewer)
+    assert thread.sees_public_page(session, discussion, thread.PUBLIC)

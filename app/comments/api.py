@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
+from app.accounts.models import User
 from app.articles import service as articles_service
 from app.comments import editing, flags, service, spam, thread
 from app.comments.models import Comment
@@ -61,6 +62,18 @@ def _answer(
     )
 
 
+def _reader(
+    session: SessionDep, discussion: thread.Discussion, user: User | None
+) -> thread.Viewer:
+    """Who the JSON is for: anyone who sees the public page gets the public one."""
+    viewer = thread.Viewer.of(user)
+    return (
+        thread.PUBLIC
+        if thread.sees_public_page(session, discussion, viewer)
+        else viewer
+    )
+
+
 @router.get(
     "/articles/{slug}/comments", name="api.comments.thread", response_model=ThreadRead
 )
@@ -73,7 +86,7 @@ def comment_thread(
 ) -> Response:
     """A page of the discussion (the caller's own waiting comments included)."""
     discussion = thread.find_discussion(session, slug, viewer=user)
-    viewer = thread.Viewer.of(user)
+    viewer = _reader(session, discussion, user)
     per_page = request.app.state.settings.comments_per_page
     return _answer(
         request,
@@ -105,7 +118,7 @@ def comment_replies(
             f"this one belongs to comment {comment.root_id}."
         )
     discussion = thread.find_discussion(session, comment.article.slug, viewer=user)
-    viewer = thread.Viewer.of(user)
+    viewer = _reader(session, discussion, user)
     return _answer(
         request,
         viewer,

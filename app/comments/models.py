@@ -70,6 +70,8 @@ class Comment(Base):
         Index("ix_comment_root_created", "root_id", "created_at", "id"),
         # The queue's views, oldest first, paged by (created_at, id).
         Index("ix_comment_status_created_at_id", "status", "created_at", "id"),
+        # Trust: an author's approved comments, and their recent refusals.
+        Index("ix_comment_author_status_decided", "author_id", "status", "decided_at"),
         # The duplicate check: an author's comments with the same normalised text.
         Index("ix_comment_author_id_body_fingerprint", "author_id", "body_fingerprint"),
         # Published comments whose edit waits for a moderator: a handful, found fast.

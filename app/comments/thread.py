@@ -35,6 +35,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    exists,
     func,
     not_,
     or_,
@@ -530,6 +531,31 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         placeholder=placeholder,
         under_lock=row.locked,
     )
+
+
+def sees_public_page(session: Session, discussion: Discussion, viewer: Viewer) -> bool:
+    """Whether ``viewer`` sees exactly what anonymous readers see of this
+    discussion, so the public rendering serves them too: anyone but a
+    moderator, a banned member or the author of a comment in it (one indexed
+    query, through the member's own comments)."""
+    if viewer.is_public:
+        return True
+    user = viewer.user
+    if user is None or user.is_moderator or viewer.guest_ids:
+        return False
+    if accounts_service.ban_message(user) is not None:
+        return False
+    return not session.scalar(
+        _HAS_COMMENTED, {"author_id": user.id, "article_id": discussion.article_id}
+    )
+
+
+_HAS_COMMENTED = select(
+    exists().where(
+        Comment.author_id == bindparam("author_id"),
+        Comment.article_id == bindparam("article_id"),
+    )
+)
 
 
 # Pages -------------------------------------------------------------------------------

@@ -97,12 +97,18 @@ def discussion_html(
     page: int,
 ) -> str:
     """One page of the discussion's trees as HTML: rendered once for every
-    anonymous reader (cached by the discussion's version), per person otherwise."""
+    reader who sees the public page (cached by the discussion's version), per
+    person for those with something of their own on it."""
     per_page = request.app.state.settings.comments_per_page
+    public = thread.sees_public_page(session, discussion, viewer)
 
     def render_page(csrf: object) -> tuple[str, int]:
         built = thread.thread_page(
-            session, discussion, page=page, viewer=viewer, per_page=per_page
+            session,
+            discussion,
+            page=page,
+            viewer=thread.PUBLIC if public else viewer,
+            per_page=per_page,
         )
         html = render_fragment(
             request,
@@ -116,7 +122,7 @@ def discussion_html(
         )
         return html, built.page.pages
 
-    if not viewer.is_public:
+    if not public:
         return render_page(request_csrf_token(request))[0]
 
     def render_public() -> tuple[bytes, bool]:

@@ -6,6 +6,9 @@
   "Show N more replies" without reading the whole tree.
 - The thread's indexes now end in (created_at, id): a page reads an article's
   top level and each tree's first replies in order, and stops.
+- (author_id, status, decided_at): the trust rule counts an author's approved
+  comments up to the threshold and finds a recent refusal without reading
+  their whole history.
 
 Revision ID: 9a3c5e7f1b24
 Revises: 7d4e1b2a9c30
@@ -56,6 +59,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_comment_root_created", ["root_id", "created_at", "id"], unique=False
         )
+        batch_op.create_index(
+            "ix_comment_author_status_decided",
+            ["author_id", "status", "decided_at"],
+            unique=False,
+        )
     reply = comment.alias("reply")
     published_replies = (
         sa.select(sa.func.count(reply.c.id))
@@ -86,6 +94,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("comment", schema=None) as batch_op:
+        batch_op.drop_index("ix_comment_author_status_decided")
         batch_op.drop_index("ix_comment_root_created")
         batch_op.drop_index("ix_comment_article_parent_created")
         batch_op.create_index(

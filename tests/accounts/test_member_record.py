@@ -273,5 +273,5 @@ def test_queue_and_profile_link_moderators_to_the_record(
     queue = mod_client.get("/moderation").text
     profile = mod_client.get(f"/users/{member.username}").text
 
-    assert 'href="http://testserver/users/bert/moderation"' in queue
-    assert 'href="http://testserver/users/bert/moderation"' in profile
+    assert 'href="/users/bert/moderation"' in queue
+    assert 'href="/users/bert/moderation"' in profile

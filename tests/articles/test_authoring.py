@@ -356,7 +356,7 @@ def test_admin_edits_an_article_and_sees_the_edit_link(
     edit = f"/articles/{article.slug}/edit"
 
     detail = client.get(f"/articles/{article.slug}")
-    assert f'href="http://testserver{edit}"' in detail.text
+    assert f'href="{edit}"' in detail.text
     page = client.get(edit)
     assert page.status_code == 200
     assert 'value="First go"' in page.text
@@ -395,7 +395,7 @@ def test_edit_errors_keep_the_typed_text_and_the_stored_address(
     assert response.status_code == 422
     text = response.text
     assert 'value="Renamed"' in text
-    assert 'action="http://testserver/articles/mine/edit"' in text
+    assert 'action="/articles/mine/edit"' in text
     assert article.title == "Mine"
 
     preview = _editor_post(client, edit, edit, body="*new*", action="preview")
@@ -449,8 +449,8 @@ def test_admin_list_shows_every_article_with_its_status(
     assert "Still hidden" in text
     assert "badge--draft" in text
     assert "badge--published" in text
-    assert 'href="http://testserver/admin/articles/new"' in text
-    assert 'href="http://testserver/articles/still-hidden/edit"' in text
+    assert 'href="/admin/articles/new"' in text
+    assert 'href="/articles/still-hidden/edit"' in text
 
 
 ADMIN_PAGES = [
