@@ -17,6 +17,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
+from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
@@ -450,7 +451,7 @@ def ban(
             session,
             user,
             Comment.status == CommentStatus.APPROVED,
-            moderation_service.Decision.REMOVE,
+            Decision.REMOVE,
             seen=CommentStatus.APPROVED,
             actor=moderator,
             reason=why,
@@ -483,7 +484,7 @@ def _reject_waiting(
             session,
             user,
             condition,
-            moderation_service.Decision.REJECT,
+            Decision.REJECT,
             seen=seen,
             actor=actor,
             reason=reason,
@@ -495,7 +496,7 @@ def _decide_all(
     session: Session,
     user: User,
     condition: ColumnElement[bool],
-    decision: "moderation_service.Decision",
+    decision: Decision,
     *,
     seen: CommentStatus,
     actor: User,
@@ -510,10 +511,10 @@ def _decide_all(
         )
     )
     decided: list[int] = []
-    for start in range(0, len(ids), moderation_service.BULK_LIMIT):
+    for start in range(0, len(ids), BULK_LIMIT):
         result = moderation_service.decide_many(
             session,
-            ids[start : start + moderation_service.BULK_LIMIT],
+            ids[start : start + BULK_LIMIT],
             decision,
             actor=actor,
             reason=reason,

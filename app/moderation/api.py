@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 
 from app.accounts.deps import ModeratorUser
 from app.articles import service as articles_service
@@ -10,9 +10,11 @@ from app.articles.models import Article
 from app.comments import service as comments_service
 from app.comments.api import CommentId
 from app.comments.models import Comment
+from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
 from app.moderation import service
+from app.moderation.decisions import Decision
 from app.moderation.schemas import (
     BulkIn,
     BulkRead,
@@ -24,10 +26,12 @@ from app.moderation.schemas import (
     ReasonIn,
     SkippedRead,
 )
-from app.moderation.service import Decision
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["moderation"])
+
+# A keyset cursor: the id of the last (after) or first (before) comment of a page.
+QueueCursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 # The body is optional: `{}`, `{"reason": "..."}` or nothing at all.
 OptionalReason = Annotated[ReasonIn | None, Body()]
@@ -42,16 +46,13 @@ def moderation_queue(
     session: SessionDep,
     moderator: ModeratorUser,
     status: QueueStatus = QueueStatus.PENDING,
-    page: PageNumber = 1,
+    after: QueueCursor = None,
+    before: QueueCursor = None,
 ) -> QueueRead:
-    items = service.queue(
-        session,
-        status=status,
-        page=page,
-        per_page=service.QUEUE_PAGE_SIZE,
-        actor=moderator,
+    page = service.queue(
+        session, status=status, after=after, before=before, actor=moderator
     )
-    return QueueRead.from_page(status, items, service.status_counts(session))
+    return QueueRead.from_page(page, service.status_counts(session))
 
 
 @router.post(

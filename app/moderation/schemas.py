@@ -9,9 +9,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from app.comments.models import CommentStatus
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
+from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ModerationAction
 from app.moderation.policy import Policy
-from app.moderation.service import BULK_LIMIT, Decision, QueueItem
+from app.moderation.queue import QueueItem, QueuePage
 from app.pagination import Page
 
 MAX_REASON = 500
@@ -139,6 +140,8 @@ class QueueItemRead(BaseModel):
     author: QueueAuthorRead
     hidden_at: datetime | None
     flags: list[QueueFlagRead]
+    # The decisions it offers now (the queue page offers the same).
+    decisions: list[Decision]
 
     @classmethod
     def from_item(cls, item: QueueItem) -> "QueueItemRead":
@@ -163,31 +166,31 @@ class QueueItemRead(BaseModel):
             ),
             hidden_at=comment.hidden_at,
             flags=[QueueFlagRead.model_validate(flag) for flag in item.flags],
+            decisions=item.actions.decisions,
         )
 
 
 class QueueRead(BaseModel):
+    """A page of one view. Pages are keyset pages: ask for the next one with
+    ``?after={newer_after}`` and the previous one with ``?before={older_before}``
+    (null when there is none)."""
+
     status: QueueStatus
     items: list[QueueItemRead]
-    page: int
-    pages: int
     total: int
     counts: dict[QueueStatus, int]
+    newer_after: int | None
+    older_before: int | None
 
     @classmethod
-    def from_page(
-        cls,
-        status: QueueStatus,
-        page: Page[QueueItem],
-        counts: dict[QueueStatus, int],
-    ) -> "QueueRead":
+    def from_page(cls, page: QueuePage, counts: dict[QueueStatus, int]) -> "QueueRead":
         return cls(
-            status=status,
+            status=page.status,
             items=[QueueItemRead.from_item(item) for item in page.items],
-            page=page.page,
-            pages=page.pages,
             total=page.total,
             counts=counts,
+            newer_after=page.newer_after,
+            older_before=page.older_before,
         )
 
 

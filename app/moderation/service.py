@@ -6,68 +6,27 @@ gets a Conflict ("already decided").
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import spam, standing
-from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.models import Comment, CommentStatus
 from app.comments.standing import QueueStatus, Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
-from app.markup import count_links, excerpt
 from app.moderation import flags as flag_queries
+from app.moderation import queue as queue_pages
+from app.moderation.decisions import BULK_LIMIT, TRANSITIONS, Decision
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import is_auto_closed, load_policy
 from app.pagination import Page, offset_for
 
-# Bulk actions take at most this many comments at once (a queue page is 50).
-BULK_LIMIT = 200
-QUEUE_PAGE_SIZE = 50
 LOG_PAGE_SIZE = 50
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    SPAM = "spam"
-    REMOVE = "remove"
-
-
-@dataclass(frozen=True)
-class _Transition:
-    to: CommentStatus
-    allowed_from: frozenset[CommentStatus]
-    action: ActionKind
-
-
-_TRANSITIONS = {
-    Decision.APPROVE: _Transition(
-        CommentStatus.APPROVED,
-        frozenset({CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED}),
-        ActionKind.APPROVE,
-    ),
-    Decision.REJECT: _Transition(
-        CommentStatus.REJECTED,
-        frozenset({CommentStatus.PENDING, CommentStatus.SPAM}),
-        ActionKind.REJECT,
-    ),
-    Decision.SPAM: _Transition(
-        CommentStatus.SPAM,
-        frozenset(
-            {CommentStatus.PENDING, CommentStatus.REJECTED, CommentStatus.APPROVED}
-        ),
-        ActionKind.SPAM,
-    ),
-    Decision.REMOVE: _Transition(
-        CommentStatus.REMOVED, frozenset({CommentStatus.APPROVED}), ActionKind.REMOVE
-    ),
-}
 
 
 def ensure_moderator(actor: User | None) -> User:
@@ -127,7 +86,7 @@ def decide(
     already decided instead of silently overriding the first.
     """
     moderator = ensure_moderator(actor)
-    transition = _TRANSITIONS[decision]
+    transition = TRANSITIONS[decision]
     seen = seen or expected_status(decision)
     current = CommentStatus(comment.status)
     if (
@@ -165,15 +124,19 @@ def decide(
         edit_waiting=was.pending_body is not None,
     )
     set_committed_value(comment, "reply_count", was.reply_count)
-    if seen == CommentStatus.APPROVED:
-        # Taking a published comment down answers the readers who reported it.
+    taken_down = seen == CommentStatus.APPROVED
+    if taken_down:
+        # Taking a published comment down answers the readers who reported it,
+        # and an edit of it that waited is moot.
         reported = flag_queries.resolve_open(session, comment.id, by=moderator) > 0
         before = replace(before, reported=reported)
         comment.hidden_at = None
+        comment.pending_body = None
+        comment.pending_body_html = None
     after = Standing(
         transition.to,
-        hidden=before.hidden and seen != CommentStatus.APPROVED,
-        edit_waiting=before.edit_waiting,
+        hidden=before.hidden and not taken_down,
+        edit_waiting=before.edit_waiting and not taken_down,
     )
     standing.record_change(session, comment, before=before, after=after)
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
@@ -370,109 +333,22 @@ def set_locked(
     return comment
 
 
-@dataclass(frozen=True)
-class AuthorHistory:
-    approved: int = 0
-    rejected: int = 0
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """A comment waiting for a decision, with what a moderator needs to judge it."""
-
-    comment: Comment
-    parent_excerpt: str | None
-    history: AuthorHistory
-    link_count: int
-    # Readers' open flags, oldest first (in the "flagged" view only).
-    flags: list[Flag] = field(default_factory=list)
-
-
 def queue(
     session: Session,
     *,
     status: QueueStatus,
-    page: int,
-    per_page: int,
+    after: int | None = None,
+    before: int | None = None,
+    per_page: int = queue_pages.QUEUE_PAGE_SIZE,
     actor: User | None,
-) -> Page[QueueItem]:
-    """Comments in one moderation state, oldest first, in three queries.
-
-    The "flagged" view puts the most-reported first and reads their flags (four).
-    """
+) -> queue_pages.QueuePage:
+    """A page of one view of the queue, oldest first (the flagged view: most
+    reported first): the first page, or the one after or before a comment.
+    The same few queries however long the queue (app.moderation.queue)."""
     ensure_moderator(actor)
-    condition = _in_view(status)
-    total = session.scalar(select(func.count(Comment.id)).where(condition)) or 0
-    parent = aliased(Comment)
-    rows = session.execute(
-        select(Comment, parent.body)
-        .options(joinedload(Comment.author), joinedload(Comment.article))
-        .outerjoin(parent, parent.id == Comment.parent_id)
-        .where(condition)
-        .order_by(
-            *flag_queries.flagged_order()
-            if status is QueueStatus.FLAGGED
-            else (Comment.created_at, Comment.id)
-        )
-        .offset(offset_for(page, per_page))
-        .limit(per_page)
-    ).all()
-    histories = _histories(session, {c.author_id for c, _ in rows if c.author_id})
-    flags = (
-        flag_queries.open_flags(session, [c.id for c, _ in rows])
-        if status is QueueStatus.FLAGGED
-        else {}
+    return queue_pages.read_queue(
+        session, status=status, after=after, before=before, per_page=per_page
     )
-    items = [
-        QueueItem(
-            comment=comment,
-            parent_excerpt=excerpt(parent_body, 200)
-            if parent_body is not None
-            else None,
-            history=histories.get(comment.author_id or 0, AuthorHistory()),
-            link_count=count_links(comment.body_html),
-            flags=flags.get(comment.id, []),
-        )
-        for comment, parent_body in rows
-    ]
-    return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def _histories(session: Session, author_ids: set[int]) -> dict[int, AuthorHistory]:
-    if not author_ids:
-        return {}
-    refused = Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
-    rows = session.execute(
-        select(
-            Comment.author_id,
-            func.sum(case((Comment.status == CommentStatus.APPROVED, 1), else_=0)),
-            func.sum(case((refused, 1), else_=0)),
-        )
-        .where(Comment.author_id.in_(author_ids))
-        .group_by(Comment.author_id)
-    )
-    return {
-        author_id: AuthorHistory(int(approved or 0), int(rejected or 0))
-        for author_id, approved, rejected in rows
-    }
-
-
-def _in_view(status: QueueStatus) -> ColumnElement[bool]:
-    """The comments one view of the queue lists."""
-    if status is QueueStatus.PENDING:
-        # New comments, and published ones whose edit waits for approval.
-        return or_(
-            Comment.status == CommentStatus.PENDING,
-            and_(
-                Comment.pending_body.is_not(None),
-                Comment.status == CommentStatus.APPROVED,
-            ),
-        )
-    if status is QueueStatus.FLAGGED:
-        return and_(
-            Comment.status == CommentStatus.APPROVED, flag_queries.has_open_flags()
-        )
-    return Comment.status == CommentStatus(status)
 
 
 def status_counts(session: Session) -> dict[QueueStatus, int]:

@@ -20,14 +20,20 @@ from app.comments.standing import QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict
 from app.moderation import canned, service
+from app.moderation.api import QueueCursor
+from app.moderation.decisions import Decision, view_decisions
 from app.moderation.schemas import BulkIn, DecisionIn, ReasonIn
-from app.moderation.service import Decision
 from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
 Model = TypeVar("Model", bound=BaseModel)
 
+BULK_LABELS = {
+    Decision.APPROVE: "Approve",
+    Decision.REJECT: "Reject",
+    Decision.SPAM: "Mark as spam",
+}
 DONE = {
     Decision.APPROVE: "approved",
     Decision.REJECT: "rejected",
@@ -97,22 +103,33 @@ def queue_page(
     session: SessionDep,
     moderator: ModeratorUser,
     status: QueueStatus = QueueStatus.PENDING,
-    page: PageNumber = 1,
+    after: QueueCursor = None,
+    before: QueueCursor = None,
 ) -> Response:
-    items = service.queue(
-        session,
-        status=status,
-        page=page,
-        per_page=service.QUEUE_PAGE_SIZE,
-        actor=moderator,
+    page = service.queue(
+        session, status=status, after=after, before=before, actor=moderator
     )
+    here = f"{request.url_for('moderation.queue').path}?status={status}"
     return render(
         request,
         "moderation/queue.html",
         {
             "status": status,
             **TABS,
-            "queue": items,
+            "queue": page,
+            # Where the forms return to (this page) and the neighbouring pages.
+            "here": here
+            + (f"&after={after}" if after else "")
+            + (f"&before={before}" if before else ""),
+            "newer_url": f"{here}&after={page.newer_after}"
+            if page.newer_after
+            else None,
+            "older_url": f"{here}&before={page.older_before}"
+            if page.older_before
+            else None,
+            "bulk_decisions": [
+                (decision, BULK_LABELS[decision]) for decision in view_decisions(status)
+            ],
             "canned_reasons": canned.list_canned_reasons(session, actor=moderator),
         },
     )

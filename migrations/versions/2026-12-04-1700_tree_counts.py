@@ -6,6 +6,8 @@
   "Show N more replies" without reading the whole tree.
 - The thread's indexes now end in (created_at, id): a page reads an article's
   top level and each tree's first replies in order, and stops.
+- A waiting edit is kept only on a published comment, so the queue reads
+  waiting edits through their own small index.
 - (author_id, status, decided_at): the trust rule counts an author's approved
   comments up to the threshold and finds a recent refusal without reading
   their whole history.
@@ -34,6 +36,8 @@ comment = sa.table(
     sa.column("status", sa.String),
     sa.column("hidden_at", sa.DateTime),
     sa.column("reply_count", sa.Integer),
+    sa.column("pending_body", sa.Text),
+    sa.column("pending_body_html", sa.Text),
 )
 article = sa.table(
     "article", sa.column("id", sa.Integer), sa.column("root_count", sa.Integer)
@@ -90,6 +94,13 @@ def upgrade() -> None:
         .scalar_subquery()
     )
     op.get_bind().execute(article.update().values(root_count=roots))
+    # Only a published comment keeps a waiting edit now (the queue's index of
+    # waiting edits relies on it); a removed one's edit was moot.
+    op.get_bind().execute(
+        comment.update()
+        .where(comment.c.pending_body.is_not(None), comment.c.status != "approved")
+        .values(pending_body=None, pending_body_html=None)
+    )
 
 
 def downgrade() -> None:

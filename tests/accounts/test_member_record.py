@@ -14,6 +14,7 @@ from app.comments.models import CommentStatus
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.moderation import service as moderation_service
+from app.moderation.decisions import Decision
 from app.moderation.models import ActionKind, ModerationAction
 from tests.accounts.conftest import record_page
 from tests.conftest import AppFactory, QueryCounter
@@ -130,7 +131,7 @@ def test_record_shows_standing_counts_notes_and_what_was_done(
     moderation_service.decide(
         session,
         target,
-        moderation_service.Decision.REJECT,
+        Decision.REJECT,
         actor=moderator,
         reason="Off topic",
     )
@@ -250,7 +251,7 @@ def test_record_page_costs_the_same_queries_whatever_its_size(
             moderation_service.decide(
                 session,
                 comment,
-                moderation_service.Decision.REJECT,
+                Decision.REJECT,
                 actor=moderator if i % 2 else other_mod,
             )
             history.add_note(session, member, f"note {i}", actor=other_mod)

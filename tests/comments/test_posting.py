@@ -16,7 +16,8 @@ from app.articles.models import Article, ArticleStatus
 from app.comments import service
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
-from app.moderation.service import Decision, decide
+from app.moderation.decisions import Decision
+from app.moderation.service import decide
 from tests.comments.conftest import ClientFactory
 from tests.factories import make_article, make_comment, make_user, read_thread
 from tests.helpers import api_token, csrf_from, form_token, form_token_from, login

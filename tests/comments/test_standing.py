@@ -26,8 +26,8 @@ from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
+from app.moderation.decisions import Decision
 from app.moderation.policy import PolicyUpdate, load_policy, update_policy
-from app.moderation.service import Decision
 from tests.factories import make_admin, make_article, make_comment, make_user
 
 

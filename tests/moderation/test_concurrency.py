@@ -19,8 +19,9 @@ from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.db import WRITE_INTENT, make_sessionmaker
 from app.errors import Conflict
+from app.moderation.decisions import Decision
 from app.moderation.models import ModerationAction
-from app.moderation.service import Decision, decide
+from app.moderation.service import decide
 from tests.factories import make_article, make_comment, make_user
 
 ROUNDS = 5

@@ -226,7 +226,7 @@ def test_a_new_report_after_a_dismissal_opens_the_case_again(
 
     assert comment.hidden_at is None  # one open report: under the threshold
     page = service.queue(
-        session, status=QueueStatus.FLAGGED, page=1, per_page=50, actor=moderator
+        session, status=QueueStatus.FLAGGED, per_page=50, actor=moderator
     )
     assert [(i.comment.id, len(i.flags)) for i in page.items] == [(comment.id, 1)]
 
@@ -301,9 +301,7 @@ def test_only_moderators_resolve_reports(
         with pytest.raises(PermissionDenied):
             service.dismiss_flags(session, comment, actor=actor)
         with pytest.raises(PermissionDenied):
-            service.queue(
-                session, status=QueueStatus.FLAGGED, page=1, per_page=50, actor=actor
-            )
+            service.queue(session, status=QueueStatus.FLAGGED, per_page=50, actor=actor)
     assert len(open_flags(session, comment)) == 1
 
 

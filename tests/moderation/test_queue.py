@@ -332,12 +332,23 @@ def test_queue_pages_lose_and_repeat_nothing(
     made = {pending(session, article).id for _ in range(120)}
 
     seen: list[int] = []
-    for page in (1, 2, 3):
-        body = mod_api.get(f"/api/v1/moderation/queue?page={page}").json()
+    pages = 0
+    url = "/api/v1/moderation/queue"
+    while url:
+        body = mod_api.get(url).json()
         seen += [item["id"] for item in body["items"]]
+        pages += 1
+        after = body["newer_after"]
+        url = f"/api/v1/moderation/queue?after={after}" if after else ""
 
+    assert pages == 3
     assert len(seen) == len(set(seen)) == 120
     assert set(seen) == made
+    # And back: the page before the last one is the second.
+    back = mod_api.get(f"/api/v1/moderation/queue?before={seen[100]}").json()
+    assert [item["id"] for item in back["items"]] == seen[50:100]
+    assert back["older_before"] == seen[50]
+    assert back["newer_after"] == seen[99]
 
 
 def test_queue_costs_the_same_queries_for_5_and_50_items(

@@ -1,0 +1,339 @@
+"""The moderation queue: its views, a page at a time, at the same cost however long.
+
+A view lists comments oldest first (the flagged view: most reported first).
+Pages are keyset pages: "newer" continues after the last comment shown and
+"older" goes back before the first, so no page counts or skips the comments
+before it, and a decision taken meanwhile moves nothing under the moderator.
+Each kind of comment a view lists is read in order through its own index and
+the lanes are merged; the totals are the stored counters (app.comments.standing).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from app import paths
+from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.standing import QueueStatus, queue_counts
+from app.markup import count_links, excerpt
+from app.moderation import flags as flag_queries
+from app.moderation.decisions import Decision, queue_decisions
+
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    approved: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True)
+class QueueActions:
+    """The decisions an item offers now, each with the address that takes it."""
+
+    approve: str | None = None
+    reject: str | None = None
+    spam: str | None = None
+    # The flagged view: keep the comment (dismissing its reports), or remove it.
+    dismiss: str | None = None
+    remove: str | None = None
+
+    @property
+    def decisions(self) -> list[Decision]:
+        offered = {
+            Decision.APPROVE: self.approve,
+            Decision.REJECT: self.reject,
+            Decision.SPAM: self.spam,
+            Decision.REMOVE: self.remove,
+        }
+        return [decision for decision, url in offered.items() if url]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A comment waiting for a decision, with what a moderator needs to judge it."""
+
+    comment: Comment
+    parent_excerpt: str | None
+    history: AuthorHistory
+    link_count: int
+    actions: QueueActions
+    article_url: str
+    # The author's moderation record (None for a guest).
+    record_url: str | None
+    # Readers' open flags, oldest first (in the "flagged" view only).
+    flags: list[Flag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a view, and where the pages around it start."""
+
+    status: QueueStatus
+    items: list[QueueItem]
+    # How many comments the whole view lists (a stored counter).
+    total: int
+    # The cursors of the neighbouring pages: the last comment shown, when newer
+    # ones follow, and the first shown, when older ones come before.
+    newer_after: int | None
+    older_before: int | None
+
+
+def _lanes(status: QueueStatus) -> list[ColumnElement[bool]]:
+    """The kinds of comment a view lists, each read in order through an index."""
+    if status is QueueStatus.PENDING:
+        return [
+            # New comments (ix_comment_status_created_at_id) ...
+            Comment.status == CommentStatus.PENDING,
+            # ... and published ones whose edit waits (ix_comment_pending_edit:
+            # only a published comment keeps a waiting edit).
+            Comment.pending_body.is_not(None),
+        ]
+    return [Comment.status == CommentStatus(status)]
+
+
+_EDGE = bindparam("edge", type_=Integer)
+_EDGE_KEY = tuple_(
+    select(Comment.created_at).where(Comment.id == _EDGE).scalar_subquery(), _EDGE
+)
+_KEY = tuple_(Comment.created_at, Comment.id)
+
+
+@cache
+def _page_statement(status: QueueStatus, direction: str) -> Select[int]:
+    """The ids of a page (one more, to see whether another follows) in a
+    direction: "first", "after" or "before" the edge comment."""
+    backwards = direction == "before"
+    order = (
+        (Comment.created_at.desc(), Comment.id.desc())
+        if backwards
+        else (
+            Comment.created_at,
+            Comment.id,
+        )
+    )
+    lanes = []
+    for lane in _lanes(status):
+        conditions = [lane]
+        if direction == "after":
+            conditions.append(_KEY > _EDGE_KEY)
+        elif direction == "before":
+            conditions.append(_KEY < _EDGE_KEY)
+        lanes.append(
+            select(Comment.id, Comment.created_at)
+            .where(*conditions)
+            .order_by(*order)
+            .limit(bindparam("limit", type_=Integer))
+            .subquery()
+        )
+    merged = union_all(*(select(lane) for lane in lanes)).subquery()
+    key = (merged.c.created_at, merged.c.id)
+    return (
+        select(merged.c.id)
+        .order_by(*(column.desc() for column in key) if backwards else key)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _ids(
+    session: Session, status: QueueStatus, direction: str, edge: int, limit: int
+) -> list[int]:
+    return list(
+        session.scalars(
+            _page_statement(status, direction), {"edge": edge, "limit": limit}
+        )
+    )
+
+
+def _flagged_ids(session: Session) -> list[int]:
+    """Every reported published comment, most reported first, then the one
+    reported longest ago. Reports are answered quickly, so this list stays short
+    whatever the size of the site; it is paged in memory."""
+    reports = (
+        select(
+            Flag.comment_id,
+            func.count(Flag.id).label("reports"),
+            func.min(Flag.created_at).label("first"),
+        )
+        .where(flag_queries.OPEN)
+        .group_by(Flag.comment_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(Comment.id)
+            .join(reports, reports.c.comment_id == Comment.id)
+            .where(Comment.status == CommentStatus.APPROVED)
+            .order_by(reports.c.reports.desc(), reports.c.first, Comment.id)
+        )
+    )
+
+
+def read_queue(
+    session: Session,
+    *,
+    status: QueueStatus,
+    after: int | None = None,
+    before: int | None = None,
+    per_page: int = QUEUE_PAGE_SIZE,
+) -> QueuePage:
+    """A page of one view: the first, or the one after or before a comment (the
+    cursor of a neighbouring page). Five queries however long the view."""
+    if status is QueueStatus.FLAGGED:
+        ids, newer, older = _page_in_memory(
+            _flagged_ids(session), after, before, per_page
+        )
+    else:
+        ids, newer, older = _page_by_keyset(session, status, after, before, per_page)
+    return QueuePage(
+        status=status,
+        items=_items(session, ids, flagged=status is QueueStatus.FLAGGED),
+        total=queue_counts(session)[status],
+        newer_after=ids[-1] if ids and newer else None,
+        older_before=ids[0] if ids and older else None,
+    )
+
+
+def _page_by_keyset(
+    session: Session,
+    status: QueueStatus,
+    after: int | None,
+    before: int | None,
+    per_page: int,
+) -> tuple[list[int], bool, bool]:
+    """The page's ids, and whether newer and older comments lie beyond it."""
+    if before is not None:
+        ids = _ids(session, status, "before", before, per_page + 1)
+        older = len(ids) > per_page
+        return list(reversed(ids[:per_page])), True, older
+    if after is None:
+        ids = _ids(session, status, "first", 0, per_page + 1)
+        return ids[:per_page], len(ids) > per_page, False
+    ids = _ids(session, status, "after", after, per_page + 1)
+    newer = len(ids) > per_page
+    ids = ids[:per_page]
+    # Older ones lie before this page if anything in the view precedes its first.
+    older = bool(ids) and bool(_ids(session, status, "before", ids[0], 1))
+    return ids, newer, older
+
+
+def _page_in_memory(
+    ordered: list[int], after: int | None, before: int | None, per_page: int
+) -> tuple[list[int], bool, bool]:
+    start = 0
+    if after is not None and after in ordered:
+        start = ordered.index(after) + 1
+    elif before is not None and before in ordered:
+        start = max(0, ordered.index(before) - per_page)
+    ids = ordered[start : start + per_page]
+    return ids, start + per_page < len(ordered), start > 0
+
+
+def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[QueueItem]:
+    """The comments of a page, in its order, with what a moderator needs."""
+    if not ids:
+        return []
+    parent = aliased(Comment)
+    rows = {
+        comment.id: (comment, parent_body)
+        for comment, parent_body in session.execute(
+            select(Comment, parent.body)
+            .options(joinedload(Comment.author), joinedload(Comment.article))
+            .outerjoin(parent, parent.id == Comment.parent_id)
+            .where(Comment.id.in_(ids))
+        )
+    }
+    histories = _histories(
+        session, {c.author_id for c, _ in rows.values() if c.author_id}
+    )
+    flags = flag_queries.open_flags(session, list(ids)) if flagged else {}
+    items = []
+    for comment_id in ids:
+        comment, parent_body = rows[comment_id]
+        items.append(
+            QueueItem(
+                comment=comment,
+                parent_excerpt=excerpt(parent_body, 200)
+                if parent_body is not None
+                else None,
+                history=histories.get(comment.author_id or 0, AuthorHistory()),
+                link_count=count_links(comment.body_html),
+                actions=_actions(comment, flagged=flagged),
+                article_url=paths.fill(paths.ARTICLE, slug=comment.article.slug),
+                record_url=paths.fill(
+                    paths.MEMBER_RECORD, username=comment.author.username
+                )
+                if comment.author
+                else None,
+                flags=flags.get(comment.id, []),
+            )
+        )
+    return items
+
+
+def _actions(comment: Comment, *, flagged: bool) -> QueueActions:
+    """What an item offers: in the flagged view keep or remove, elsewhere the
+    decisions its status allows (app.moderation.decisions)."""
+
+    def url(decision: Decision) -> str:
+        return paths.fill(
+            paths.MODERATION_DECIDE, comment_id=comment.id, decision=decision
+        )
+
+    if flagged:
+        return QueueActions(
+            dismiss=paths.fill(paths.MODERATION_DISMISS, comment_id=comment.id),
+            remove=url(Decision.REMOVE),
+        )
+    offered = queue_decisions(comment)
+    return QueueActions(
+        approve=url(Decision.APPROVE) if Decision.APPROVE in offered else None,
+        reject=url(Decision.REJECT) if Decision.REJECT in offered else None,
+        spam=url(Decision.SPAM) if Decision.SPAM in offered else None,
+    )
+
+
+def _histories(session: Session, author_ids: set[int]) -> dict[int, AuthorHistory]:
+    """Each author's approved and refused comments (ix_comment_author_status_decided
+    answers from the index alone)."""
+    if not author_ids:
+        return {}
+    refused = Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM))
+    rows = session.execute(
+        select(
+            Comment.author_id,
+            func.sum(case((Comment.status == CommentStatus.APPROVED, 1), else_=0)),
+            func.sum(case((refused, 1), else_=0)),
+        )
+        .where(Comment.author_id.in_(author_ids))
+        .group_by(Comment.author_id)
+    )
+    return {
+        author_id: AuthorHistory(int(approved or 0), int(rejected or 0))
+        for author_id, approved, rejected in rows
+    }
+
+
+def in_view(status: QueueStatus) -> ColumnElement[bool]:
+    """The comments one view lists, as one condition (for a moderator's record)."""
+    if status is QueueStatus.FLAGGED:
+        return and_(
+            Comment.status == CommentStatus.APPROVED, flag_queries.has_open_flags()
+        )
+    return or_(*_lanes(status))
