@@ -70,14 +70,16 @@ def get_auth_session(request: Request, session: SessionDep) -> AuthSession | Non
 AuthSessionDep = Annotated[AuthSession | None, Depends(get_auth_session)]
 
 
-def get_optional_user(auth: AuthSessionDep) -> User | None:
+# The guards below only read what get_auth_session loaded: async, so they cost
+# no trip to the thread pool (a sync dependency costs one per request).
+async def get_optional_user(auth: AuthSessionDep) -> User | None:
     return auth.user if auth else None
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def get_current_user(request: Request, user: OptionalUser) -> User:
+async def get_current_user(request: Request, user: OptionalUser) -> User:
     """The signed-in user: otherwise 401 for the API, a trip to the sign-in page for HTML."""
     if user is not None:
         return user
@@ -97,13 +99,13 @@ def get_current_user(request: Request, user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_moderator(user: CurrentUser) -> User:
+async def get_moderator(user: CurrentUser) -> User:
     if not user.is_moderator:
         raise PermissionDenied("This page is for moderators.")
     return user
 
 
-def get_admin(user: CurrentUser) -> User:
+async def get_admin(user: CurrentUser) -> User:
     if not user.is_admin:
         raise PermissionDenied("This page is for administrators.")
     return user

@@ -95,9 +95,16 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_article(session: Session, slug: str, *, viewer: User | None) -> Article:
-    """A published article by slug; drafts only for admins. Raises NotFound."""
-    statement = _with_author_and_tags(select(Article).where(Article.slug == slug))
+def get_article(
+    session: Session, slug: str, *, viewer: User | None, bare: bool = False
+) -> Article:
+    """A published article by slug; drafts only for admins. Raises NotFound.
+
+    ``bare``: without its author and tags (for posting to its discussion).
+    """
+    statement = select(Article).where(Article.slug == slug)
+    if not bare:
+        statement = _with_author_and_tags(statement)
     if not _can_see_drafts(viewer):
         statement = _published_filter(statement)
     article = session.scalars(statement).unique().one_or_none()

@@ -35,7 +35,7 @@ router = APIRouter(tags=["comments"])
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def get_post_allowance(request: Request) -> spam.PostAllowance:
+async def get_post_allowance(request: Request) -> spam.PostAllowance:
     """The posting rate limit, counted for this request's poster (pages and API)."""
     return spam.PostAllowance(
         request.app.state.limiter,
@@ -140,7 +140,7 @@ def comment_create(
     user: OptionalUser,
     allowance: PostAllowanceDep,
 ) -> CommentCreated:
-    article = articles_service.get_article(session, slug, viewer=user)
+    article = articles_service.get_article(session, slug, viewer=user, bare=True)
     settings = request.app.state.settings
     comment = service.post_comment(
         session,

@@ -6,7 +6,7 @@ Reading pages of it is app.comments.thread.
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts import service as accounts_service
@@ -95,11 +95,12 @@ def store_comment(
     return comment
 
 
-def _has_locked_ancestor(session: Session, comment: Comment) -> bool:
-    """Whether ``comment`` or any comment above it is locked (one recursive query)."""
+def _locked_chain_statement() -> Select[int]:
+    """How many of a comment and those above it are locked: one recursive query,
+    built once (building it cost more than running it)."""
     chain = (
         select(Comment.id, Comment.parent_id, Comment.locked)
-        .where(Comment.id == comment.id)
+        .where(Comment.id == bindparam("comment_id"))
         .cte("chain", recursive=True)
     )
     above = aliased(Comment)
@@ -108,9 +109,15 @@ def _has_locked_ancestor(session: Session, comment: Comment) -> bool:
             above.id == chain.c.parent_id
         )
     )
-    return bool(
-        session.scalar(select(func.count()).select_from(chain).where(chain.c.locked))
-    )
+    return select(func.count()).select_from(chain).where(chain.c.locked)
+
+
+_LOCKED_CHAIN = _locked_chain_statement()
+
+
+def _has_locked_ancestor(session: Session, comment: Comment) -> bool:
+    """Whether ``comment`` or any comment above it is locked."""
+    return bool(session.scalar(_LOCKED_CHAIN, {"comment_id": comment.id}))
 
 
 def replyable_parent(

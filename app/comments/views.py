@@ -214,7 +214,7 @@ def comment_create(
     user: OptionalUser,
     allowance: PostAllowanceDep,
 ) -> Response:
-    article = articles_service.get_article(session, slug, viewer=user)
+    article = articles_service.get_article(session, slug, viewer=user, bare=True)
     settings = request.app.state.settings
     kept = _kept(form, user)
     # The re-shown form keeps the clock of its first render (see app.comments.spam).

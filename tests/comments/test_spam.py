@@ -482,6 +482,25 @@ def test_the_duplicate_check_reads_one_query(
         )
 
     assert len(log) == 1
+    # It looks the fingerprint up; it never reads the author's earlier texts.
+    [statement] = log.statements
+    assert "body_fingerprint = " in statement
+    assert "comment.body," not in statement
+    assert "comment.body " not in statement
+
+
+def test_the_duplicate_check_sees_through_case_spacing_and_invisible_marks(
+    session: Session,
+) -> None:
+    member = make_user(session)
+    make_comment(
+        session, make_article(session), author=member, body="Thank you  for this\n"
+    )
+
+    with pytest.raises(Conflict):
+        spam.ensure_not_duplicate(
+            session, "thank\u200b you for THIS", actor=member, guest_email=None
+        )
 
 
 # Rate limits --------------------------------------------------------------------
