@@ -4,7 +4,9 @@
     python -m bench.run --quick    # a smoke run: N = 10 and 200, 1 repetition of 2 s
 
 Servers run pinned to core 1 (one worker each), wrk with one thread on core 0.
-Results: a Markdown table on the console and in bench/results/YYYY-MM-DD.md.
+Then, when PostgreSQL answers, the same Haven cases again on PostgreSQL with two
+workers sharing Redis. Results: Markdown tables and the issue's targets on the
+console and in bench/results/YYYY-MM-DD.md.
 """
 
 # ruff: noqa: T201, S603, S607, S310, S311 (a console tool driving local processes over loopback)
@@ -26,7 +28,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,19 @@ LIMIT_VENV = BENCH_DIR / ".venv-limit"
 RESULTS_DIR = BENCH_DIR / "results"
 SERVER_CORE, CLIENT_CORE = "1", "0"
 HOST = "127.0.0.1"
-PORTS = {"haven": 18001, "haven-queue": 18002, "isso": 18003, "limit": 18004}
+PORTS = {
+    "haven": 18001,
+    "haven-queue": 18002,
+    "isso": 18003,
+    "limit": 18004,
+    "haven-pg": 18005,
+    "haven-pg-queue": 18006,
+}
+# The PostgreSQL run: dedicated databases (dropped and seeded again by --seed),
+# two workers, and Redis (this database of it is flushed before the run).
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/haven_bench"
+REDIS_URL = "redis://127.0.0.1:6379/14"
+PG_WORKERS = 2
 QUEUE_PATHS = ("/moderation", "/moderation/queue", "/moderation/queue/pending")
 # Another process using this share of a core during a run marks it disturbed.
 DISTURBED = 0.10
@@ -248,24 +263,38 @@ def upgrade_schema(src: Path, url: str) -> None:
     haven_python(src, "-c", code, url)
 
 
-def make_servers(fx: dict[str, Any], data_dir: Path, src: Path) -> dict[str, Server]:
-    def haven_env(url: str) -> dict[str, str]:
-        return {
-            "PYTHONPATH": str(src),
-            "DATABASE_URL": url,
-            "HAVEN_DATA_DIR": str(data_dir / "haven"),
-            "HAVEN_SECRET_KEY": fx["secret_key"],
-            # A load test posts far faster than people may: posting limits off.
-            "HAVEN_POST_RATE_LIMIT": "",
-        }
+def haven_server(
+    name: str,
+    url: str,
+    fx: dict[str, Any],
+    data_dir: Path,
+    src: Path,
+    *,
+    workers: int = 1,
+    redis_url: str = "",
+) -> Server:
+    """Haven as `haven serve` runs it in production (uvicorn picks uvloop and
+    httptools when installed), without the access log: no server here logs
+    requests. --app-dir: uvicorn puts it first on sys.path (by default the cwd,
+    the work tree)."""
+    command = [str(HAVEN_BIN / "uvicorn"), "app.main:create_app", "--factory"]
+    command += ["--app-dir", str(src)]
+    command += ["--host", HOST, "--workers", str(workers), "--no-access-log"]
+    command += ["--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
+    env = {
+        "PYTHONPATH": str(src),
+        "HAVEN_ENV": "production",
+        "DATABASE_URL": url,
+        "HAVEN_DATA_DIR": str(data_dir / "haven"),
+        "HAVEN_SECRET_KEY": fx["secret_key"],
+        # A load test posts far faster than people may: posting limits off.
+        "HAVEN_POST_RATE_LIMIT": "",
+        "REDIS_URL": redis_url,
+    }
+    return Server(name, [*command, "--port", str(PORTS[name])], env, "/healthz")
 
-    # As `haven serve` runs it (uvicorn picks uvloop and httptools when installed),
-    # without the access log: none of the three servers logs requests.
-    # --app-dir: uvicorn puts it first on sys.path (by default the cwd, the work tree).
-    haven_cmd = [str(HAVEN_BIN / "uvicorn"), "app.main:create_app", "--factory"]
-    haven_cmd += ["--app-dir", str(src)]
-    haven_cmd += ["--host", HOST, "--workers", "1", "--no-access-log"]
-    haven_cmd += ["--log-level", "warning", "--loop", "uvloop", "--http", "httptools"]
+
+def make_servers(fx: dict[str, Any], data_dir: Path, src: Path) -> dict[str, Server]:
     isso_cfg = data_dir / "isso.cfg"
     isso_cfg.write_text(
         "[general]\n"
@@ -276,18 +305,8 @@ def make_servers(fx: dict[str, Any], data_dir: Path, src: Path) -> dict[str, Ser
         "[guard]\nenabled = false\n"
     )
     return {
-        "haven": Server(
-            "haven",
-            [*haven_cmd, "--port", str(PORTS["haven"])],
-            haven_env(fx["threads_url"]),
-            "/healthz",
-        ),
-        "haven-queue": Server(
-            "haven-queue",
-            [*haven_cmd, "--port", str(PORTS["haven-queue"])],
-            haven_env(fx["queue_url"]),
-            "/healthz",
-        ),
+        "haven": haven_server("haven", fx["threads_url"], fx, data_dir, src),
+        "haven-queue": haven_server("haven-queue", fx["queue_url"], fx, data_dir, src),
         "isso": Server(
             "isso",
             [
@@ -344,6 +363,14 @@ class Case:
     body_bytes: int = 0
     isso_peer: str | None = None  # the Isso case this one is compared with
     note: str = ""
+    # The limit case of the same body size (by default "limit <name>").
+    limit_peer: str | None = None
+    # For writes: how many comments the database holds now (checked after runs).
+    committed: Callable[[], int] | None = None
+
+    @property
+    def limit(self) -> str:
+        return self.limit_peer or f"limit {self.name}"
 
 
 def http(
@@ -409,8 +436,27 @@ def post_script(
         "  return wrk.format('POST', nil, headers, json .. '}')",
         "end",
     ]
-    path.write_text("\n".join(lua) + "\n")
+    # done() prints the latency percentiles the report needs.
+    path.write_text("\n".join(lua) + "\n" + (BENCH_DIR / "latency.lua").read_text())
     return path
+
+
+def comment_counter(url: str, slug: str) -> Callable[[], int]:
+    """Counts the comments stored under an article, straight from the database:
+    every post Haven accepted must be there after the run."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    query = text(
+        "SELECT count(*) FROM comment JOIN article ON article.id = comment.article_id"
+        " WHERE article.slug = :slug"
+    )
+
+    def count() -> int:
+        with engine.connect() as connection:
+            return int(connection.scalar(query, {"slug": slug}) or 0)
+
+    return count
 
 
 def build_cases(
@@ -442,6 +488,12 @@ def build_cases(
             )
         )
     cases.append(Case("home", "haven", "/"))
+    # A signed-in member (who wrote none of it) reads the 200-comment article.
+    member = {"Cookie": f"haven_session={fx['member_cookie']}"}
+    if 200 in sizes:
+        cases.append(
+            Case("member 200", "haven", "/articles/thread-200", headers=member)
+        )
 
     queue = servers["haven-queue"]
     cookie = {"Cookie": f"haven_session={fx['moderator_cookie']}"}
@@ -478,6 +530,7 @@ def build_cases(
             haven_headers,
             haven_lua,
             isso_peer=isso_write,
+            committed=comment_counter(fx["threads_url"], fx["write_slug"]),
         )
     )
 
@@ -551,13 +604,6 @@ def build_cases(
 
 # --- wrk -----------------------------------------------------------------------
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
-
-
-def _ms(text: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
-    return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
-
 
 def wrk(url: str, case: Case, connections: int, seconds: float) -> dict[str, Any]:
     command = ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{connections}"]
@@ -568,6 +614,8 @@ def wrk(url: str, case: Case, connections: int, seconds: float) -> dict[str, Any
         command += ["-s", str(case.lua)]
     elif case.method != "GET":
         command += ["-s", str(BENCH_DIR / "post_empty.lua")]
+    else:
+        command += ["-s", str(BENCH_DIR / "latency.lua")]
     out = subprocess.run(
         [*command, url + case.path], check=True, capture_output=True, text=True
     ).stdout
@@ -576,9 +624,9 @@ def wrk(url: str, case: Case, connections: int, seconds: float) -> dict[str, Any
     count = re.search(r"(\d+) requests in ([\d.]+\w+)", out)
     result["rps"] = float(rps.group(1)) if rps else 0.0
     result["requests"] = int(count.group(1)) if count else 0
-    for pct in ("50", "99"):
-        match = re.search(rf"\s{pct}%\s+(\S+)", out)
-        result[f"p{pct}"] = _ms(match.group(1)) if match else float("nan")
+    for pct in ("50", "95", "99"):  # printed by done() in bench/latency.lua
+        match = re.search(rf"p{pct}_us (\d+)", out)
+        result[f"p{pct}"] = int(match.group(1)) / 1000 if match else float("nan")
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
@@ -591,9 +639,16 @@ def wrk(url: str, case: Case, connections: int, seconds: float) -> dict[str, Any
 def measure(
     server: Server, case: Case, c: int, seconds: float, warmup: float
 ) -> dict[str, Any]:
-    """Warm up, settle, then one measured run with the CPU accounting of BENCH.md."""
+    """Warm up, settle, then one measured run with the CPU accounting of BENCH.md.
+
+    A write case also counts what the database holds before and after: every
+    post answered 2xx (warm-up included) must be stored.
+    """
+    stored_before = case.committed() if case.committed else 0
+    accepted = 0
     if warmup > 0:
-        wrk(server.url, case, c, warmup)
+        warm = wrk(server.url, case, c, warmup)
+        accepted += warm["requests"] - warm["non2xx"]
         server.settle()
     cpu0, busy0 = tree_cpu(server.pid), core_busy()
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -616,6 +671,9 @@ def measure(
     )
     result["rss_mb"] = tree_rss_kb(server.pid) / 1024
     server.settle()
+    if case.committed:
+        result["accepted"] = accepted + result["requests"] - result["non2xx"]
+        result["stored"] = case.committed() - stored_before
     return result
 
 
@@ -653,6 +711,7 @@ def summarize(
             "min": min(rps),
             "max": max(rps),
             "p50": _med([r["p50"] for r in rs]),
+            "p95": _med([r["p95"] for r in rs]),
             "p99": _med([r["p99"] for r in rs]),
             "rss": _med([r["rss_mb"] for r in rs]),
             # Server CPU per request: steadier than req/s when the machine is shared.
@@ -660,6 +719,11 @@ def summarize(
             "other": max(r["other_server_core"] for r in rs),
             "bad": sum(r["non2xx"] + r["errors"] for r in rs),
             "n": len(rs),
+            # Writes: posts answered 2xx, and how many of them are not stored.
+            "accepted": sum(r.get("accepted", 0) for r in rs),
+            "lost": sum(
+                max(0, r["accepted"] - r["stored"]) for r in rs if "stored" in r
+            ),
         }
     return out
 
@@ -668,39 +732,168 @@ def _header(*cells: str) -> list[str]:
     return ["| " + " | ".join(cells) + " |", "|" + "---|" * len(cells)]
 
 
-def report(
+def _comparison(
+    title: str,
     cases: list[Case],
     summary: dict[tuple[str, int], dict[str, float]],
-    runs: dict[tuple[str, int], list[dict[str, Any]]],
-    meta: dict[str, Any],
-    notes: list[str],
-) -> str:
+) -> list[str]:
+    """Haven's cases beside the limit app's and Isso's of the same run."""
     by_name = {c.name: c for c in cases}
-    lines = [f"# Haven benchmark, {meta['date']}", ""]
-    lines += [f"- {k}: {v}" for k, v in meta.items() if k != "date"]
-    lines += ["", "## Haven against the limit app and Isso", ""]
+    lines = ["", f"## {title}", ""]
     lines += _header(
-        "case", "C", "body KB", "Haven req/s median (min..max)", "p50 / p99 ms",
+        "case", "C", "body KB", "Haven req/s median (min..max)", "p50 / p95 / p99 ms",
         "RSS MB", "CPU ms/req", "limit req/s", "Haven/limit", "Isso req/s", "Haven/Isso",
     )  # fmt: skip
     for case in cases:
-        if not case.server.startswith("haven"):
-            continue
         for c in case.concurrency:
             s = summary.get((case.name, c))
             if s is None:
                 continue
-            lim = summary.get((f"limit {case.name}", c), {})
+            lim = summary.get((case.limit, c), {})
             peer = by_name.get(case.isso_peer or "")
             iso = summary.get((peer.name, c), {}) if peer else {}
             flag = " †" if s["other"] > DISTURBED else ""
             lines.append(
                 f"| {case.name} | {c} | {case.body_bytes / 1024:.1f} "
                 f"| {_fmt(s['rps'])} ({_fmt(s['min'])}..{_fmt(s['max'])}){flag} "
-                f"| {_fmt(s['p50'])} / {_fmt(s['p99'])} | {s['rss']:.0f} | {_fmt(s['cpu_ms'])} "
+                f"| {_fmt(s['p50'])} / {_fmt(s['p95'])} / {_fmt(s['p99'])} "
+                f"| {s['rss']:.0f} | {_fmt(s['cpu_ms'])} "
                 f"| {_fmt(lim.get('rps', float('nan')))} | {_ratio(s['rps'], lim.get('rps', 0))} "
                 f"| {_fmt(iso.get('rps', float('nan')))} | {_ratio(s['rps'], iso.get('rps', 0))} |"
             )
+    return lines
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of issue #13's targets, read off a run's summary."""
+
+    what: str
+    wanted: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+
+def targets(
+    summary: dict[tuple[str, int], dict[str, float]],
+    cases: list[Case],
+    final_rss_mb: float,
+    prefix: str = "",
+) -> list[Target]:
+    """The targets of issue #13 (C = 10, medians), for one configuration."""
+    by_name = {c.name: c for c in cases}
+    found: list[Target] = []
+
+    def stat(name: str, key: str = "rps") -> float | None:
+        s = summary.get((prefix + name, 10))
+        return s[key] if s else None
+
+    def of_limit(name: str, share: float) -> None:
+        case = by_name.get(prefix + name)
+        haven = stat(name)
+        limit = summary.get((case.limit, 10), {}).get("rps") if case else None
+        if haven is None or not limit:
+            found.append(Target(f"{name}: Haven/limit", f">= {share:.0%}", "—", None))
+            return
+        ratio = haven / limit
+        found.append(
+            Target(
+                f"{name}: Haven/limit",
+                f">= {share:.0%}",
+                f"{ratio:.1%}",
+                ratio >= share,
+            )
+        )
+
+    of_limit("api 200", 0.25)
+    of_limit("html 200", 0.15)
+    of_limit("member 200", 0.02)
+    of_limit("home", 0.15)
+    for kind in ("api", "html"):
+        base = stat(f"{kind} 200", "p95")
+        for n in (2000, 20000):
+            p95 = stat(f"{kind} {n}", "p95")
+            what = f"{kind} {n} page 1: p95 / p95 of {kind} 200"
+            if base is None or p95 is None:
+                found.append(Target(what, "<= 1.5x", "—", None))
+                continue
+            found.append(
+                Target(what, "<= 1.5x", f"{p95 / base:.2f}x", p95 <= 1.5 * base)
+            )
+    queue = stat("queue", "p95")
+    found.append(
+        Target(
+            "queue page, 100,000 pending: p95",
+            "< 50 ms",
+            "—" if queue is None else f"{queue:.1f} ms",
+            None if queue is None else queue < 50,
+        )
+    )
+    post = summary.get((prefix + "post", 10))
+    isso = summary.get(("isso post", 10))
+    if post and isso:
+        ratio = post["rps"] / isso["rps"]
+        clean = post["bad"] == 0 and post["lost"] == 0
+        found.append(
+            Target(
+                "post: Haven/Isso, 0 errors, every accepted post stored",
+                ">= 3x, 0, 0 lost",
+                f"{ratio:.2f}x, {post['bad']:.0f}, {post['lost']:.0f} lost "
+                f"of {post['accepted']:.0f}",
+                ratio >= 3 and clean,
+            )
+        )
+    found.append(
+        Target(
+            "one worker's RSS after the whole run",
+            "< 150 MB",
+            f"{final_rss_mb:.0f} MB" if final_rss_mb else "—",
+            (final_rss_mb < 150) if final_rss_mb else None,
+        )
+    )
+    return found
+
+
+def _target_lines(title: str, found: list[Target]) -> list[str]:
+    lines = ["", f"## {title}", ""]
+    lines += _header("target", "wanted", "measured", "met")
+    for t in found:
+        met = "—" if t.met is None else ("yes" if t.met else "**no**")
+        lines.append(f"| {t.what} | {t.wanted} | {t.measured} | {met} |")
+    return lines
+
+
+def report(
+    cases: list[Case],
+    summary: dict[tuple[str, int], dict[str, float]],
+    runs: dict[tuple[str, int], list[dict[str, Any]]],
+    meta: dict[str, Any],
+    notes: list[str],
+    final_rss: dict[str, float],
+) -> str:
+    lines = [f"# Haven benchmark, {meta['date']}", ""]
+    lines += [f"- {k}: {v}" for k, v in meta.items() if k != "date"]
+    sqlite = [c for c in cases if c.server in ("haven", "haven-queue")]
+    postgres = [c for c in cases if c.server.startswith("haven-pg")]
+    lines += _target_lines(
+        "Targets (issue #13): SQLite, one worker",
+        targets(summary, cases, final_rss.get("haven", 0.0)),
+    )
+    if postgres:
+        lines += _target_lines(
+            f"The same on PostgreSQL, {PG_WORKERS} workers sharing Redis",
+            targets(summary, cases, 0.0, prefix="pg "),
+        )
+    lines += _comparison(
+        "Haven on SQLite, one worker, against the limit app and Isso", sqlite, summary
+    )
+    if postgres:
+        lines += _comparison(
+            f"Haven on PostgreSQL, {PG_WORKERS} workers sharing Redis "
+            "(the same references)",
+            postgres,
+            summary,
+        )
     lines += ["", "## Every case", ""]
     lines += _header(
         "case", "C", "body KB", "req/s median (min..max)", "p50 / p99 ms", "RSS MB",
@@ -726,9 +919,138 @@ def report(
         "repeat is kept).",
         "- Ratios divide medians of the same run. Isso's read returns the whole thread "
         "(flattened to one level, Markdown rendered per request); Haven's returns the first "
-        "page (50 top-level comments with their whole trees).",
+        "page (50 top-level comments, the page's 100 replies shared between their trees).",
+        "- Reads are answered from Haven's cache of public renderings after their first "
+        "request (the warm-up): what a crowd following a link costs. The member case "
+        "reads as a signed-in member who wrote none of the discussion.",
     ]
+    for case in cases:
+        for c in case.concurrency:
+            s = summary.get((case.name, c))
+            if s and case.committed:
+                lines.append(
+                    f"- {case.name}, C={c}: {s['accepted']:.0f} posts answered 2xx, "
+                    f"{s['lost']:.0f} of them missing from the database afterwards."
+                )
     return "\n".join(lines) + "\n"
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def postgres_answers() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 5432), 2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _pg_url(name: str) -> str:
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _create_pg_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def prepare_postgres(
+    src: Path, data_dir: Path, *, seed: bool, quick: bool
+) -> dict[str, Any]:
+    """Dedicated databases on the local PostgreSQL, seeded once like SQLite's."""
+    fixtures = data_dir / "fixtures-pg.json"
+    wanted = [10, 200] if quick else list(shapes.SIZES)
+    seeded = json.loads(fixtures.read_text())["sizes"] if fixtures.exists() else None
+    if seed or seeded != wanted:
+        for name in ("haven_bench", "haven_bench_queue"):
+            _create_pg_database(name)
+        args = ["--data-dir", str(data_dir), "--fixtures", fixtures.name, "--no-isso"]
+        args += ["--database-url", _pg_url("haven_bench")]
+        args += ["--queue-database-url", _pg_url("haven_bench_queue")]
+        haven_python(src, "-m", "bench.seed", *args, *(["--quick"] if quick else []))
+    fx: dict[str, Any] = json.loads(fixtures.read_text())
+    for url in (fx["threads_url"], fx["queue_url"]):
+        upgrade_schema(src, url)
+    return fx
+
+
+def flush_redis() -> None:
+    """Empty the bench's Redis database: a new seed reuses the versions of the last."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def postgres_cases(
+    cases: list[Case], fx: dict[str, Any], server: Server, data_dir: Path
+) -> list[Case]:
+    """Haven's cases again against the PostgreSQL servers, named "pg ...", compared
+    with the same limit and Isso cases of the run. Its sessions, token and
+    write script are its own database's."""
+    servers = {"haven": "haven-pg", "haven-queue": "haven-pg-queue"}
+    found = []
+    for case in cases:
+        if case.server not in servers:
+            continue
+        headers = dict(case.headers)
+        if "Cookie" in headers:
+            cookie = (
+                fx["moderator_cookie"] if case.name == "queue" else fx["member_cookie"]
+            )
+            headers["Cookie"] = f"haven_session={cookie}"
+        lua = case.lua
+        if case.committed:
+            headers["Authorization"] = f"Bearer {writer_token(server, fx)}"
+            lua = post_script(
+                data_dir / "post-haven-pg.lua",
+                isso=False,
+                parent_ids=fx["write_ids"],
+                headers=headers,
+            )
+        found.append(
+            replace(
+                case,
+                name=f"pg {case.name}",
+                server=servers[case.server],
+                headers=headers,
+                lua=lua,
+                limit_peer=case.limit,
+                committed=comment_counter(fx["threads_url"], fx["write_slug"])
+                if case.committed
+                else None,
+            )
+        )
+    return found
+
+
+def reader_cookie(src: Path, url: str) -> str:
+    """A signed-in reader's session, made in the snapshot's code (app.demo's kin)."""
+    code = (
+        "import sys; from app.config import Settings; from app.db import session_scope; "
+        "from bench.seed import reader_session; "
+        "settings = Settings(database_url=sys.argv[1], secret_key='x' * 40); "
+        "s = session_scope(settings); session = s.__enter__(); "
+        "print(reader_session(session)); s.__exit__(None, None, None)"
+    )
+    out = subprocess.run(
+        [str(HAVEN_BIN / "python"), "-c", code, url],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=src,
+        env={**os.environ, "PYTHONPATH": f"{src}:{ROOT}"},
+    ).stdout
+    return out.strip().splitlines()[-1]
 
 
 # --- main --------------------------------------------------------------------------
@@ -764,6 +1086,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="don't repeat disturbed runs (when the machine is busy throughout)",
     )
+    parser.add_argument(
+        "--no-postgres",
+        action="store_true",
+        help="SQLite only (the PostgreSQL run needs a server on 127.0.0.1:5432)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.reps, args.duration, args.large_duration = 1, 2, 2
@@ -777,13 +1104,38 @@ def main(argv: list[str] | None = None) -> None:
         quick = ["--quick"] if args.quick else []
         haven_python(src, "-m", "bench.seed", "--data-dir", str(data_dir), *quick)
     fx = json.loads((data_dir / "fixtures.json").read_text())
+    if "member_cookie" not in fx:  # seeded by an older bench
+        fx["member_cookie"] = reader_cookie(src, fx["threads_url"])
+        (data_dir / "fixtures.json").write_text(json.dumps(fx, indent=1))
     for url in (fx["threads_url"], fx["queue_url"]):
         upgrade_schema(src, url)
     servers = make_servers(fx, data_dir, src)
+    fx_pg: dict[str, Any] | None = None
+    if not args.no_postgres and postgres_answers():
+        fx_pg = prepare_postgres(src, data_dir, seed=args.seed, quick=args.quick)
+        flush_redis()
+        for name, url in (
+            ("haven-pg", fx_pg["threads_url"]),
+            ("haven-pg-queue", fx_pg["queue_url"]),
+        ):
+            servers[name] = haven_server(
+                name,
+                url,
+                fx_pg,
+                data_dir,
+                src,
+                workers=PG_WORKERS,
+                redis_url=REDIS_URL,
+            )
+    final_rss: dict[str, float] = {}
     try:
         for server in servers.values():
             server.start(data_dir)
         cases, notes = build_cases(fx, servers, data_dir, args.quick)
+        if fx_pg is not None:
+            cases += postgres_cases(cases, fx_pg, servers["haven-pg"], data_dir)
+        else:
+            notes.append("PostgreSQL run: not measured (--no-postgres, or no server).")
         if args.only:
             prefixes = tuple(p.strip() for p in args.only.split(","))
             cases = [
@@ -822,6 +1174,14 @@ def main(argv: list[str] | None = None) -> None:
                         else ""
                     )
                 )
+        # What a worker holds once every case has run against it.
+        for name in ("haven", "haven-pg"):
+            if name in servers:
+                final_rss[name] = (
+                    tree_rss_kb(servers[name].pid)
+                    / 1024
+                    / (PG_WORKERS if name == "haven-pg" else 1)
+                )
     finally:
         for server in servers.values():
             server.terminate()
@@ -838,12 +1198,21 @@ def main(argv: list[str] | None = None) -> None:
         else "repeated once when another process took >10 % of the server core",
         "haven commit": commit,
         "machine": f"{os.cpu_count()} cores; servers on core {SERVER_CORE} (taskset), wrk -t1 on core {CLIENT_CORE}",
-        "haven": "uvicorn, 1 worker, uvloop + httptools, no access log, SQLite (WAL)",
+        "haven": "uvicorn, 1 worker, uvloop + httptools, no access log, SQLite (WAL), "
+        "HAVEN_ENV=production"
+        + (
+            f"; then PostgreSQL with {PG_WORKERS} workers and Redis (cases named pg ...)"
+            if fx_pg
+            else ""
+        ),
+        "final RSS": ", ".join(
+            f"{k} {v:.0f} MB a worker" for k, v in final_rss.items()
+        ),
         "isso": "0.14, gunicorn 1 sync worker, moderation and guard off",
         "limit": "bench/limit_app.py under uvicorn (uvloop + httptools), same body size as Haven's",
         "data": f"seed {fx['seed']}; queue of {fx['queue_size']:,} pending ({fx['queue_path']} insert)",
     }
-    text = report(cases, summary, runs, meta, notes)
+    text = report(cases, summary, runs, meta, notes, final_rss)
     say()
     say(text)
     (data_dir / "last-run.json").write_text(

@@ -9,12 +9,12 @@ the real tree columns, decision stamps and audit-log entries. Isso is seeded wit
 its own db module, which flattens replies exactly as its POST /new does.
 """
 
-# ruff: noqa: T201, S105, S603 (a console tool with throwaway bench credentials)
+# ruff: noqa: T201, S105, S311, S603 (a console tool: throwaway credentials, seeded data)
 
 import argparse
 import json
+import random
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +32,7 @@ from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments import service as comments_service
+from app.comments import spam, standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.config import Settings
@@ -39,8 +40,8 @@ from app.db import session_scope
 from app.demo_content import ARTICLES
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
+from app.moderation.decisions import Decision
 from app.moderation.policy import PolicyUpdate, update_policy
-from app.moderation.service import Decision
 from app.security import hash_password
 from bench import shapes
 
@@ -221,7 +222,26 @@ def seed_threads(settings: Settings, sizes: list[int]) -> dict[str, object]:
         result["write_ids"] = seed_thread(
             session, article, 200, label=f"haven {WRITE_SLUG}"
         )
+    with _fast_hashing(), session_scope(settings) as session:
+        result["member_cookie"] = reader_session(session)
     return result
+
+
+def reader_session(session: Session) -> str:
+    """A member who reads the threads (and wrote none of them), signed in: the
+    "member" case reads as them with this browser session's cookie."""
+    reader = accounts_service.find_user(session, "bench_reader")
+    if reader is None:
+        reader = accounts_service.create_user(
+            session,
+            username="bench_reader",
+            email="bench_reader@example.org",
+            password=PASSWORD,
+            display_name="Bench Reader",
+        )
+    return accounts_service.start_session(
+        session, reader, kind=SessionKind.BROWSER, lifetime=timedelta(days=30)
+    )
 
 
 QUEUE_BODIES = 1000  # distinct bodies in bulk mode, each rendered once by app.markup
@@ -242,7 +262,7 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
     with _fast_hashing(), session_scope(settings) as session:
         article = articles_service.get_article(session, thread_slug(200), viewer=None)
         approved = seed_thread(session, article, 200, label="queue approved thread")
-    rng = shapes.random.Random(f"{shapes.SEED}-queue")
+    rng = random.Random(f"{shapes.SEED}-queue")
     with _fast_hashing(), session_scope(settings) as session:
         authors = _authors(session, min(QUEUE_AUTHORS, max(5, size // 5)))
         articles = [
@@ -264,7 +284,7 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
             top = rng.random() < shapes.TOP_LEVEL_SHARE
             parent = None if top else parents[approved[rng.randrange(len(approved))]]
             target = (
-                articles[i % len(articles)] if top else article_of(articles, parent)
+                article_of(articles, parent) if parent else articles[i % len(articles)]
             )
             created = start + timedelta(seconds=i)
             if not bulk:
@@ -288,6 +308,7 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
                         "author_id": author.id,
                         "body": body,
                         "body_html": rendered[body],
+                        "body_fingerprint": spam.fingerprint(body),
                         "status": CommentStatus.PENDING,
                         "locked": False,
                         "created_at": created,
@@ -299,6 +320,8 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
             progress.tick(i + 1)
         if rows:
             session.execute(insert(Comment), rows)
+        if bulk:  # the rows went in behind the services' back: count them
+            standing.recount(session)
         moderator = _user(session, "bench_moderator")
         cookie = accounts_service.start_session(
             session, moderator, kind=SessionKind.BROWSER, lifetime=timedelta(days=30)
@@ -330,7 +353,8 @@ def seed_isso(db_path: Path, sizes: list[int]) -> dict[str, object]:
     lines = out.strip().splitlines()
     for line in lines[:-1]:
         print(line)
-    return json.loads(lines[-1])
+    seeded: dict[str, object] = json.loads(lines[-1])
+    return seeded
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -358,6 +382,20 @@ def main(argv: list[str] | None = None) -> None:
         "DEDICATED database, its schema is dropped",
     )
     parser.add_argument(
+        "--queue-database-url",
+        default="",
+        help="queue database (default: SQLite in the data dir); PostgreSQL needs a "
+        "DEDICATED database, its schema is dropped",
+    )
+    parser.add_argument(
+        "--fixtures",
+        default="fixtures.json",
+        help="file in the data dir that records what was seeded",
+    )
+    parser.add_argument(
+        "--no-isso", action="store_true", help="seed Haven only (Isso is seeded once)"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="10 and 200 only, a 2,000 queue"
     )
     args = parser.parse_args(argv)
@@ -373,15 +411,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Haven threads {sizes} -> {threads_url}", flush=True)
     threads = seed_threads(haven_settings(threads_url, data_dir), sizes)
 
-    queue_url = f"sqlite:///{data_dir / 'haven-queue.db'}"
+    queue_url = args.queue_database_url or f"sqlite:///{data_dir / 'haven-queue.db'}"
     how = "post_comment" if args.queue_service else "bulk insert"
     print(f"Haven queue: {args.queue:,} pending ({how}) -> {queue_url}", flush=True)
     queue = seed_queue(
         haven_settings(queue_url, data_dir), args.queue, bulk=not args.queue_service
     )
 
-    print(f"Isso threads {isso_sizes} -> {data_dir / 'isso.db'}", flush=True)
-    isso = seed_isso(data_dir / "isso.db", isso_sizes)
+    isso: dict[str, object] = {}
+    if not args.no_isso:
+        print(f"Isso threads {isso_sizes} -> {data_dir / 'isso.db'}", flush=True)
+        isso = seed_isso(data_dir / "isso.db", isso_sizes)
 
     fixtures = {
         "seed": shapes.SEED,
@@ -396,14 +436,15 @@ def main(argv: list[str] | None = None) -> None:
         "write_slug": WRITE_SLUG,
         "write_ids": threads["write_ids"],
         "moderator_cookie": queue["moderator_cookie"],
+        "member_cookie": threads["member_cookie"],
         "isso_write_ids": isso.get("write_ids", []),
         "depths": {n: shapes.check(n) for n in sizes},
     }
-    (data_dir / "fixtures.json").write_text(json.dumps(fixtures, indent=1))
+    (data_dir / args.fixtures).write_text(json.dumps(fixtures, indent=1))
     print(
         f"Seeded in {time.perf_counter() - started:,.0f} s; depths {fixtures['depths']}"
     )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
