@@ -9,7 +9,15 @@ table; ``recount()`` rebuilds the queue counts from the comments themselves.
 
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import BigInteger, ScalarSelect, String, case, select, update
+from sqlalchemy import (
+    BigInteger,
+    ScalarSelect,
+    String,
+    bindparam,
+    case,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
@@ -48,12 +56,13 @@ def bump(session: Session, name: str) -> None:
 def read(session: Session, names: Iterable[str]) -> dict[str, int]:
     """The current values (0 for a counter that has no row)."""
     wanted = list(names)
-    found: dict[str, int] = dict(
-        session.execute(
-            select(Counter.name, Counter.value).where(Counter.name.in_(wanted))
-        ).all()
-    )
+    found: dict[str, int] = dict(session.execute(_READ, {"names": wanted}).all())
     return {name: int(found.get(name, 0)) for name in wanted}
+
+
+_READ = select(Counter.name, Counter.value).where(
+    Counter.name.in_(bindparam("names", expanding=True))
+)
 
 
 def value_of(name: str) -> ScalarSelect[int]:

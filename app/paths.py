@@ -7,6 +7,7 @@ route and the link can't drift apart. Pages still use ``url_for`` for the
 handful of links that are not per item.
 """
 
+import re
 from urllib.parse import quote
 
 API_PREFIX = "/api/v1"
@@ -23,15 +24,22 @@ COMMENT_LOCK = "/comments/{comment_id}/lock"
 COMMENT_UNLOCK = "/comments/{comment_id}/unlock"
 MODERATION_DECIDE = "/moderation/comments/{comment_id}/{decision}"
 MODERATION_DISMISS = "/moderation/flags/{comment_id}/dismiss"
+PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
+
+
+# Text that needs no percent-encoding in a path segment (slugs, usernames, words).
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def fill(pattern: str, **values: str | int) -> str:
     """``pattern`` with its placeholders filled in, text percent-encoded."""
     return pattern.format_map(
         {
-            name: value if isinstance(value, int) else quote(value, safe="")
+            name: value
+            if isinstance(value, int) or _PLAIN.fullmatch(value)
+            else quote(value, safe="")
             for name, value in values.items()
         }
     )

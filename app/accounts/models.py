@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import paths
 from app.db import Base, UTCDateTime, utcnow
 
 
@@ -45,6 +46,10 @@ class User(Base):
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
     )
+
+    @property
+    def profile_url(self) -> str:
+        return paths.fill(paths.PROFILE, username=self.username)
 
     @property
     def is_moderator(self) -> bool:

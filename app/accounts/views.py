@@ -147,7 +147,7 @@ def _form_error(
     )
 
 
-@router.get("/users/{username}", name="accounts.profile")
+@router.get(paths.PROFILE, name="accounts.profile")
 def profile(
     request: Request, username: str, session: SessionDep, page: PageNumber = 1
 ) -> Response:

@@ -25,9 +25,11 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, load_only
 
 from app import paths
+from app.accounts.models import User
+from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus, Flag
 from app.comments.standing import QueueStatus, queue_counts
 from app.markup import count_links, excerpt
@@ -245,19 +247,50 @@ def _page_in_memory(
     return ids, start + per_page < len(ordered), start > 0
 
 
+def _items_statement() -> Select[Comment, str]:
+    """The comments of a page with the text each answers, built once: only what
+    an item shows is loaded (anything else raises rather than loading lazily)."""
+    parent = aliased(Comment)
+    return (
+        select(Comment, parent.body)
+        .options(
+            load_only(
+                Comment.article_id,
+                Comment.parent_id,
+                Comment.author_id,
+                Comment.guest_name,
+                Comment.body_html,
+                Comment.pending_body,
+                Comment.pending_body_html,
+                Comment.status,
+                Comment.held_reason,
+                Comment.decision_reason,
+                Comment.created_at,
+                Comment.hidden_at,
+                raiseload=True,
+            ),
+            joinedload(Comment.author).load_only(
+                User.username, User.display_name, User.role, raiseload=True
+            ),
+            joinedload(Comment.article).load_only(
+                Article.slug, Article.title, raiseload=True
+            ),
+        )
+        .outerjoin(parent, parent.id == Comment.parent_id)
+        .where(Comment.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+_ITEMS = _items_statement()
+
+
 def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[QueueItem]:
     """The comments of a page, in its order, with what a moderator needs."""
     if not ids:
         return []
-    parent = aliased(Comment)
     rows = {
         comment.id: (comment, parent_body)
-        for comment, parent_body in session.execute(
-            select(Comment, parent.body)
-            .options(joinedload(Comment.author), joinedload(Comment.article))
-            .outerjoin(parent, parent.id == Comment.parent_id)
-            .where(Comment.id.in_(ids))
-        )
+        for comment, parent_body in session.execute(_ITEMS, {"ids": list(ids)})
     }
     histories = _histories(
         session, {c.author_id for c, _ in rows.values() if c.author_id}
