@@ -5,7 +5,7 @@ them."""
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import CommentStatus
 from app.moderation.models import ActionKind
 
 # Bulk actions take at most this many comments at once (a queue page is 50).
@@ -62,11 +62,10 @@ def view_decisions(view: str) -> list[Decision]:
     return [d for d in _QUEUE_DECISIONS if status in TRANSITIONS[d].allowed_from]
 
 
-def queue_decisions(comment: Comment) -> list[Decision]:
+def queue_decisions(status: CommentStatus, *, edit_waits: bool) -> list[Decision]:
     """The decisions a comment waiting in the queue can take now. A published
     comment's waiting edit is approved or rejected (the text), or the whole
     comment marked as spam."""
-    status = CommentStatus(comment.status)
-    if status == CommentStatus.APPROVED and comment.pending_body is not None:
+    if status == CommentStatus.APPROVED and edit_waits:
         return list(_QUEUE_DECISIONS)
     return [d for d in _QUEUE_DECISIONS if status in TRANSITIONS[d].allowed_from]

@@ -10,6 +10,7 @@ the lanes are merged; the totals are the stored counters (app.comments.standing)
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
@@ -25,13 +26,14 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased, joinedload, load_only
+from sqlalchemy.orm import Session, aliased
 
 from app import paths
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus, Flag
 from app.comments.standing import QueueStatus, queue_counts
+from app.db import AnySelect
 from app.markup import count_links, excerpt
 from app.moderation import flags as flag_queries
 from app.moderation.decisions import Decision, queue_decisions
@@ -68,10 +70,32 @@ class QueueActions:
 
 
 @dataclass(frozen=True)
+class QueueComment:
+    """What the queue shows of a comment, as plain values read in one query."""
+
+    id: int
+    status: CommentStatus
+    body_html: str
+    # A published comment's edit waiting for approval (None when none waits).
+    pending_body_html: str | None
+    parent_id: int | None
+    created_at: datetime
+    hidden_at: datetime | None
+    held_reason: str | None
+    decision_reason: str | None
+    author_name: str
+    # None for a guest.
+    author_id: int | None
+    author_username: str | None
+    article_slug: str
+    article_title: str
+
+
+@dataclass(frozen=True)
 class QueueItem:
     """A comment waiting for a decision, with what a moderator needs to judge it."""
 
-    comment: Comment
+    comment: QueueComment
     parent_excerpt: str | None
     history: AuthorHistory
     link_count: int
@@ -247,35 +271,31 @@ def _page_in_memory(
     return ids, start + per_page < len(ordered), start > 0
 
 
-def _items_statement() -> Select[Comment, str]:
-    """The comments of a page with the text each answers, built once: only what
-    an item shows is loaded (anything else raises rather than loading lazily)."""
+def _items_statement() -> AnySelect:
+    """The comments of a page with their author, article and the text each
+    answers, as plain rows (the queue builds no ORM objects), built once."""
     parent = aliased(Comment)
     return (
-        select(Comment, parent.body)
-        .options(
-            load_only(
-                Comment.article_id,
-                Comment.parent_id,
-                Comment.author_id,
-                Comment.guest_name,
-                Comment.body_html,
-                Comment.pending_body,
-                Comment.pending_body_html,
-                Comment.status,
-                Comment.held_reason,
-                Comment.decision_reason,
-                Comment.created_at,
-                Comment.hidden_at,
-                raiseload=True,
-            ),
-            joinedload(Comment.author).load_only(
-                User.username, User.display_name, User.role, raiseload=True
-            ),
-            joinedload(Comment.article).load_only(
-                Article.slug, Article.title, raiseload=True
-            ),
+        select(
+            Comment.id,
+            Comment.status,
+            Comment.body_html,
+            Comment.pending_body_html,
+            Comment.parent_id,
+            Comment.created_at,
+            Comment.hidden_at,
+            Comment.held_reason,
+            Comment.decision_reason,
+            Comment.guest_name,
+            Comment.author_id,
+            User.username.label("author_username"),
+            User.display_name.label("author_display_name"),
+            Article.slug.label("article_slug"),
+            Article.title.label("article_title"),
+            parent.body.label("parent_body"),
         )
+        .join(Article, Article.id == Comment.article_id)
+        .outerjoin(User, User.id == Comment.author_id)
         .outerjoin(parent, parent.id == Comment.parent_id)
         .where(Comment.id.in_(bindparam("ids", expanding=True)))
     )
@@ -288,39 +308,52 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
     """The comments of a page, in its order, with what a moderator needs."""
     if not ids:
         return []
-    rows = {
-        comment.id: (comment, parent_body)
-        for comment, parent_body in session.execute(_ITEMS, {"ids": list(ids)})
-    }
+    rows = {row.id: row for row in session.execute(_ITEMS, {"ids": list(ids)})}
     histories = _histories(
-        session, {c.author_id for c, _ in rows.values() if c.author_id}
+        session, {row.author_id for row in rows.values() if row.author_id}
     )
     flags = flag_queries.open_flags(session, list(ids)) if flagged else {}
     items = []
     for comment_id in ids:
-        comment, parent_body = rows[comment_id]
+        row = rows[comment_id]
+        comment = QueueComment(
+            id=row.id,
+            status=CommentStatus(row.status),
+            body_html=row.body_html,
+            pending_body_html=row.pending_body_html,
+            parent_id=row.parent_id,
+            created_at=row.created_at,
+            hidden_at=row.hidden_at,
+            held_reason=row.held_reason,
+            decision_reason=row.decision_reason,
+            author_name=row.author_display_name
+            if row.author_id is not None
+            else (row.guest_name or "Guest"),
+            author_id=row.author_id,
+            author_username=row.author_username,
+            article_slug=row.article_slug,
+            article_title=row.article_title,
+        )
         items.append(
             QueueItem(
                 comment=comment,
-                parent_excerpt=excerpt(parent_body, 200)
-                if parent_body is not None
+                parent_excerpt=excerpt(row.parent_body, 200)
+                if row.parent_body is not None
                 else None,
-                history=histories.get(comment.author_id or 0, AuthorHistory()),
-                link_count=count_links(comment.body_html),
+                history=histories.get(row.author_id or 0, AuthorHistory()),
+                link_count=count_links(row.body_html),
                 actions=_actions(comment, flagged=flagged),
-                article_url=paths.fill(paths.ARTICLE, slug=comment.article.slug),
-                record_url=paths.fill(
-                    paths.MEMBER_RECORD, username=comment.author.username
-                )
-                if comment.author
+                article_url=paths.fill(paths.ARTICLE, slug=row.article_slug),
+                record_url=paths.fill(paths.MEMBER_RECORD, username=row.author_username)
+                if row.author_username is not None
                 else None,
-                flags=flags.get(comment.id, []),
+                flags=flags.get(comment_id, []),
             )
         )
     return items
 
 
-def _actions(comment: Comment, *, flagged: bool) -> QueueActions:
+def _actions(comment: QueueComment, *, flagged: bool) -> QueueActions:
     """What an item offers: in the flagged view keep or remove, elsewhere the
     decisions its status allows (app.moderation.decisions)."""
 
@@ -334,7 +367,9 @@ def _actions(comment: Comment, *, flagged: bool) -> QueueActions:
             dismiss=paths.fill(paths.MODERATION_DISMISS, comment_id=comment.id),
             remove=url(Decision.REMOVE),
         )
-    offered = queue_decisions(comment)
+    offered = queue_decisions(
+        comment.status, edit_waits=comment.pending_body_html is not None
+    )
     return QueueActions(
         approve=url(Decision.APPROVE) if Decision.APPROVE in offered else None,
         reject=url(Decision.REJECT) if Decision.REJECT in offered else None,

@@ -156,11 +156,11 @@ class QueueItemRead(BaseModel):
             link_count=item.link_count,
             held_reason=comment.held_reason,
             article=QueueArticleRead(
-                slug=comment.article.slug, title=comment.article.title
+                slug=comment.article_slug, title=comment.article_title
             ),
             author=QueueAuthorRead(
                 display_name=comment.author_name,
-                username=comment.author.username if comment.author else None,
+                username=comment.author_username,
                 approved=item.history.approved,
                 rejected=item.history.rejected,
             ),
