@@ -1,0 +1,199 @@
+"""Every read path reads a bounded number of comment rows, on each database.
+
+Counting queries (tests/comments/test_reading.py) can't see a query that the
+database answers by reading the whole table: a join on ``id IN (a correlated
+subquery with LIMIT)`` was one query on both databases, read well on SQLite,
+and on PostgreSQL became a nested loop over every comment (the bench's
+20,000-comment site never answered). So each statement a page runs is asked
+for its plan: on PostgreSQL it is run under EXPLAIN ANALYZE (sequential scans
+off, since these tables are small) and the comment rows its scans read are
+counted; on SQLite no plan step may scan the comment table whole.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.comments.models import Comment, CommentStatus
+from app.db import utcnow
+from tests.conftest import AppFactory
+from tests.factories import make_article, make_comment, make_user
+from tests.helpers import api_token, login
+
+# The rest of the site: comments no page below shows.
+NOISE = 400
+# What a page may read at most (it shows about 50 comments).
+BOUND = 150
+_SCAN = re.compile(r"^SCAN comment(?:_\d+)?(?: USING (?:COVERING )?INDEX (\w+))?")
+
+Statement = tuple[str, Any]
+
+
+@contextmanager
+def statements_run(session: Session) -> Iterator[list[Statement]]:
+    """The SELECTs run on the test's connection inside the block, with their parameters."""
+    run: list[Statement] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any
+    ) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            run.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield run
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def comment_rows_read(connection: Connection, statement: Statement) -> int:
+    """PostgreSQL: how many comment rows the statement's scans read, filtered out
+    ones included, over all their loops."""
+    sql, parameters = statement
+    plan = connection.exec_driver_sql(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters
+    ).scalar_one()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+
+    def walk(node: dict[str, Any]) -> int:
+        read = 0
+        if node.get("Relation Name") == "comment":
+            rows = (
+                node.get("Actual Rows", 0)
+                + node.get("Rows Removed by Filter", 0)
+                + node.get("Rows Removed by Index Recheck", 0)
+            )
+            read += rows * node.get("Actual Loops", 1)
+        return read + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan[0]["Plan"])
+
+
+def full_scans(connection: Connection, statement: Statement) -> list[str]:
+    """SQLite: the plan steps that read the comment table whole (in its own
+    order or an index's; a partial index holds only the rows a lane lists)."""
+    partial = {
+        row[1]
+        for row in connection.exec_driver_sql("PRAGMA index_list(comment)")
+        if row[4]
+    }
+    sql, parameters = statement
+    found = []
+    for step in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters):
+        scan = _SCAN.match(step[3])
+        if scan and scan.group(1) not in partial:
+            found.append(step[3])
+    return found
+
+
+def unbounded(session: Session, run: list[Statement]) -> list[str]:
+    connection = session.connection()
+    found = []
+    if connection.dialect.name == "postgresql":
+        # Statistics as a live site has them (ANALYZE counts this transaction's
+        # own rows; the rollback forgets them), and no sequential scans, which
+        # tables this small would otherwise get whatever the query.
+        connection.exec_driver_sql("ANALYZE comment")
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        for statement in run:
+            read = comment_rows_read(connection, statement)
+            if read > BOUND:
+                found.append(f"{read} rows: {statement[0]}")
+    else:
+        for statement in run:
+            scans = full_scans(connection, statement)
+            if scans:
+                found.append(f"{scans}: {statement[0]}")
+    return found
+
+
+@pytest.fixture
+def site(session: Session) -> dict[str, Any]:
+    """An article with three conversations, one member's pending reply among
+    them, and many comments elsewhere: published ones and a long queue."""
+    start = utcnow() - timedelta(days=2)
+    member = make_user(session, role=Role.MEMBER)
+    article = make_article(session)
+    roots = []
+    for tree in range(3):
+        root = make_comment(
+            session, article, created_at=start + timedelta(minutes=tree * 100)
+        )
+        roots.append(root)
+        for reply in range(15):
+            make_comment(
+                session,
+                article,
+                parent=root,
+                created_at=start + timedelta(minutes=tree * 100 + reply + 1),
+            )
+    make_comment(
+        session, article, author=member, parent=roots[0], status=CommentStatus.PENDING
+    )
+    elsewhere = make_article(session)
+    for n in range(NOISE):
+        make_comment(
+            session,
+            elsewhere,
+            status=CommentStatus.APPROVED if n % 2 else CommentStatus.PENDING,
+            created_at=start + timedelta(seconds=n),
+        )
+    assert session.query(Comment).count() > NOISE
+    return {"article": article, "member": member, "root": roots[0]}
+
+
+def test_every_read_path_reads_a_bounded_number_of_rows(
+    app_factory: AppFactory, session: Session, site: dict[str, Any]
+) -> None:
+    slug, root = site["article"].slug, site["root"]
+    mod = make_user(session, role=Role.MODERATOR)
+
+    def signed_in(username: str | None, *, api: bool = False) -> TestClient:
+        client = TestClient(app_factory(cache_mb=0), follow_redirects=False)
+        if username and api:
+            token = api_token(client, username)
+            client.headers["Authorization"] = f"Bearer {token}"
+        elif username:
+            login(client, username)
+        return client
+
+    reader = signed_in(None)
+    member, member_api = (
+        signed_in(site["member"].username),
+        signed_in(site["member"].username, api=True),
+    )
+    moderator, moderator_api = (
+        signed_in(mod.username),
+        signed_in(mod.username, api=True),
+    )
+    pages = [
+        (reader, "/"),
+        (reader, f"/articles/{slug}"),
+        (reader, f"/api/v1/articles/{slug}/comments"),
+        (reader, f"/comments/{root.id}/replies"),
+        (reader, f"/api/v1/comments/{root.id}/replies"),
+        (member, f"/articles/{slug}"),
+        (member_api, f"/api/v1/articles/{slug}/comments"),
+        (moderator, f"/articles/{slug}"),
+        (moderator, "/moderation"),
+        (moderator_api, "/api/v1/moderation/queue"),
+    ]
+    problems = []
+    for client, path in pages:
+        with statements_run(session) as run:
+            assert client.get(path).status_code == 200, path
+        assert run, path
+        problems += [f"{path}: {found}" for found in unbounded(session, run)]
+    assert not problems, "\n\n".join(problems)
