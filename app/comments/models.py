@@ -135,9 +135,18 @@ class Comment(Base):
 
     @property
     def author_name(self) -> str:
-        if self.author is not None:
-            return self.author.display_name
-        return self.guest_name or "Guest"
+        return shown_name(
+            self.author.display_name if self.author is not None else None,
+            self.guest_name,
+        )
+
+
+def shown_name(display_name: str | None, guest_name: str | None) -> str:
+    """The name a comment shows: its member's display name (None for a guest's
+    comment), else the name the guest gave."""
+    if display_name is not None:
+        return display_name
+    return guest_name or "Guest"
 
 
 class CommentRevision(Base):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from app import paths
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.models import Comment, CommentStatus, Flag, shown_name
 from app.comments.standing import QueueStatus, queue_counts
 from app.db import AnySelect
 from app.markup import count_links, excerpt
@@ -326,9 +326,7 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
             hidden_at=row.hidden_at,
             held_reason=row.held_reason,
             decision_reason=row.decision_reason,
-            author_name=row.author_display_name
-            if row.author_id is not None
-            else (row.guest_name or "Guest"),
+            author_name=shown_name(row.author_display_name, row.guest_name),
             author_id=row.author_id,
             author_username=row.author_username,
             article_slug=row.article_slug,
