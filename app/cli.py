@@ -1,6 +1,9 @@
 """The `haven` command: serve, migrate, load demo content, manage users."""
 
+import logging
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -12,8 +15,10 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.accounts.schemas import RegisterIn
 from app.config import get_settings
-from app.db import session_scope
+from app.db import make_engine, make_sessionmaker, session_scope
 from app.errors import DomainError, describe_validation
+from app.notifications.transport import make_transport
+from app.notifications.worker import Worker
 
 cli = typer.Typer(
     help="Haven: articles with moderated, threaded discussion.", no_args_is_help=True
@@ -82,6 +87,12 @@ def demo_command(
         typer.echo(f"  {username}: {password}")
 
 
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from one line of stdin."),
+]
+
+
 def _fail(message: str) -> typer.Exit:
     typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
     return typer.Exit(code=1)
@@ -103,12 +114,7 @@ def users_create(
     display_name: Annotated[
         str | None, typer.Option(help="Name shown with their comments.")
     ] = None,
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from one line of stdin."
-        ),
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create an account; the password gets the same checks as signing up."""
     password = _read_password(password_stdin)
@@ -122,6 +128,23 @@ def users_create(
         with session_scope(get_settings()) as session:
             user = accounts_service.register(session, data, role=role, operator=True)
             summary = f"Created {user.username} ({user.role})."
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(summary)
+
+
+@users_cli.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set someone's password (for a lost demo sign-in); their sessions end."""
+    password = _read_password(password_stdin)
+    try:
+        with session_scope(get_settings()) as session:
+            user = accounts_service.get_user(session, username)
+            accounts_service.set_password(session, user, password)
+            summary = f"Password set for {user.username}; their sessions have ended."
     except DomainError as exc:
         raise _fail(exc.message) from None
     typer.echo(summary)
@@ -176,6 +199,40 @@ def users_list() -> None:
                 cell.ljust(width) for cell, width in zip(row, widths, strict=True)
             ).rstrip()
         )
+
+
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due now, then stop.")
+    ] = False,
+) -> None:
+    """Send the outbox's mail over SMTP (HAVEN_SMTP_URL), or print it when unset."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    settings = get_settings()
+    transport = make_transport(settings.smtp_url)
+    where = "over SMTP" if settings.smtp_url else "to this console (no HAVEN_SMTP_URL)"
+    engine = make_engine(settings.database_url)
+    mailer = Worker(settings, make_sessionmaker(engine), transport)
+    try:
+        if once:
+            report = mailer.run_once()
+            typer.echo(
+                f"{report.sent} sent, {report.skipped} skipped, "
+                f"{report.retried} to retry, {report.failed} failed."
+            )
+            return
+        typer.echo(
+            f"Sending mail {where}, every {settings.mail_poll_seconds:g} s. Ctrl+C stops."
+        )
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            mailer.run_forever(stop, settings.mail_poll_seconds)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        engine.dispose()
 
 
 def main() -> None:

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     site_tagline: str = "Learning and talking together about life with MS"
     allow_guest_comments: bool = False
     smtp_url: str = ""
+    # The sender of Haven's mail; empty: "<site name> <no-reply@<base_url's host>>".
+    mail_from: str = ""
+    # Send mail from a thread of each web worker instead of `haven worker`.
+    # Unset: yes in development without SMTP (the console shows each mail).
+    mail_in_app: bool | None = None
+    mail_poll_seconds: float = Field(default=5, gt=0, le=3600)
+    mail_max_attempts: int = Field(default=6, ge=1, le=50)
+    # Password reset requests, per address and per visitor's IP.
+    reset_limit: str = "5/hour"
     redis_url: str = Field(
         default="", validation_alias=AliasChoices("REDIS_URL", "HAVEN_REDIS_URL")
     )
@@ -76,6 +85,12 @@ class Settings(BaseSettings):
                 )
             self.secret_key = _development_secret(self.data_dir)
         return self
+
+    @property
+    def sends_mail_in_app(self) -> bool:
+        if self.mail_in_app is not None:
+            return self.mail_in_app
+        return self.env == "development" and not self.smtp_url
 
     @property
     def is_sqlite(self) -> bool:

@@ -31,6 +31,10 @@ from app.front import FrontCache
 from app.moderation import api as moderation_api
 from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
+from app.notifications import api as notifications_api
+from app.notifications import views as notifications_views
+from app.notifications.transport import make_transport
+from app.notifications.worker import start_in_app
 from app.paths import API_PREFIX
 from app.ratelimit import RateLimiter
 from app.web import CsrfFailed, make_templates, render
@@ -60,7 +64,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        mailer = (
+            start_in_app(settings, engine, make_transport(settings.smtp_url))
+            if settings.sends_mail_in_app
+            else None
+        )
         yield
+        if mailer is not None:
+            mailer.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -105,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(comments_api.router)
     api.include_router(moderation_api.router)
     api.include_router(settings_api.router)
+    api.include_router(notifications_api.router)
     app.include_router(api)
     # Every HTML page: moderators see the queue's counts in the navigation.
     pages = [Depends(moderation_views.moderation_nav)]
@@ -114,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_views,
         moderation_views,
         settings_views,
+        notifications_views,
     ):
         app.include_router(views.router, dependencies=pages)
 

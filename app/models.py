@@ -17,7 +17,7 @@ from app.moderation.models import (
     ModerationAction,
     SiteSetting,
 )
-from app.notifications.models import Outbox
+from app.notifications.models import Outbox, Suppression
 
 __all__ = [
     "ActionKind",
@@ -37,6 +37,7 @@ __all__ = [
     "Role",
     "SessionKind",
     "SiteSetting",
+    "Suppression",
     "Tag",
     "User",
     "UserNote",

@@ -1,6 +1,7 @@
-"""`haven users create / set-role / list`, run in-process on a fresh SQLite file."""
+"""`haven users create / set-role / set-password / list` and `haven worker`, run in-process on a fresh SQLite file."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -8,11 +9,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from app.accounts import service as accounts_service
-from app.accounts.models import Role, User
+from app.accounts.models import AuthSession, Role, SessionKind, User
 from app.cli import cli
 from app.config import get_settings
 from app.db import session_scope, utcnow
 from app.moderation.models import ActionKind, ModerationAction
+from app.notifications.models import MailKind
+from app.notifications.service import queue_mail
 from app.security import verify_password
 
 GOOD_PASSWORD = "plum tractor lighthouse"
@@ -242,3 +245,91 @@ def test_list_shows_a_table_of_everyone(haven: CliRunner) -> None:
     assert alba.split() == ["alba", "alba", "admin", today, "no"]
     assert bob.split() == ["bob", "bob", "member", today, "yes,", "for", "good"]
     assert header.index("ROLE") == alba.index("admin")
+
+
+def test_set_password_replaces_it_and_ends_sessions(haven: CliRunner) -> None:
+    _run(
+        haven,
+        "users",
+        "create",
+        "dee",
+        "--email",
+        "dee@example.org",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
+    with session_scope(get_settings()) as session:
+        user = accounts_service.get_user(session, "dee")
+        accounts_service.start_session(
+            session, user, kind=SessionKind.BROWSER, lifetime=timedelta(days=1)
+        )
+
+    result = _run(
+        haven,
+        "users",
+        "set-password",
+        "DEE",
+        "--password-stdin",
+        stdin="a fresh new passphrase\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Password set for dee" in result.stdout
+    assert verify_password("a fresh new passphrase", _user("dee").password_hash)[0]
+    with session_scope(get_settings()) as session:
+        assert session.scalars(select(AuthSession)).all() == []
+
+
+def test_set_password_applies_the_rules(haven: CliRunner) -> None:
+    _run(
+        haven,
+        "users",
+        "create",
+        "eve",
+        "--email",
+        "eve@example.org",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
+    short = _run(
+        haven, "users", "set-password", "eve", "--password-stdin", stdin="short\n"
+    )
+    common = _run(
+        haven, "users", "set-password", "eve", "--password-stdin", stdin="password123\n"
+    )
+    nobody = _run(
+        haven,
+        "users",
+        "set-password",
+        "nobody",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
+
+    assert short.exit_code == common.exit_code == nobody.exit_code == 1
+    assert "10 to 128 characters" in short.stderr
+    assert "too common" in common.stderr
+    assert "nobody by that name" in nobody.stderr
+    assert verify_password(GOOD_PASSWORD, _user("eve").password_hash)[0]
+
+
+def test_worker_once_prints_mail_without_smtp(haven: CliRunner) -> None:
+    _run(
+        haven,
+        "users",
+        "create",
+        "fay",
+        "--email",
+        "fay@example.org",
+        "--password-stdin",
+        stdin=GOOD_PASSWORD,
+    )
+    with session_scope(get_settings()) as session:
+        user = accounts_service.get_user(session, "fay")
+        queue_mail(session, MailKind.PASSWORD_RESET, user_id=user.id)
+
+    result = _run(haven, "worker", "--once")
+
+    assert result.exit_code == 0, result.output
+    assert "To: fay@example.org" in result.stdout
+    assert "1 sent, 0 skipped" in result.stdout

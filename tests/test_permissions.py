@@ -86,6 +86,27 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     # A member's public comment list, and a comment's permalink (redirects to its page).
     ("GET", "/api/v1/users/{username}/comments"): PUBLIC,
     ("GET", "/comments/{comment_id}"): PUBLIC,
+    # Your comments (issue #14): a member's own, with where each stands.
+    ("GET", "/me/comments"): SIGNED_IN,
+    ("GET", "/api/v1/me/comments"): SIGNED_IN,
+    # Mail (issue #14): password reset, confirming addresses, mail choices, and
+    # the links in mail, which carry their own permission (a signed token).
+    ("GET", "/forgot-password"): PUBLIC,
+    ("POST", "/forgot-password"): PUBLIC,
+    ("GET", "/reset-password/{token}"): PUBLIC,
+    ("POST", "/reset-password/{token}"): PUBLIC,
+    ("GET", "/confirm-email/{token}"): PUBLIC,
+    ("POST", "/settings/confirm-email"): SIGNED_IN,
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
+    ("GET", "/guest-replies/{token}"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
+    ("POST", "/api/v1/auth/confirm-email"): PUBLIC,
+    ("PATCH", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/me/confirm-email"): SIGNED_IN,
+    ("POST", "/api/v1/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/api/v1/guest-replies/{token}"): PUBLIC,
     ("POST", "/api/v1/users/{username}/ban"): MODERATORS,
     ("POST", "/api/v1/users/{username}/unban"): MODERATORS,
     # Part D (issue #5): bans, moderator notes, a member's moderation record.
@@ -177,6 +198,7 @@ def fill(session: Session) -> dict[str, str]:
         "{comment_id}": str(comment.id),
         "{decision}": "spam",
         "{reason_id}": str(canned_reason.id),
+        "{token}": "not-a-real-token",
     }
 
 

@@ -186,6 +186,8 @@ def test_every_read_path_reads_a_bounded_number_of_rows(
         (reader, f"/api/v1/comments/{root.id}/replies"),
         (member, f"/articles/{slug}"),
         (member_api, f"/api/v1/articles/{slug}/comments"),
+        (member, "/me/comments"),
+        (member_api, "/api/v1/me/comments"),
         (moderator, f"/articles/{slug}"),
         (moderator, "/moderation"),
         (moderator_api, "/api/v1/moderation/queue"),

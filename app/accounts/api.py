@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.accounts import history, service
+from app.accounts import history, recovery, service
 from app.accounts.deps import (
     AuthSessionDep,
     CurrentUser,
@@ -18,10 +18,16 @@ from app.accounts.models import SessionKind, User
 from app.accounts.schemas import (
     BanIn,
     BanRead,
+    Detail,
+    EmailConfirmation,
     MeRead,
+    MeUpdate,
     NoteIn,
     NoteRead,
+    PasswordReset,
+    ProfileUpdate,
     RegisterIn,
+    ResetRequest,
     TokenRead,
     UserModerationRead,
     UserRead,
@@ -37,6 +43,8 @@ from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
 from app.moderation.schemas import LogRead
+from app.notifications import service as notifications
+from app.notifications.tokens import Signer
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["accounts"])
@@ -95,7 +103,10 @@ def me_read(user: User) -> MeRead:
         {
             **UserRead.model_validate(user).model_dump(),
             "email": user.email,
+            "email_verified": user.email_verified_at is not None,
             "notify_replies": user.notify_replies,
+            "notify_decisions": user.notify_decisions,
+            "notify_digest": user.notify_digest,
             "banned_until": user.banned_until,
             "ban_reason": user.ban_reason,
             "is_banned": user.is_banned(),
@@ -202,3 +213,63 @@ def user_note_create(
         session, service.get_user(session, username), data.body, actor=actor
     )
     return NoteRead.model_validate(note)
+
+
+@router.patch("/me", name="api.me.update")
+def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
+    current = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "email": user.email,
+        "notify_replies": user.notify_replies,
+        "notify_decisions": user.notify_decisions,
+        "notify_digest": user.notify_digest,
+    }
+    changes = data.model_dump(exclude_none=True)
+    service.update_profile(
+        session, ProfileUpdate.model_validate(current | changes), actor=user
+    )
+    return me_read(user)
+
+
+@router.post("/me/confirm-email", name="api.me.confirm_email_resend", status_code=202)
+def me_confirm_email_resend(session: SessionDep, user: CurrentUser) -> Detail:
+    recovery.resend_confirmation(session, user)
+    return Detail(detail=f"We have sent a new link to {user.email}.")
+
+
+@router.post("/auth/confirm-email", name="api.auth.confirm_email")
+def auth_confirm_email(
+    request: Request, data: EmailConfirmation, session: SessionDep
+) -> MeRead:
+    user = notifications.confirm_address(session, _signer(request), data.token)
+    return me_read(user)
+
+
+@router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)
+def password_reset_request(
+    request: Request, data: ResetRequest, session: SessionDep
+) -> Detail:
+    sent = recovery.request_password_reset(
+        session,
+        data.email,
+        client_ip=client_ip(request),
+        limiter=request.app.state.limiter,
+        limit=recovery.ResetLimit.from_settings(request.app.state.settings),
+    )
+    return Detail(detail=sent)
+
+
+@router.post("/auth/password-reset/confirm", name="api.auth.password_reset_confirm")
+def password_reset_confirm(
+    request: Request, data: PasswordReset, session: SessionDep
+) -> Detail:
+    recovery.reset_password(session, _signer(request), data.token, data.new_password)
+    return Detail(
+        detail="Your password is changed. Every session of the account has ended: "
+        "please sign in with the new password."
+    )
+
+
+def _signer(request: Request) -> Signer:
+    return Signer(request.app.state.settings.secret_key)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import paths
@@ -35,7 +35,19 @@ class User(Base):
     role: Mapped[Role] = mapped_column(String(16), default=Role.MEMBER)
     bio: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
+    # Set when the owner opened the confirmation link sent to ``email``; until
+    # then no mail but that link and password resets goes to it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Each kind of mail can be turned off (settings, or its unsubscribe link).
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_decisions: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    notify_digest: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
+    # A moderator's last digest: at most one an hour.
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

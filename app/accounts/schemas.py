@@ -46,11 +46,43 @@ class ProfileUpdate(BaseModel):
     bio: str = Field(default="", max_length=5000)
     email: EmailStr
     notify_replies: bool = False
+    notify_decisions: bool = False
+    notify_digest: bool = False
 
 
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=128)
     new_password: Password
+
+
+class Detail(BaseModel):
+    """A sentence for the caller, where there is nothing else to return."""
+
+    detail: str
+
+
+class ResetRequest(BaseModel):
+    email: EmailStr
+
+
+class PasswordReset(BaseModel):
+    token: str = Field(min_length=1, max_length=500)
+    new_password: Password
+
+
+class EmailConfirmation(BaseModel):
+    token: str = Field(min_length=1, max_length=500)
+
+
+class MeUpdate(BaseModel):
+    """A change to the caller's own profile or mail choices; what is left out stays."""
+
+    display_name: DisplayName | None = Field(default=None, min_length=1)
+    bio: str | None = Field(default=None, max_length=5000)
+    email: EmailStr | None = None
+    notify_replies: bool | None = None
+    notify_decisions: bool | None = None
+    notify_digest: bool | None = None
 
 
 class UserRead(BaseModel):
@@ -69,7 +101,10 @@ class MeRead(UserRead):
     """The caller's own account, with the private fields."""
 
     email: str
+    email_verified: bool
     notify_replies: bool
+    notify_decisions: bool
+    notify_digest: bool
     banned_until: datetime | None
     ban_reason: str | None
     is_banned: bool

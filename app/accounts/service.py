@@ -19,6 +19,7 @@ from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
 from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
+from app.notifications import service as notifications
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
 
@@ -133,10 +134,12 @@ def create_user(
     display_name: str | None = None,
     role: Role = Role.MEMBER,
     bio: str = "",
+    verified: bool = True,
 ) -> User:
     """Store an account with an argon2 hash; usernames and emails are unique ignoring case.
 
-    Used by trusted callers (CLI, demo); people signing up go through register().
+    Used by trusted callers (CLI, demo), whose addresses count as confirmed;
+    people signing up go through register() and confirm theirs by a link.
     """
     _ensure_free(session, username=username, email=email)
     user = User(
@@ -149,6 +152,7 @@ def create_user(
         role=role,
         bio=bio,
         bio_html=render_markdown(bio, Profile.BIO) if bio else "",
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -164,8 +168,9 @@ def register(
 ) -> User:
     """Sign someone up with a password that is not common.
 
-    People signing up can't take a reserved username; the operator (CLI) can,
-    and may give any role.
+    People signing up can't take a reserved username and are sent a link to
+    confirm their address; the operator (CLI) can, may give any role, and the
+    address they type counts as confirmed.
     """
     if role != Role.MEMBER and not operator:
         raise PermissionDenied("Only the site's operator creates team accounts.")
@@ -174,14 +179,18 @@ def register(
             "That username is reserved. Please choose another.", field="username"
         )
     check_password_policy(data.password, username=data.username, email=data.email)
-    return create_user(
+    user = create_user(
         session,
         username=data.username,
         email=data.email,
         password=data.password,
         display_name=data.display_name or data.username,
         role=role,
+        verified=operator,
     )
+    if not operator:
+        notifications.address_needs_confirmation(session, user)
+    return user
 
 
 @dataclass(frozen=True)
@@ -312,17 +321,31 @@ def change_password(
     revoke_sessions(session, actor, keep=current)
 
 
+def set_password(session: Session, user: User, password: str) -> None:
+    """The operator sets a password (CLI): the usual checks, and every session ends."""
+    if not 10 <= len(password) <= 128:
+        raise Invalid("A password has 10 to 128 characters.", field="password")
+    check_password_policy(password, username=user.username, email=user.email)
+    user.password_hash = hash_password(password)
+    revoke_sessions(session, user)
+    session.flush()
+
+
 def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
-    """Change one's own display name, bio, email and notification choice."""
+    """Change one's own display name, bio, email and mail choices; a new
+    address waits for confirmation by a link sent to it."""
     if email_key(data.email) != actor.email_key:
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
         actor.email_key = email_key(data.email)
+        notifications.address_needs_confirmation(session, actor)
     shown = (actor.display_name, actor.bio)
     actor.display_name = data.display_name
     actor.bio = data.bio
     actor.bio_html = render_markdown(data.bio, Profile.BIO) if data.bio.strip() else ""
     actor.notify_replies = data.notify_replies
+    actor.notify_decisions = data.notify_decisions
+    actor.notify_digest = data.notify_digest
     if (actor.display_name, actor.bio) != shown:
         standing.bump_author(session, actor.id)
     session.flush()

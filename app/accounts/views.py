@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app import paths
-from app.accounts import history, service
+from app.accounts import history, recovery, service
 from app.accounts.deps import (
     SESSION_COOKIE,
     AuthSessionDep,
@@ -26,13 +26,17 @@ from app.accounts.schemas import (
     BanIn,
     NoteIn,
     PasswordChange,
+    PasswordReset,
     ProfileUpdate,
     RegisterIn,
+    ResetRequest,
 )
 from app.comments import profile as profile_comments
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from app.notifications import service as notifications
+from app.notifications.tokens import Signer
 from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 
@@ -164,6 +168,8 @@ def _settings_form(user: User) -> FormFields:
         "bio": user.bio,
         "email": user.email,
         "notify_replies": "1" if user.notify_replies else "",
+        "notify_decisions": "1" if user.notify_decisions else "",
+        "notify_digest": "1" if user.notify_digest else "",
     }
 
 
@@ -178,7 +184,15 @@ def settings_submit(
 ) -> Response:
     try:
         data = ProfileUpdate.model_validate(
-            {**form, "notify_replies": bool(form.get("notify_replies"))}
+            {
+                **form,
+                "notify_replies": bool(form.get("notify_replies")),
+                "notify_decisions": bool(form.get("notify_decisions")),
+                # Only moderators are offered the digest.
+                "notify_digest": bool(form.get("notify_digest"))
+                if user.is_moderator
+                else user.notify_digest,
+            }
         )
         service.update_profile(session, data, actor=user)
     except (ValidationError, Invalid, Conflict) as exc:
@@ -375,3 +389,135 @@ def note_submit(
 def _to_record(request: Request, person: User, fragment: str = "") -> Response:
     url = request.url_for("accounts.moderation", username=person.username)
     return RedirectResponse(f"{url}{fragment}", status_code=303)
+
+
+# Getting back in (issue #14): password reset and confirming an address.
+
+
+def _signer(request: Request) -> Signer:
+    return Signer(request.app.state.settings.secret_key)
+
+
+@router.get("/forgot-password", name="accounts.forgot_password")
+def forgot_password_page(request: Request) -> Response:
+    return render(request, "accounts/forgot_password.html", {"form": {}, "sent": None})
+
+
+@router.post("/forgot-password", name="accounts.forgot_password_submit")
+def forgot_password_submit(
+    request: Request, form: CsrfForm, session: SessionDep
+) -> Response:
+    try:
+        data = ResetRequest.model_validate({"email": form.get("email", "").strip()})
+        sent = recovery.request_password_reset(
+            session,
+            data.email,
+            client_ip=client_ip(request),
+            limiter=request.app.state.limiter,
+            limit=recovery.ResetLimit.from_settings(request.app.state.settings),
+        )
+    except ValidationError as exc:
+        return _form_error(
+            request, "accounts/forgot_password.html", form, exc, sent=None
+        )
+    except RateLimited as exc:
+        response = render(
+            request,
+            "accounts/forgot_password.html",
+            {"form": form, "errors": {"form": exc.message}, "sent": None},
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return render(request, "accounts/forgot_password.html", {"form": {}, "sent": sent})
+
+
+def _reset_page(
+    request: Request,
+    token: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "accounts/reset_password.html",
+        {"token": token, "form": {}, "errors": errors or {}},
+        status_code=status_code,
+    )
+
+
+@router.get("/reset-password/{token}", name="accounts.reset_password")
+def reset_password_page(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        recovery.user_for_reset(session, _signer(request), token)
+    except Invalid as exc:
+        return _bad_reset_link(request, exc)
+    return _reset_page(request, token)
+
+
+def _bad_reset_link(request: Request, exc: Invalid) -> Response:
+    return render(
+        request,
+        "accounts/forgot_password.html",
+        {"form": {}, "sent": None, "errors": {"form": exc.message}},
+        status_code=400,
+    )
+
+
+@router.post("/reset-password/{token}", name="accounts.reset_password_submit")
+def reset_password_submit(
+    request: Request, token: str, form: CsrfForm, session: SessionDep
+) -> Response:
+    try:
+        data = PasswordReset.model_validate(
+            {"token": token, "new_password": form.get("new_password", "")}
+        )
+        user = recovery.reset_password(
+            session, _signer(request), data.token, data.new_password
+        )
+    except ValidationError as exc:
+        return _reset_page(request, token, errors=field_errors(exc), status_code=422)
+    except Invalid as exc:
+        if exc.field is None:  # the link itself is no good
+            return _bad_reset_link(request, exc)
+        return _reset_page(
+            request, token, errors={"new_password": exc.message}, status_code=422
+        )
+    flash(
+        request,
+        "Your password is changed, and you are signed in. Other devices were signed out.",
+    )
+    return _signed_in_response(request, session, user, "/")
+
+
+@router.get("/confirm-email/{token}", name="accounts.confirm_email")
+def confirm_email(
+    request: Request, token: str, session: SessionDep, user: OptionalUser
+) -> Response:
+    try:
+        confirmed = notifications.confirm_address(session, _signer(request), token)
+    except Invalid as exc:
+        return render(
+            request,
+            "errors/error.html",
+            {"status_code": 400, "message": exc.message},
+            status_code=400,
+        )
+    flash(request, f"Thank you: {confirmed.email} is confirmed.")
+    target = "accounts.settings" if user is not None else "articles.index"
+    return RedirectResponse(request.url_for(target), status_code=303)
+
+
+@router.post("/settings/confirm-email", name="accounts.confirm_email_resend")
+def confirm_email_resend(
+    request: Request, form: CsrfForm, session: SessionDep, user: CurrentUser
+) -> Response:
+    del form  # the CSRF check is the point
+    try:
+        recovery.resend_confirmation(session, user)
+    except Conflict as exc:
+        flash(request, exc.message)
+    else:
+        flash(request, f"We have sent a new link to {user.email}.")
+    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)

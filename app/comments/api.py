@@ -11,17 +11,18 @@ from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
-from app.comments import editing, flags, service, spam, thread
+from app.comments import editing, flags, profile, service, spam, thread
 from app.comments.models import Comment
 from app.comments.schemas import (
     MAX_ID,
     CommentCreate,
     CommentCreated,
+    CommentDetailRead,
     CommentEdit,
     CommentEdited,
-    CommentNodeRead,
     FlagCreate,
     FlagCreated,
+    OwnCommentPageRead,
     RepliesRead,
     ThreadRead,
 )
@@ -156,9 +157,20 @@ def comment_create(
 @router.get("/comments/{comment_id}", name="api.comments.detail")
 def comment_detail(
     comment_id: CommentId, session: SessionDep, user: OptionalUser
-) -> CommentNodeRead:
-    return CommentNodeRead.from_node(
+) -> CommentDetailRead:
+    """One comment; its author (and moderators) also read a moderator's reason."""
+    return CommentDetailRead.of(
         thread.single(session, comment_id, viewer=thread.Viewer.of(user))
+    )
+
+
+@router.get("/me/comments", name="api.comments.mine")
+def own_comments(
+    request: Request, session: SessionDep, user: CurrentUser, page: PageNumber = 1
+) -> OwnCommentPageRead:
+    """The caller's own comments, newest first, each with where it stands."""
+    return OwnCommentPageRead.from_page(
+        profile.list_own_comments(session, user, page=page), str(request.base_url)
     )
 
 

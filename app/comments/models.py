@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -101,6 +102,11 @@ class Comment(Base):
     )
     guest_name: Mapped[str | None] = mapped_column(String(60))
     guest_email: Mapped[str | None] = mapped_column(String(254))
+    # A guest who ticked "email me replies", and when they confirmed the address.
+    guest_notify: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    guest_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     # A hash of the normalised body (app.comments.spam.fingerprint).

@@ -17,7 +17,9 @@ from pydantic import (
 from app.comments.models import FlagReason
 
 if TYPE_CHECKING:  # the services import these schemas for their input
+    from app.comments.profile import OwnComment
     from app.comments.thread import Node, RepliesPage, ThreadPage
+    from app.pagination import Page
 
 
 class CommentAuthorRead(BaseModel):
@@ -89,6 +91,18 @@ class CommentNodeRead(BaseModel):
         )
 
 
+class CommentDetailRead(CommentNodeRead):
+    """One comment on its own (GET /comments/{id}): its author and moderators
+    also read why a moderator refused or removed it; anyone else gets null."""
+
+    decision_reason: str | None
+
+    @classmethod
+    def of(cls, node: "Node") -> "CommentDetailRead":
+        read = CommentNodeRead.from_node(node)
+        return cls(**dict(read), decision_reason=node.decision_reason)
+
+
 class ThreadRead(BaseModel):
     items: list[CommentNodeRead]
     page: int
@@ -157,6 +171,68 @@ class PublicCommentPageRead(BaseModel):
     total: int
 
 
+class OwnCommentRead(BaseModel):
+    """One of the caller's own comments and where it stands (GET /me/comments).
+
+    ``status`` is pending, approved, hidden (by readers' reports, until a
+    moderator looks), rejected, not_published or removed; comments the caller
+    deleted are not listed.
+    """
+
+    id: int
+    article: CommentArticleRead
+    status: str
+    body_html: str
+    # Plain text (not HTML): escape it like any other text.
+    excerpt: str
+    created_at: datetime
+    edited_at: datetime | None
+    # The moderator's reason, for a rejected or removed comment.
+    decision_reason: str | None
+    # A published comment's edit waits for a moderator (the old text shows till then).
+    edit_waiting: bool
+    # The permalink, while a page shows the comment to its author.
+    url: str | None
+    # The edit page, for a rejected comment its author may revise and send again.
+    revise_url: str | None
+
+    @classmethod
+    def of(cls, item: "OwnComment", base_url: str) -> "OwnCommentRead":
+        """``item`` with its addresses made absolute under ``base_url``."""
+        return cls(
+            id=item.id,
+            article=CommentArticleRead(
+                slug=item.article_slug, title=item.article_title
+            ),
+            status=item.status,
+            body_html=item.body_html,
+            excerpt=item.excerpt,
+            created_at=item.created_at,
+            edited_at=item.edited_at,
+            decision_reason=item.decision_reason,
+            edit_waiting=item.edit_waiting,
+            url=base_url + item.url if item.url else None,
+            revise_url=base_url + item.revise_url if item.revise_url else None,
+        )
+
+
+class OwnCommentPageRead(BaseModel):
+    items: list[OwnCommentRead]
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def from_page(cls, page: "Page[OwnComment]", base_url: str) -> "OwnCommentPageRead":
+        base = base_url.rstrip("/")
+        return cls(
+            items=[OwnCommentRead.of(item, base) for item in page.items],
+            page=page.page,
+            pages=page.pages,
+            total=page.total,
+        )
+
+
 MAX_BODY = 10_000
 # Ids are 32-bit columns: a larger number can name no comment.
 MAX_ID = 2**31 - 1
@@ -194,6 +270,8 @@ class CommentCreate(BaseModel):
         | None
     ) = None
     guest_email: EmailStr | None = None
+    # A guest's request for reply notices (confirmed by a mailed link first).
+    notify_replies: bool = False
 
 
 class CommentEdit(BaseModel):

@@ -21,6 +21,7 @@ from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
 from app.moderation import rules
 from app.moderation.policy import Policy, is_auto_closed, load_policy
+from app.notifications import service as notifications
 
 
 def comments_open(
@@ -221,6 +222,11 @@ def post_comment(
     )
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)
+    if comment.status == CommentStatus.APPROVED:
+        notifications.comment_published(session, comment, parent)
+    if actor is None and data.notify_replies:
+        comment.guest_notify = True
+        notifications.guest_asked_for_replies(session, comment)
     return comment
 
 

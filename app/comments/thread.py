@@ -47,7 +47,7 @@ from app import counters, dates, paths
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.articles.models import Article, ArticleStatus
-from app.comments import editing, flags
+from app.comments import editing, flags, profile
 from app.comments import service as comments_service
 from app.comments.models import Comment, CommentStatus, shown_name
 from app.db import AnySelect, utcnow
@@ -176,7 +176,8 @@ class Node:
     locked: bool
     # On a top-level comment: its published replies, shown here or not.
     reply_count: int = 0
-    # Shown to the comment's author only: a waiting edit, a moderator's reason.
+    # For the comment's author only: a waiting edit; for them and moderators,
+    # why a moderator refused or removed it (profile.reads_reason).
     pending_body_html: str | None = None
     decision_reason: str | None = None
     placeholder: str | None = None
@@ -500,7 +501,8 @@ def _rows(statement: Any) -> Any:
 
 
 def _node(row: Row[Any], viewer: Viewer) -> Node:
-    """A node from a row of _COLUMNS; what only the author may see is kept for them."""
+    """A node from a row of _COLUMNS; what only the author may see is kept for
+    them (a moderator's reason for moderators too)."""
     own = viewer.user is not None and row.author_id == viewer.user.id
     placeholder = PLACEHOLDER_TEXT.get(row.status)
     if (
@@ -525,7 +527,9 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         locked=row.locked,
         reply_count=row.reply_count,
         pending_body_html=row.pending_body_html if own else None,
-        decision_reason=row.decision_reason if own else None,
+        decision_reason=row.decision_reason
+        if profile.reads_reason(row.status, row.author_id, viewer.user)
+        else None,
         placeholder=placeholder,
         under_lock=row.locked,
     )

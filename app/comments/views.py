@@ -12,7 +12,7 @@ from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import editing, flags, service, spam, thread
+from app.comments import editing, flags, profile, service, spam, thread
 from app.comments.api import CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
@@ -68,6 +68,7 @@ def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
     if user is None:
         data["guest_name"] = form.get("guest_name", "").strip() or None
         data["guest_email"] = form.get("guest_email", "").strip() or None
+        data["notify_replies"] = bool(form.get("notify_replies"))
     return data
 
 
@@ -510,6 +511,16 @@ def comment_flag(
     flash(request, "Thank you for telling us. A moderator will look at this comment.")
     url = request.url_for("articles.detail", slug=flag.comment.article.slug)
     return RedirectResponse(f"{url}#comment-{flag.comment_id}", status_code=303)
+
+
+@router.get("/me/comments", name="comments.mine")
+def own_comments(
+    request: Request, session: SessionDep, user: CurrentUser, page: PageNumber = 1
+) -> Response:
+    """Your comments, newest first, each saying where it stands: waiting,
+    published, or not (with the moderator's reason and a way to revise it)."""
+    comments = profile.list_own_comments(session, user, page=page)
+    return render(request, "comments/mine.html", {"comments": comments})
 
 
 @router.get(paths.COMMENT, name="comments.permalink")

@@ -24,6 +24,7 @@ from app.moderation import queue as queue_pages
 from app.moderation.decisions import BULK_LIMIT, TRANSITIONS, Decision
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import is_auto_closed, load_policy
+from app.notifications import service as notifications
 from app.pagination import Page, offset_for
 
 LOG_PAGE_SIZE = 50
@@ -140,8 +141,24 @@ def decide(
     )
     standing.record_change(session, comment, before=before, after=after)
     record(session, transition.action, actor=moderator, comment=comment, reason=reason)
+    _announce(session, comment, seen, transition.to)
     session.flush()
     return comment
+
+
+def _announce(
+    session: Session, comment: Comment, was: CommentStatus, now: CommentStatus
+) -> None:
+    """Mail for a decision: its author hears that a waiting comment was
+    approved or turned down, and once it is published, whoever it answers
+    hears of the reply. Spam and removals are not announced."""
+    if now == CommentStatus.APPROVED and was != CommentStatus.APPROVED:
+        if was == CommentStatus.PENDING:
+            notifications.comment_decided(session, comment, approved=True)
+        parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+        notifications.comment_published(session, comment, parent)
+    elif now == CommentStatus.REJECTED and was == CommentStatus.PENDING:
+        notifications.comment_decided(session, comment, approved=False)
 
 
 def _decide_edit(

@@ -1,0 +1,210 @@
+"""What deserves a mail, recorded as an outbox row in the caller's transaction.
+
+Services call these at the moment something happens (a reply is published, a
+comment decided, a reset asked for); nothing is sent before the transaction
+commits, and a rolled-back action leaves no row. The worker writes and sends
+the message later (app.notifications.worker). The functions taking a token
+carry out what a mailed link asks for.
+"""
+
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import User
+from app.comments.models import Comment
+from app.db import utcnow
+from app.errors import Invalid
+from app.notifications.models import MailKind, Outbox, Suppression
+from app.notifications.tokens import Purpose, Signer
+
+
+class Choice(StrEnum):
+    """The kinds of mail a person can turn off, each with its own unsubscribe link."""
+
+    REPLIES = "replies"
+    DECISIONS = "decisions"
+    DIGEST = "digest"
+
+
+CHOICE_OF: dict[MailKind, Choice] = {
+    MailKind.REPLY: Choice.REPLIES,
+    MailKind.APPROVED: Choice.DECISIONS,
+    MailKind.REJECTED: Choice.DECISIONS,
+    MailKind.DIGEST: Choice.DIGEST,
+}
+_USER_COLUMN = {
+    Choice.REPLIES: "notify_replies",
+    Choice.DECISIONS: "notify_decisions",
+    Choice.DIGEST: "notify_digest",
+}
+
+
+def email_key(address: str) -> str:
+    return address.strip().casefold()
+
+
+def queue_mail(
+    session: Session,
+    kind: MailKind,
+    *,
+    user_id: int | None = None,
+    comment_id: int | None = None,
+    to_address: str | None = None,
+) -> None:
+    """One mail to send once the caller's transaction commits."""
+    session.add(
+        Outbox(kind=kind, user_id=user_id, comment_id=comment_id, to_address=to_address)
+    )
+
+
+def comment_published(
+    session: Session, comment: Comment, parent: Comment | None
+) -> None:
+    """A reply became visible to readers: its parent's author hears of it, unless
+    they wrote it themselves. A guest hears only after confirming the address."""
+    if parent is None:
+        return
+    if parent.author_id is not None:
+        if parent.author_id != comment.author_id:
+            queue_mail(
+                session,
+                MailKind.REPLY,
+                user_id=parent.author_id,
+                comment_id=comment.id,
+            )
+        return
+    if (
+        parent.guest_email
+        and parent.guest_notify
+        and parent.guest_confirmed_at is not None
+        and email_key(parent.guest_email) != email_key(comment.guest_email or "")
+    ):
+        queue_mail(
+            session,
+            MailKind.REPLY,
+            comment_id=comment.id,
+            to_address=parent.guest_email,
+        )
+
+
+def comment_decided(session: Session, comment: Comment, *, approved: bool) -> None:
+    """A member's comment left the queue: approved, or rejected (with the reason)."""
+    if comment.author_id is None:
+        return
+    queue_mail(
+        session,
+        MailKind.APPROVED if approved else MailKind.REJECTED,
+        user_id=comment.author_id,
+        comment_id=comment.id,
+    )
+
+
+def guest_asked_for_replies(session: Session, comment: Comment) -> None:
+    """A guest ticked "email me replies": first, a link to confirm the address."""
+    if comment.guest_email and comment.guest_notify:
+        queue_mail(
+            session,
+            MailKind.CONFIRM_GUEST,
+            comment_id=comment.id,
+            to_address=comment.guest_email,
+        )
+
+
+def address_needs_confirmation(session: Session, user: User) -> None:
+    """Send a member a link that confirms their (new) address."""
+    user.email_verified_at = None
+    queue_mail(session, MailKind.CONFIRM_EMAIL, user_id=user.id)
+
+
+def confirm_address(session: Session, signer: Signer, token: str) -> User:
+    """Mark a member's address confirmed, if the link was made for the address
+    they have now. Raises Invalid for a bad, old or outdated link."""
+    payload = signer.load(Purpose.CONFIRM_EMAIL, token)
+    user = session.get(User, payload.get("u"))
+    if user is None or user.email_key != payload.get("e"):
+        raise Invalid(
+            "This link was made for an address the account no longer uses. "
+            "Please ask for a new one from your settings."
+        )
+    if user.email_verified_at is None:
+        mark_confirmed(session, user)
+    return user
+
+
+def mark_confirmed(session: Session, user: User) -> None:
+    """The owner of the address showed they read it: mail may go to it again."""
+    user.email_verified_at = utcnow()
+    session.execute(delete(Suppression).where(Suppression.email_key == user.email_key))
+
+
+def confirm_guest(session: Session, signer: Signer, token: str) -> Comment:
+    """A guest confirmed their address: replies to their comment will reach them."""
+    payload = signer.load(Purpose.CONFIRM_GUEST, token)
+    comment = session.scalars(
+        select(Comment)
+        .options(joinedload(Comment.article))
+        .where(Comment.id == payload.get("c"))
+    ).one_or_none()
+    if (
+        comment is None
+        or comment.guest_email is None
+        or email_key(comment.guest_email) != payload.get("e")
+    ):
+        raise Invalid("This link is not valid any more.")
+    if comment.guest_confirmed_at is None:
+        comment.guest_confirmed_at = utcnow()
+        comment.guest_notify = True
+    return comment
+
+
+def unsubscribe_token(
+    signer: Signer,
+    choice: Choice,
+    *,
+    user_id: int | None = None,
+    guest_address: str | None = None,
+) -> str:
+    """The token of a one-click unsubscribe link, for a member or a guest's address."""
+    payload: dict[str, object] = {"k": str(choice)}
+    if user_id is not None:
+        payload["u"] = user_id
+    else:
+        payload["g"] = email_key(guest_address or "")
+    return signer.sign(Purpose.UNSUBSCRIBE, payload)
+
+
+def describe_unsubscribe(signer: Signer, token: str) -> Choice:
+    """Which kind of mail a link stops (Invalid when it is not ours)."""
+    payload = signer.load(Purpose.UNSUBSCRIBE, token)
+    try:
+        return Choice(str(payload.get("k")))
+    except ValueError:
+        raise Invalid("This link is not valid.") from None
+
+
+def unsubscribe(session: Session, signer: Signer, token: str) -> Choice:
+    """Turn off one kind of mail for whoever the link was sent to; no sign-in
+    needed, and doing it twice is harmless."""
+    choice = describe_unsubscribe(signer, token)
+    payload = signer.load(Purpose.UNSUBSCRIBE, token)
+    if "u" in payload:
+        session.execute(
+            update(User)
+            .where(User.id == payload["u"])
+            .values({_USER_COLUMN[choice]: False})
+        )
+    elif "g" in payload and choice is Choice.REPLIES:
+        session.execute(
+            update(Comment)
+            .where(
+                func.lower(Comment.guest_email) == payload["g"],
+                Comment.author_id.is_(None),
+            )
+            .values(guest_notify=False)
+            .execution_options(synchronize_session=False)
+        )
+    else:
+        raise Invalid("This link is not valid.")
+    return choice
