@@ -71,6 +71,12 @@ class User(Base):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def offered_digest(self) -> bool:
+        """The moderation digest goes to moderators; administrators get nothing
+        new by default (app.notifications.worker.schedule_digests)."""
+        return self.role == Role.MODERATOR
+
     def is_banned(self, now: datetime | None = None) -> bool:
         if self.banned_at is None:
             return False

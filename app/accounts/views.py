@@ -188,9 +188,8 @@ def settings_submit(
                 **form,
                 "notify_replies": bool(form.get("notify_replies")),
                 "notify_decisions": bool(form.get("notify_decisions")),
-                # Only moderators are offered the digest.
                 "notify_digest": bool(form.get("notify_digest"))
-                if user.is_moderator
+                if user.offered_digest
                 else user.notify_digest,
             }
         )

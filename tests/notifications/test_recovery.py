@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import AuthSession, User
+from app.accounts.models import AuthSession, Role, User
 from app.comments.models import Comment, CommentStatus
 from app.config import Settings
 from app.moderation import service as moderation_service
@@ -378,3 +378,15 @@ def test_the_cli_sets_a_password_and_ends_sessions(
     assert client.get("/settings").status_code == 303
     with pytest.raises(Exception, match="too common"):
         accounts_service.set_password(session, member, "password123")
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [(Role.MEMBER, False), (Role.MODERATOR, True), (Role.ADMIN, False)],
+)
+def test_only_moderators_are_offered_the_digest(
+    session: Session, client: TestClient, role: Role, offered: bool
+) -> None:
+    person = make_user(session, role=role)
+    login(client, person.username)
+    assert ('name="notify_digest"' in client.get("/settings").text) is offered
