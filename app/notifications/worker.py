@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
@@ -37,6 +37,11 @@ BATCH = 20
 DIGEST_EVERY = timedelta(hours=1)
 # After the first failure: 1, 4, 16, 64 minutes, then about 4 hours.
 FIRST_RETRY = timedelta(minutes=1)
+
+
+# Handled rows are kept this long (what was sent, and why not), then deleted.
+KEEP_HANDLED = timedelta(days=30)
+PRUNE_BATCH = 500
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -86,6 +91,26 @@ def claim(session: Session, now: datetime, limit: int = BATCH) -> list[int]:
         .execution_options(synchronize_session=False)
     )
     return sorted(claimed)
+
+
+def prune(session: Session, now: datetime) -> int:
+    """Delete up to PRUNE_BATCH rows handled more than KEEP_HANDLED ago (a
+    handled row's ``next_attempt_at`` is when it was last claimed), through the
+    (status, next_attempt_at) index."""
+    old = (
+        select(Outbox.id)
+        .where(
+            Outbox.status.in_(
+                [OutboxStatus.SENT, OutboxStatus.SKIPPED, OutboxStatus.FAILED]
+            ),
+            Outbox.next_attempt_at < now - KEEP_HANDLED,
+        )
+        .limit(PRUNE_BATCH)
+    )
+    ids = session.scalars(old).all()
+    if ids:
+        session.execute(delete(Outbox).where(Outbox.id.in_(ids)))
+    return len(ids)
 
 
 def schedule_digests(session: Session, now: datetime) -> int:
@@ -138,6 +163,7 @@ class Worker:
         """Queue due digests, then send every row due now, batch by batch."""
         report = Report()
         with self._writing() as session:
+            prune(session, now or utcnow())
             schedule_digests(session, now or utcnow())
         while True:
             with self._writing() as session:

@@ -202,3 +202,32 @@ def test_claiming_skips_rows_another_worker_holds(
         assert len(taken) == 2
         # The row the second worker let go is still there for the next round.
         assert claim(later, now, limit=5) == [max(taken) + 1]
+
+
+def test_handled_rows_are_kept_a_month_then_pruned(
+    session: Session, mail_settings: Settings, inbox: Inbox
+) -> None:
+    member = make_user(session)
+    for _ in range(2):
+        queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)
+    session.commit()
+    connection = session.connection()
+    worker = Worker(
+        mail_settings,
+        lambda: Session(bind=connection, join_transaction_mode="create_savepoint"),
+        SmtpTransport.from_url(mail_settings.smtp_url),
+    )
+    now = utcnow()
+    assert worker.run_once(now).sent == 2
+    queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)  # still waiting
+    session.commit()
+
+    worker.run_once(now + timedelta(days=29))
+    session.expire_all()
+    assert session.scalar(select(func.count(Outbox.id))) == 3
+    worker.run_once(now + timedelta(days=31))
+    session.expire_all()
+    # The two old ones are gone; the third was sent on day 29 and stays.
+    rows = session.scalars(select(Outbox)).all()
+    assert [row.status for row in rows] == [OutboxStatus.SENT]
+    assert len(inbox.messages) == 3
