@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app import schema
 from app.config import Settings
 from app.db import make_engine
-from app.notifications.transport import SmtpTransport
+from app.notifications.transport import SmtpTransport, Transport
 from app.notifications.worker import Report, Worker
 from tests.conftest import _create_postgres_database, _reset_postgres, xdist_worker
 from tests.mailserver import Inbox, smtp_server
@@ -38,27 +38,38 @@ def mail_settings(settings: Settings, smtp_server: tuple[int, Inbox]) -> Setting
     return settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
 
 
+MakeWorker = Callable[..., Worker]
 SendMail = Callable[..., Report]
 
 
 @pytest.fixture
-def send_mail(session: Session, mail_settings: Settings) -> SendMail:
-    """Run the worker once, on the test's connection; returns its report."""
+def make_worker(session: Session, mail_settings: Settings) -> MakeWorker:
+    """A worker on the test's own connection (its sessions join the test's
+    transaction), sending to the test SMTP server unless given a transport."""
 
-    def run(**options: Any) -> Report:
+    def make(transport: Transport | None = None, **options: Any) -> Worker:
         session.commit()  # what the test set up counts as committed
         connection = session.connection()
-        worker = Worker(
+        return Worker(
             mail_settings,
             lambda: Session(
                 bind=connection,
                 join_transaction_mode="create_savepoint",
                 expire_on_commit=False,
             ),
-            SmtpTransport.from_url(mail_settings.smtp_url),
+            transport or SmtpTransport.from_url(mail_settings.smtp_url),
             **options,
         )
-        report = worker.run_once()
+
+    return make
+
+
+@pytest.fixture
+def send_mail(session: Session, make_worker: MakeWorker) -> SendMail:
+    """Run the worker once, on the test's connection; returns its report."""
+
+    def run(**options: Any) -> Report:
+        report = make_worker(**options).run_once()
         session.expire_all()
         return report
 

@@ -19,7 +19,7 @@ from app.notifications.transport import ConsoleTransport, SmtpTransport
 from app.notifications.worker import Worker, claim, retry_delay
 from tests.factories import make_article, make_comment, make_user
 from tests.mailserver import Inbox
-from tests.notifications.conftest import SendMail
+from tests.notifications.conftest import MakeWorker, SendMail
 
 pytestmark = pytest.mark.smtp
 
@@ -72,19 +72,12 @@ def test_each_row_is_sent_once_and_marked_sent(
 
 
 def test_a_failed_send_is_retried_with_growing_pauses_then_given_up(
-    session: Session, mail_settings: Settings, inbox: Inbox
+    session: Session, make_worker: MakeWorker, inbox: Inbox
 ) -> None:
     member = make_user(session)
     queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)
-    session.commit()
-    connection = session.connection()
     # Nothing listens on this port: every try fails.
-    worker = Worker(
-        mail_settings,
-        lambda: Session(bind=connection, join_transaction_mode="create_savepoint"),
-        SmtpTransport(host="127.0.0.1", port=9),
-        max_attempts=3,
-    )
+    worker = make_worker(SmtpTransport(host="127.0.0.1", port=9), max_attempts=3)
     now = utcnow()
     first = worker.run_once(now)
     session.expire_all()
@@ -131,17 +124,11 @@ def test_a_refused_address_fails_at_once_and_gets_nothing_more(
 
 
 def test_the_console_transport_prints_the_mail(
-    session: Session, settings: Settings, capsys: pytest.CaptureFixture[str]
+    session: Session, make_worker: MakeWorker, capsys: pytest.CaptureFixture[str]
 ) -> None:
     member = make_user(session)
     queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)
-    session.commit()
-    connection = session.connection()
-    Worker(
-        settings,
-        lambda: Session(bind=connection, join_transaction_mode="create_savepoint"),
-        ConsoleTransport(),
-    ).run_once()
+    make_worker(ConsoleTransport()).run_once()
 
     printed = capsys.readouterr().out
     assert f"To: {member.email}" in printed
@@ -205,18 +192,12 @@ def test_claiming_skips_rows_another_worker_holds(
 
 
 def test_handled_rows_are_kept_a_month_then_pruned(
-    session: Session, mail_settings: Settings, inbox: Inbox
+    session: Session, make_worker: MakeWorker, inbox: Inbox
 ) -> None:
     member = make_user(session)
     for _ in range(2):
         queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)
-    session.commit()
-    connection = session.connection()
-    worker = Worker(
-        mail_settings,
-        lambda: Session(bind=connection, join_transaction_mode="create_savepoint"),
-        SmtpTransport.from_url(mail_settings.smtp_url),
-    )
+    worker = make_worker()
     now = utcnow()
     assert worker.run_once(now).sent == 2
     queue_mail(session, MailKind.PASSWORD_RESET, user_id=member.id)  # still waiting
