@@ -24,10 +24,12 @@ from app.comments.schemas import (
     FlagCreated,
     OwnCommentPageRead,
     RepliesRead,
+    SupportRead,
     ThreadRead,
 )
 from app.db import SessionDep
 from app.errors import NotFound
+from app.moderation import crisis
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
@@ -132,7 +134,13 @@ def comment_replies(
     )
 
 
-@router.post("/articles/{slug}/comments", name="api.comments.create", status_code=201)
+@router.post(
+    "/articles/{slug}/comments",
+    name="api.comments.create",
+    status_code=201,
+    # `support` is there only when it says something (DESIGN.md: `support?`).
+    response_model_exclude_none=True,
+)
 def comment_create(
     request: Request,
     slug: str,
@@ -151,7 +159,12 @@ def comment_create(
         allow_guests=settings.allow_guest_comments,
         allowance=allowance,
     )
-    return CommentCreated.model_validate(comment)
+    support = crisis.support_for(data.body)
+    return CommentCreated(
+        id=comment.id,
+        status=comment.status,
+        support=SupportRead.of(support) if support else None,
+    )
 
 
 @router.get("/comments/{comment_id}", name="api.comments.detail")

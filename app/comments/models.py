@@ -118,6 +118,9 @@ class Comment(Base):
         String(16), default=CommentStatus.PENDING
     )
     held_reason: Mapped[str | None] = mapped_column(Text)
+    # Crisis language was found in it (app.moderation.crisis): a moderator
+    # should read it first.
+    urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     # On a top-level comment: its published replies (app.comments.standing).
     reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

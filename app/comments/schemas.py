@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from app.comments.models import FlagReason
+from app.moderation.crisis import Support
 
 if TYPE_CHECKING:  # the services import these schemas for their input
     from app.comments.profile import OwnComment
@@ -291,11 +292,36 @@ class CommentEdited(BaseModel):
     pending_body_html: str | None
 
 
+class ResourceRead(BaseModel):
+    name: str
+    contact: str
+    country: str
+
+
+class SupportRead(BaseModel):
+    """Crisis support for the author of a comment that may come from someone in danger."""
+
+    message: str
+    resources: list[ResourceRead]
+
+    @classmethod
+    def of(cls, support: Support) -> "SupportRead":
+        return cls(
+            message=support.message,
+            resources=[
+                ResourceRead(name=r.name, contact=r.contact, country=r.country)
+                for r in support.resources
+            ],
+        )
+
+
 class CommentCreated(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     status: str
+    # Present when the comment holds crisis language (app.moderation.crisis).
+    support: SupportRead | None = None
 
 
 MAX_FLAG_NOTE = 1000

@@ -4,6 +4,7 @@ Reading pages of it is app.comments.thread.
 """
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Select, bindparam, func, select
@@ -19,7 +20,7 @@ from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
-from app.moderation import rules
+from app.moderation import crisis, rules
 from app.moderation.policy import Policy, is_auto_closed, load_policy
 from app.notifications import service as notifications
 
@@ -207,6 +208,14 @@ def post_comment(
     status, verdict = rules.initial_status(
         session, actor, data.body, body_html, load_policy(session)
     )
+    crisis_words = crisis.find_crisis_language(data.body)
+    if crisis_words and status != CommentStatus.SPAM:
+        # Whoever wrote it, a moderator reads it, and first.
+        status = CommentStatus.PENDING
+        verdict = replace(
+            verdict,
+            reasons=(*verdict.reasons, f'Crisis language: "{crisis_words[0]}"'),
+        )
     comment = store_comment(
         session,
         article,
@@ -222,6 +231,9 @@ def post_comment(
     )
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)
+    if crisis_words and comment.status == CommentStatus.PENDING:
+        comment.urgent_at = utcnow()
+        notifications.urgent_comment(session, comment)
     if comment.status == CommentStatus.APPROVED:
         notifications.comment_published(session, comment, parent)
     if actor is None and data.notify_replies:

@@ -18,6 +18,7 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
+from app.moderation import crisis
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 from app.web import (
@@ -269,6 +270,20 @@ def comment_create(
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
+    support = crisis.support_for(data.body)
+    if support is not None:
+        # Help first, at once: the comment waits, and its author is told so.
+        return render(
+            request,
+            "comments/support.html",
+            {
+                "article": article,
+                "support": support,
+                "comment_url": paths.fill(paths.COMMENT, comment_id=comment.id),
+                "article_url": paths.fill(paths.ARTICLE, slug=article.slug),
+            },
+            status_code=201,
+        )
     flash(
         request,
         "Your comment is published."

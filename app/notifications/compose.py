@@ -36,6 +36,7 @@ SUBJECTS = {
     MailKind.APPROVED: "Your comment on “{title}” is published",
     MailKind.REJECTED: "Your comment on “{title}” was not published",
     MailKind.DIGEST: "{count} waiting for moderation on {site}",
+    MailKind.URGENT: "Urgent: a comment on “{title}” may need care now",
     MailKind.PASSWORD_RESET: "Reset your {site} password",
     MailKind.CONFIRM_EMAIL: "Confirm your email address for {site}",
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
@@ -107,6 +108,8 @@ class Composer:
             return self._decision(session, row, user, kind)
         if kind is MailKind.DIGEST:
             return self._digest(session, user)
+        if kind is MailKind.URGENT:
+            return self._urgent(session, row, user)
         if kind is MailKind.PASSWORD_RESET:
             return self._password_reset(user)
         return self._confirm_email(user)
@@ -205,6 +208,27 @@ class Composer:
             flagged=flagged,
             queue=self.url("/moderation"),
             flagged_queue=self.url("/moderation?status=flagged"),
+        )
+
+    def _urgent(self, session: Session, row: Outbox, moderator: User) -> Letter | Skip:
+        """Not switchable: someone may be in danger. Still only to a confirmed
+        address of someone who moderates, while the comment waits."""
+        if moderator.email_verified_at is None:
+            return Skip("the address is not confirmed")
+        if not moderator.is_moderator or moderator.is_banned():
+            return Skip("the account no longer moderates")
+        comment = self._comment(session, row)
+        if comment is None or comment.status != CommentStatus.PENDING:
+            return Skip("the comment was already decided")
+        return self._letter(
+            MailKind.URGENT,
+            moderator.email,
+            name=moderator.display_name,
+            author=comment.author_name,
+            title=comment.article.title,
+            excerpt=excerpt(comment.body_html, 500),
+            reason=comment.held_reason or "",
+            queue=self.url("/moderation"),
         )
 
     def _password_reset(self, user: User) -> Letter:

@@ -20,6 +20,7 @@ class MailKind(StrEnum):
     APPROVED = "approved"  # your comment was published
     REJECTED = "rejected"  # your comment was turned down, with the reason
     DIGEST = "digest"  # for moderators: what waits
+    URGENT = "urgent"  # for moderators, at once: a comment with crisis language
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of mail)
     CONFIRM_EMAIL = "confirm_email"  # a member's (new) address
     CONFIRM_GUEST = "confirm_guest"  # a guest who asked for reply notices

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.comments.models import Comment
 from app.db import utcnow
 from app.errors import Invalid
@@ -99,6 +99,15 @@ def comment_decided(session: Session, comment: Comment, *, approved: bool) -> No
         user_id=comment.author_id,
         comment_id=comment.id,
     )
+
+
+def urgent_comment(session: Session, comment: Comment) -> None:
+    """A comment may come from someone in crisis: every moderator hears at once."""
+    moderators = session.scalars(
+        select(User.id).where(User.role == Role.MODERATOR, User.banned_at.is_(None))
+    ).all()
+    for user_id in moderators:
+        queue_mail(session, MailKind.URGENT, user_id=user_id, comment_id=comment.id)
 
 
 def guest_asked_for_replies(session: Session, comment: Comment) -> None:

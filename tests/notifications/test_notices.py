@@ -289,3 +289,28 @@ def test_unconfirmed_members_get_no_notices(
     assert inbox.messages == []
     rows = session.scalars(select(Outbox.kind)).all()
     assert rows == [MailKind.APPROVED]
+
+
+def test_moderators_are_mailed_at_once_about_crisis_language(
+    session: Session, moderator: User, inbox: Inbox, send_mail: SendMail
+) -> None:
+    article = make_article(session, title="Living with fatigue")
+    member = make_user(session, display_name="Dana")
+    moderator.notify_digest = False  # not switchable: someone may be in danger
+    comments_service.post_comment(
+        session,
+        article,
+        CommentCreate(body="Some days I just want to die."),
+        actor=member,
+        allow_guests=False,
+    )
+    send_mail()
+    message = inbox.only(moderator.email)
+    assert message["Subject"] == (
+        "Urgent: a comment on “Living with fatigue” may need care now"
+    )
+    text = text_of(message)
+    assert "Dana" in text
+    assert "Some days I just want to die." in text
+    assert "http://testserver/moderation" in text
+    assert inbox.to(member.email) == []

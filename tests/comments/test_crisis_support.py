@@ -1,0 +1,113 @@
+"""Crisis support at submit time: the author sees help at once (page and API),
+the comment is held for a moderator whoever wrote it, marked urgent, and the
+moderators are mailed."""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role, User
+from app.articles.models import Article
+from app.comments.models import Comment, CommentStatus
+from app.notifications.models import MailKind, Outbox
+from tests.factories import make_article, make_comment, make_user
+from tests.helpers import api_token, form_token, login, post_form
+
+CRISIS = "Since the relapse I have been thinking about ending my life."
+
+
+@pytest.fixture
+def article(session: Session) -> Article:
+    return make_article(session)
+
+
+def _trusted_member(session: Session, article: Article) -> User:
+    member = make_user(session)
+    make_comment(session, article, author=member)  # one approved: trusted
+    return member
+
+
+def test_the_page_shows_helplines_and_keeps_the_comment(
+    session: Session, client: TestClient, article: Article, moderator: User
+) -> None:
+    member = _trusted_member(session, article)
+    login(client, member.username)
+    page = f"/articles/{article.slug}"
+    response = post_form(
+        client,
+        page,
+        f"{page}/comments",
+        {"body": CRISIS, "form_token": form_token(client, article.id)},
+    )
+
+    assert response.status_code == 201
+    assert "You are not alone" in response.text
+    assert "Samaritans" in response.text
+    assert "116 123" in response.text
+    assert "988" in response.text
+    comment = session.scalars(select(Comment).where(Comment.body == CRISIS)).one()
+    # Trusted authors publish at once; this one waits, first in line.
+    assert comment.status == CommentStatus.PENDING
+    assert comment.urgent_at is not None
+    assert "Crisis language" in (comment.held_reason or "")
+    mails = session.execute(select(Outbox.kind, Outbox.user_id)).all()
+    assert (MailKind.URGENT, moderator.id) in mails
+
+
+def test_the_api_answer_carries_a_support_object(
+    session: Session, client: TestClient, article: Article
+) -> None:
+    member = make_user(session)
+    token = api_token(client, member.username)
+    response = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "I don\u2019t want to be here anymore."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["status"] == "pending"
+    support = body["support"]
+    assert support["message"].startswith("Thank you for telling us")
+    assert {
+        "name": "Samaritans",
+        "contact": "Call 116 123, free, any time",
+        "country": "United Kingdom and Ireland",
+    } in support["resources"]
+
+
+def test_ordinary_hard_days_get_no_crisis_answer(
+    session: Session, client: TestClient, article: Article
+) -> None:
+    member = make_user(session)
+    token = api_token(client, member.username)
+    response = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "This fatigue is killing me, but stretching helps."},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert "support" not in response.json()
+    comment = session.get(Comment, response.json()["id"])
+    assert comment is not None
+    assert comment.urgent_at is None
+    assert session.scalars(select(Outbox.kind)).all() == []
+
+
+def test_a_moderators_own_words_of_crisis_wait_too(
+    session: Session, article: Article
+) -> None:
+    from app.comments import service as comments_service
+    from app.comments.schemas import CommentCreate
+
+    moderator = make_user(session, role=Role.MODERATOR)
+    comment = comments_service.post_comment(
+        session,
+        article,
+        CommentCreate(body="I want to end it all."),
+        actor=moderator,
+        allow_guests=False,
+    )
+    assert comment.status == CommentStatus.PENDING
+    assert comment.urgent_at is not None
