@@ -24,6 +24,7 @@ COMMENT_LOCK = "/comments/{comment_id}/lock"
 COMMENT_UNLOCK = "/comments/{comment_id}/unlock"
 MODERATION_DECIDE = "/moderation/comments/{comment_id}/{decision}"
 MODERATION_DISMISS = "/moderation/flags/{comment_id}/dismiss"
+MODERATION_HANDLED = "/moderation/urgent/{comment_id}/handled"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES

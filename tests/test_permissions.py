@@ -121,6 +121,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/comments/{comment_id}/flag"): SIGNED_IN,
     ("POST", "/api/v1/comments/{comment_id}/flag"): SIGNED_IN,
     ("POST", "/moderation/flags/{comment_id}/dismiss"): MODERATORS,
+    # Crisis support (issue #15): an urgent comment's author was looked after.
+    ("POST", "/moderation/urgent/{comment_id}/handled"): MODERATORS,
+    ("POST", "/api/v1/moderation/urgent/{comment_id}/handled"): MODERATORS,
     ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
     # Part A (issue #5): site settings and canned rejection reasons.
     ("GET", "/admin/settings"): ADMINS,

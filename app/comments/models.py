@@ -82,6 +82,13 @@ class Comment(Base):
             sqlite_where=text("pending_body IS NOT NULL"),
             postgresql_where=text("pending_body IS NOT NULL"),
         ),
+        # Comments with crisis language not yet handled: the top of the queue.
+        Index(
+            "ix_comment_urgent",
+            "urgent_at",
+            sqlite_where=text("urgent_at IS NOT NULL"),
+            postgresql_where=text("urgent_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -79,6 +79,22 @@ def moderation_decide(
 
 
 @router.post(
+    "/moderation/urgent/{comment_id}/handled",
+    name="api.moderation.handled",
+    response_model=CommentStateRead,
+)
+def moderation_handled(
+    comment_id: CommentId,
+    session: SessionDep,
+    moderator: ModeratorUser,
+    data: OptionalReason = None,
+) -> Comment:
+    """An urgent comment's author has been looked after: it leaves the top of the queue."""
+    comment = comments_service.get_comment(session, comment_id)
+    return service.mark_handled(session, comment, actor=moderator, reason=_reason(data))
+
+
+@router.post(
     "/moderation/flags/{comment_id}/dismiss",
     name="api.moderation.dismiss_flags",
     response_model=CommentStateRead,

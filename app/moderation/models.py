@@ -38,6 +38,8 @@ class ActionKind(StrEnum):
     EDIT_CANNED_REASON = "edit_canned_reason"
     DELETE_CANNED_REASON = "delete_canned_reason"
     NOTE = "note"
+    # An urgent comment's author was looked after (issue #15).
+    HANDLED = "handled"
 
 
 class ModerationAction(Base):

@@ -89,6 +89,8 @@ class QueueComment:
     author_username: str | None
     article_slug: str
     article_title: str
+    # Crisis language was found in it (app.moderation.crisis), not yet handled.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class QueueItem:
     record_url: str | None
     # Readers' open flags, oldest first (in the "flagged" view only).
     flags: list[Flag] = field(default_factory=list)
+    # "Handled" for an urgent item: a moderator has looked after its author.
+    handled_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,16 @@ def _page_statement(status: QueueStatus, direction: str) -> Select[int]:
     )
 
 
+# Pending comments with crisis language not yet handled: a handful, found
+# through their own partial index.
+_URGENT = (
+    select(Comment.id)
+    .where(Comment.status == CommentStatus.PENDING, Comment.urgent_at.is_not(None))
+    .order_by(Comment.urgent_at, Comment.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+
+
 def _ids(
     session: Session, status: QueueStatus, direction: str, edge: int, limit: int
 ) -> list[int]:
@@ -220,13 +234,18 @@ def read_queue(
     per_page: int = QUEUE_PAGE_SIZE,
 ) -> QueuePage:
     """A page of one view: the first, or the one after or before a comment (the
-    cursor of a neighbouring page). Five queries however long the view."""
+    cursor of a neighbouring page). Five queries however long the view (six
+    on the first page of pending comments, which starts with the urgent ones)."""
     if status is QueueStatus.FLAGGED:
         ids, newer, older = _page_in_memory(
             _flagged_ids(session), after, before, per_page
         )
     else:
         ids, newer, older = _page_by_keyset(session, status, after, before, per_page)
+        if status is QueueStatus.PENDING and after is None and before is None:
+            # Urgent comments first, oldest first, then the rest in order.
+            urgent = list(session.scalars(_URGENT, {"limit": per_page}))
+            ids = urgent + [i for i in ids if i not in set(urgent)]
     return QueuePage(
         status=status,
         items=_items(session, ids, flagged=status is QueueStatus.FLAGGED),
@@ -286,6 +305,7 @@ def _items_statement() -> AnySelect:
             Comment.hidden_at,
             Comment.held_reason,
             Comment.decision_reason,
+            Comment.urgent_at,
             Comment.guest_name,
             Comment.author_id,
             User.username.label("author_username"),
@@ -331,6 +351,7 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
             author_username=row.author_username,
             article_slug=row.article_slug,
             article_title=row.article_title,
+            urgent=row.urgent_at is not None and row.status == CommentStatus.PENDING,
         )
         items.append(
             QueueItem(
@@ -346,6 +367,9 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
                 if row.author_username is not None
                 else None,
                 flags=flags.get(comment_id, []),
+                handled_url=paths.fill(paths.MODERATION_HANDLED, comment_id=row.id)
+                if comment.urgent
+                else None,
             )
         )
     return items

@@ -142,6 +142,8 @@ class QueueItemRead(BaseModel):
     flags: list[QueueFlagRead]
     # The decisions it offers now (the queue page offers the same).
     decisions: list[Decision]
+    # Crisis language, not yet handled: listed first (app.moderation.crisis).
+    urgent: bool
 
     @classmethod
     def from_item(cls, item: QueueItem) -> "QueueItemRead":
@@ -155,6 +157,7 @@ class QueueItemRead(BaseModel):
             parent_excerpt=item.parent_excerpt,
             link_count=item.link_count,
             held_reason=comment.held_reason,
+            urgent=comment.urgent,
             article=QueueArticleRead(
                 slug=comment.article_slug, title=comment.article_title
             ),

@@ -244,6 +244,26 @@ def dismiss_flags(
     return comment
 
 
+def mark_handled(
+    session: Session, comment: Comment, *, actor: User | None, reason: str | None = None
+) -> Comment:
+    """An urgent comment's author has been looked after: it leaves the top of
+    the queue (its decision is still to take), audited."""
+    moderator = ensure_moderator(actor)
+    done = session.execute(
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.urgent_at.is_not(None))
+        .values(urgent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This comment is not marked urgent; it was already handled.")
+    set_committed_value(comment, "urgent_at", None)
+    record(session, ActionKind.HANDLED, actor=moderator, comment=comment, reason=reason)
+    session.flush()
+    return comment
+
+
 @dataclass(frozen=True)
 class BulkResult:
     decided: list[int]

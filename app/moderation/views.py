@@ -168,6 +168,26 @@ def decide(
     )
 
 
+@router.post(paths.MODERATION_HANDLED, name="moderation.handled")
+def mark_handled(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    """An urgent comment's author has been looked after (it still awaits a decision)."""
+    back = _back(form, str(request.url_for("moderation.queue")))
+    comment = comments_service.get_comment(session, comment_id)
+    return _attempt(
+        request,
+        back,
+        lambda: service.mark_handled(session, comment, actor=moderator),
+        f"Comment by {comment.author_name} marked as handled; it still awaits "
+        "your decision.",
+    )
+
+
 @router.post(paths.MODERATION_DISMISS, name="moderation.dismiss_flags")
 def dismiss_flags(
     request: Request,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
+from app.moderation.models import ActionKind, ModerationAction
 from app.notifications.models import MailKind, Outbox
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, form_token, login, post_form
@@ -111,3 +112,56 @@ def test_a_moderators_own_words_of_crisis_wait_too(
     )
     assert comment.status == CommentStatus.PENDING
     assert comment.urgent_at is not None
+
+
+def _waiting(session: Session, article: Article, body: str) -> Comment:
+    return make_comment(
+        session,
+        article,
+        author=make_user(session),
+        status=CommentStatus.PENDING,
+        body=body,
+    )
+
+
+def test_urgent_comments_come_first_in_the_queue_until_handled(
+    session: Session,
+    mod_client: TestClient,
+    mod_api: TestClient,
+    article: Article,
+) -> None:
+    older = _waiting(session, article, "An ordinary question about baclofen.")
+    urgent = _waiting(session, article, "I want to end it all.")
+    urgent.urgent_at = urgent.created_at
+
+    page = mod_client.get("/moderation")
+    assert page.text.index(f'id="queue-{urgent.id}"') < page.text.index(
+        f'id="queue-{older.id}"'
+    )
+    assert "Urgent: this may come from someone in crisis." in page.text
+    assert page.text.count(f'id="queue-{urgent.id}"') == 1
+    api = mod_api.get("/api/v1/moderation/queue").json()
+    assert [(i["id"], i["urgent"]) for i in api["items"]] == [
+        (urgent.id, True),
+        (older.id, False),
+    ]
+
+    handled = post_form(
+        mod_client,
+        "/moderation",
+        f"/moderation/urgent/{urgent.id}/handled",
+        {"next": "/moderation"},
+    )
+    assert handled.status_code == 303
+    session.refresh(urgent)
+    assert urgent.urgent_at is None
+    assert urgent.status == CommentStatus.PENDING  # still to decide
+    entry = session.scalars(
+        select(ModerationAction).where(ModerationAction.comment_id == urgent.id)
+    ).one()
+    assert entry.action == ActionKind.HANDLED
+    # Back in its place, oldest first; handling twice is refused.
+    api = mod_api.get("/api/v1/moderation/queue").json()
+    assert [i["id"] for i in api["items"]] == [older.id, urgent.id]
+    again = mod_api.post(f"/api/v1/moderation/urgent/{urgent.id}/handled")
+    assert again.status_code == 409
