@@ -159,7 +159,7 @@ def comment_create(
         allow_guests=settings.allow_guest_comments,
         allowance=allowance,
     )
-    support = crisis.support_for(data.body)
+    support = crisis.support_for(data.body, load_policy(session))
     return CommentCreated(
         id=comment.id,
         status=comment.status,

@@ -205,10 +205,9 @@ def post_comment(
     )
     parent = replyable_parent(session, article, data.parent_id)
     body_html = render_markdown(data.body, Profile.COMMENT)
-    status, verdict = rules.initial_status(
-        session, actor, data.body, body_html, load_policy(session)
-    )
-    crisis_words = crisis.find_crisis_language(data.body)
+    policy = load_policy(session)
+    status, verdict = rules.initial_status(session, actor, data.body, body_html, policy)
+    crisis_words = crisis.find_crisis_language(data.body, policy.crisis_words)
     if crisis_words and status != CommentStatus.SPAM:
         # Whoever wrote it, a moderator reads it, and first.
         status = CommentStatus.PENDING

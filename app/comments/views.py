@@ -270,7 +270,7 @@ def comment_create(
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
-    support = crisis.support_for(data.body)
+    support = crisis.support_for(data.body, load_policy(session))
     if support is not None:
         # Help first, at once: the comment waits, and its author is told so.
         return render(

@@ -11,76 +11,9 @@ fatigue is killing me", "I could have died laughing").
 
 from dataclasses import dataclass
 
+from app.moderation.crisis_defaults import DEFAULT_PHRASES
+from app.moderation.policy import Policy
 from app.moderation.rules import find_words
-
-# Haven's defaults (issue #15); admins will edit them in the site settings.
-DEFAULT_PHRASES: tuple[str, ...] = (
-    "suicide",
-    "suicidal",
-    "kill myself",
-    "killing myself",
-    "end my life",
-    "ending my life",
-    "end my own life",
-    "take my own life",
-    "taking my own life",
-    "take my life",
-    "end it all",
-    "ending it all",
-    "want to die",
-    "wanna die",
-    "wish i was dead",
-    "wish i were dead",
-    "wish i wasn't alive",
-    "better off dead",
-    "better off without me",
-    # Not "don't want to live" alone: "...in a house with stairs".
-    "don't want to live anymore",
-    "dont want to live anymore",
-    "don't want to live any more",
-    "don't want to live like this",
-    "dont want to live like this",
-    "do not want to live like this",
-    "do not want to live anymore",
-    "don't want to be alive",
-    "dont want to be alive",
-    "don't want to be here anymore",
-    "dont want to be here anymore",
-    "don't want to wake up",
-    "dont want to wake up",
-    "don't want to go on",
-    "dont want to go on",
-    "can't go on anymore",
-    "cant go on anymore",
-    "can't go on like this",
-    "cant go on like this",
-    "cannot go on like this",
-    "can't go on living",
-    "no reason to live",
-    "nothing to live for",
-    "not worth living",
-    "no point in living",
-    "no point going on",
-    "give up on life",
-    "giving up on life",
-    "self harm",
-    "self-harm",
-    "self harming",
-    "self-harming",
-    "harm myself",
-    "harming myself",
-    "hurt myself",
-    "hurting myself",
-    "cut myself",
-    "cutting myself",
-    "take an overdose",
-    "taking an overdose",
-    "took an overdose",
-    "overdose on purpose",
-    "saving up my pills",
-    "stockpiling my pills",
-    "say goodbye to everyone",
-)
 
 SUPPORT_MESSAGE = (
     "Thank you for telling us how you feel. You are not alone, and you don't "
@@ -95,22 +28,6 @@ class Resource:
     name: str
     contact: str
     country: str
-
-
-DEFAULT_RESOURCES: tuple[Resource, ...] = (
-    Resource("Emergency services", "999 or 112", "United Kingdom"),
-    Resource(
-        "Samaritans", "Call 116 123, free, any time", "United Kingdom and Ireland"
-    ),
-    Resource("Shout", "Text SHOUT to 85258", "United Kingdom"),
-    Resource("988 Suicide & Crisis Lifeline", "Call or text 988", "United States"),
-    Resource("Emergency services", "911", "United States and Canada"),
-    Resource(
-        "Find a helpline",
-        "https://findahelpline.com lists free services in other countries",
-        "Everywhere",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -128,8 +45,20 @@ def find_crisis_language(
     return find_words(phrases, body.replace("\u2019", "'"))
 
 
-def support_for(body: str) -> Support | None:
+def resources(policy: Policy) -> tuple[Resource, ...]:
+    """The helplines the site's settings list ("name | contact | country" lines)."""
+    found = []
+    for line in policy.crisis_resources:
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) >= 2 and parts[0] and parts[1]:
+            found.append(
+                Resource(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+            )
+    return tuple(found)
+
+
+def support_for(body: str, policy: Policy) -> Support | None:
     """The support to show the author of ``body``, or None when it needs none."""
-    if not find_crisis_language(body):
+    if not find_crisis_language(body, policy.crisis_words):
         return None
-    return Support(SUPPORT_MESSAGE, DEFAULT_RESOURCES)
+    return Support(SUPPORT_MESSAGE, resources(policy))

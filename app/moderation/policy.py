@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from threading import Lock
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from app import counters
 from app.accounts.models import User
 from app.db import utcnow
 from app.errors import PermissionDenied
+from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
 
 # Each word list holds at most this many entries of at most this many characters.
@@ -42,10 +43,28 @@ class Policy:
     edit_window_hours: int = 24
     # Discussions close this many days after publication; 0 never closes them.
     auto_close_days: int = 0
+    # Crisis support (app.moderation.crisis): the phrases that mark a comment
+    # urgent, and the helplines shown to its author ("name | contact | country").
+    crisis_words: tuple[str, ...] = DEFAULT_PHRASES
+    crisis_resources: tuple[str, ...] = DEFAULT_RESOURCES
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
 ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH)]
+
+
+def _resource_line(value: str) -> str:
+    if value.strip() and len([p for p in value.split("|") if p.strip()]) < 2:
+        raise ValueError(
+            "Write each helpline as: name | how to reach it | country "
+            f"(this line has no contact: {value.strip()[:60]!r})."
+        )
+    return value
+
+
+ResourceLine = Annotated[
+    str, StringConstraints(max_length=300), AfterValidator(_resource_line)
+]
 
 
 class PolicyUpdate(BaseModel):
@@ -61,9 +80,13 @@ class PolicyUpdate(BaseModel):
     flag_threshold: int | None = Field(default=None, ge=1, le=100)
     edit_window_hours: int | None = Field(default=None, ge=0, le=24 * 365)
     auto_close_days: int | None = Field(default=None, ge=0, le=3650)
+    crisis_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
+    crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
 
 
 _KEYS = {field.name for field in fields(Policy)}
+# The settings that are lists of lines (stored as JSON lists).
+WORD_LISTS = ("hold_words", "spam_words", "crisis_words", "crisis_resources")
 
 
 def ensure_admin(actor: User | None) -> User:
@@ -127,7 +150,7 @@ def _read_policy(session: Session) -> Policy:
             select(SiteSetting).where(SiteSetting.key.in_(_KEYS))
         )
     }
-    for key in ("hold_words", "spam_words"):
+    for key in WORD_LISTS:
         if key in stored:
             stored[key] = tuple(stored[key])
     return replace(Policy(), **stored)
@@ -146,9 +169,11 @@ def update_policy(
     actor = ensure_admin(actor)
     current = asdict(load_policy(session))
     wanted = changes.model_dump(exclude_none=True)
-    for key in ("hold_words", "spam_words"):
+    for key in WORD_LISTS:
         if key in wanted:
-            wanted[key] = _clean_words(wanted[key])
+            wanted[key] = _clean_words(
+                wanted[key], 300 if key == "crisis_resources" else MAX_WORD_LENGTH
+            )
     changed = {
         key: value for key, value in wanted.items() if _as_stored(current[key]) != value
     }
@@ -180,13 +205,13 @@ def _as_stored(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _clean_words(words: list[str]) -> list[str]:
+def _clean_words(words: list[str], longest: int) -> list[str]:
     """One entry per word or phrase: trimmed, blank lines dropped, duplicates once."""
     seen: dict[str, str] = {}
     for word in words:
         text = " ".join(word.split())
         if text and text.casefold() not in seen:
-            seen[text.casefold()] = text[:MAX_WORD_LENGTH]
+            seen[text.casefold()] = text[:longest]
     return list(seen.values())
 
 

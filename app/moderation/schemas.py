@@ -252,6 +252,8 @@ class PolicyRead(BaseModel):
     flag_threshold: int
     edit_window_hours: int
     auto_close_days: int
+    crisis_words: list[str]
+    crisis_resources: list[str]
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":

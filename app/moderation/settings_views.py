@@ -30,7 +30,7 @@ NUMBER_FIELDS = (
     "edit_window_hours",
     "auto_close_days",
 )
-LIST_FIELDS = ("hold_words", "spam_words")
+LIST_FIELDS = ("hold_words", "spam_words", "crisis_words", "crisis_resources")
 CANNED_FIELDS = ("label", "body", "position")
 
 

@@ -165,3 +165,56 @@ def test_urgent_comments_come_first_in_the_queue_until_handled(
     assert [i["id"] for i in api["items"]] == [older.id, urgent.id]
     again = mod_api.post(f"/api/v1/moderation/urgent/{urgent.id}/handled")
     assert again.status_code == 409
+
+
+def test_admins_edit_the_phrases_and_the_helplines(
+    session: Session, client: TestClient, article: Article
+) -> None:
+    admin = make_user(session, role=Role.ADMIN)
+    login(client, admin.username)
+    page = client.get("/admin/settings")
+    assert "Samaritans | Call 116 123" in page.text
+    assert "ending my life" in page.text
+    from tests.helpers import csrf_from
+
+    settings_form = {
+        "trust_threshold": "1",
+        "max_links": "2",
+        "flag_threshold": "3",
+        "edit_window_hours": "24",
+        "auto_close_days": "0",
+        "hold_words": "",
+        "spam_words": "",
+        "crisis_words": "at the end of my rope",
+        "crisis_resources": "Lifeline Ireland | Call 1800 247 247 | Ireland",
+        "csrf_token": csrf_from(page.text),
+    }
+    bad = client.post(
+        "/admin/settings", data={**settings_form, "crisis_resources": "Just a name"}
+    )
+    assert bad.status_code == 422
+    assert "name | how to reach it | country" in bad.text
+    saved = client.post("/admin/settings", data=settings_form)
+    assert saved.status_code == 303
+
+    token = api_token(client, make_user(session).username)
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "Honestly I'm at the end of my rope."},
+        headers=headers,
+    ).json()
+    assert answer["support"]["resources"] == [
+        {
+            "name": "Lifeline Ireland",
+            "contact": "Call 1800 247 247",
+            "country": "Ireland",
+        }
+    ]
+    # The old default phrases are gone with the edit.
+    plain = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "I have been thinking about ending my life."},
+        headers=headers,
+    ).json()
+    assert "support" not in plain

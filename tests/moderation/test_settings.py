@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.comments.models import CommentStatus
 from app.errors import PermissionDenied
 from app.moderation import canned
+from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, CannedReason, ModerationAction
 from app.moderation.policy import Policy, load_policy
 from app.moderation.schemas import CannedReasonIn
@@ -28,6 +29,8 @@ DEFAULT_FORM = {
     "auto_close_days": "0",
     "hold_words": "",
     "spam_words": "",
+    "crisis_words": "\n".join(DEFAULT_PHRASES),
+    "crisis_resources": "\n".join(DEFAULT_RESOURCES),
 }
 
 
@@ -166,6 +169,8 @@ def test_settings_api_reads_and_patches_the_policy(
         "flag_threshold": 3,
         "edit_window_hours": 24,
         "auto_close_days": 0,
+        "crisis_words": list(DEFAULT_PHRASES),
+        "crisis_resources": list(DEFAULT_RESOURCES),
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
@@ -188,6 +193,7 @@ def test_settings_api_reads_and_patches_the_policy(
         {"hold_words": ["x" * 101]},
         {"hold_words": "not a list"},
         {"max_link": 3},  # a misspelt setting is refused, not ignored
+        {"crisis_resources": ["A helpline with no contact"]},
     ],
 )
 def test_settings_api_refuses_bad_values(
