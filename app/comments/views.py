@@ -272,7 +272,9 @@ def comment_create(
     guest_ids = _remember_guest_comment(request, comment.id) if user is None else []
     support = crisis.support_for(data.body, load_policy(session))
     if support is not None:
-        # Help first, at once: the comment waits, and its author is told so.
+        # Help first, at once: the comment waits, and its author is told so
+        # (the "posted" message also lets haven.js drop the saved draft).
+        flash(request, "Your comment is kept: it is awaiting moderation.", "posted")
         return render(
             request,
             "comments/support.html",
