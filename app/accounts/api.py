@@ -44,7 +44,7 @@ from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
 from app.moderation.schemas import LogRead
 from app.notifications import service as notifications
-from app.notifications.tokens import Signer
+from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["accounts"])
@@ -240,9 +240,9 @@ def me_confirm_email_resend(session: SessionDep, user: CurrentUser) -> Detail:
 
 @router.post("/auth/confirm-email", name="api.auth.confirm_email")
 def auth_confirm_email(
-    request: Request, data: EmailConfirmation, session: SessionDep
+    data: EmailConfirmation, session: SessionDep, signer: SignerDep
 ) -> MeRead:
-    user = notifications.confirm_address(session, _signer(request), data.token)
+    user = notifications.confirm_address(session, signer, data.token)
     return me_read(user)
 
 
@@ -262,14 +262,10 @@ def password_reset_request(
 
 @router.post("/auth/password-reset/confirm", name="api.auth.password_reset_confirm")
 def password_reset_confirm(
-    request: Request, data: PasswordReset, session: SessionDep
+    data: PasswordReset, session: SessionDep, signer: SignerDep
 ) -> Detail:
-    recovery.reset_password(session, _signer(request), data.token, data.new_password)
+    recovery.reset_password(session, signer, data.token, data.new_password)
     return Detail(
         detail="Your password is changed. Every session of the account has ended: "
         "please sign in with the new password."
     )
-
-
-def _signer(request: Request) -> Signer:
-    return Signer(request.app.state.settings.secret_key)

@@ -36,7 +36,7 @@ from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
 from app.notifications import service as notifications
-from app.notifications.tokens import Signer
+from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
 from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
 
@@ -393,10 +393,6 @@ def _to_record(request: Request, person: User, fragment: str = "") -> Response:
 # Getting back in (issue #14): password reset and confirming an address.
 
 
-def _signer(request: Request) -> Signer:
-    return Signer(request.app.state.settings.secret_key)
-
-
 @router.get("/forgot-password", name="accounts.forgot_password")
 def forgot_password_page(request: Request) -> Response:
     return render(request, "accounts/forgot_password.html", {"form": {}, "sent": None})
@@ -447,9 +443,11 @@ def _reset_page(
 
 
 @router.get("/reset-password/{token}", name="accounts.reset_password")
-def reset_password_page(request: Request, token: str, session: SessionDep) -> Response:
+def reset_password_page(
+    request: Request, token: str, session: SessionDep, signer: SignerDep
+) -> Response:
     try:
-        recovery.user_for_reset(session, _signer(request), token)
+        recovery.user_for_reset(session, signer, token)
     except Invalid as exc:
         return _bad_reset_link(request, exc)
     return _reset_page(request, token)
@@ -466,15 +464,13 @@ def _bad_reset_link(request: Request, exc: Invalid) -> Response:
 
 @router.post("/reset-password/{token}", name="accounts.reset_password_submit")
 def reset_password_submit(
-    request: Request, token: str, form: CsrfForm, session: SessionDep
+    request: Request, token: str, form: CsrfForm, session: SessionDep, signer: SignerDep
 ) -> Response:
     try:
         data = PasswordReset.model_validate(
             {"token": token, "new_password": form.get("new_password", "")}
         )
-        user = recovery.reset_password(
-            session, _signer(request), data.token, data.new_password
-        )
+        user = recovery.reset_password(session, signer, data.token, data.new_password)
     except ValidationError as exc:
         return _reset_page(request, token, errors=field_errors(exc), status_code=422)
     except Invalid as exc:
@@ -492,10 +488,14 @@ def reset_password_submit(
 
 @router.get("/confirm-email/{token}", name="accounts.confirm_email")
 def confirm_email(
-    request: Request, token: str, session: SessionDep, user: OptionalUser
+    request: Request,
+    token: str,
+    session: SessionDep,
+    user: OptionalUser,
+    signer: SignerDep,
 ) -> Response:
     try:
-        confirmed = notifications.confirm_address(session, _signer(request), token)
+        confirmed = notifications.confirm_address(session, signer, token)
     except Invalid as exc:
         return render(
             request,

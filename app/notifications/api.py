@@ -1,11 +1,11 @@
 """JSON twins of the mail links: unsubscribe, and a guest's confirmation."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.db import SessionDep
 from app.notifications import service
-from app.notifications.tokens import Signer
+from app.notifications.deps import SignerDep
 
 router = APIRouter(tags=["mail"])
 
@@ -19,16 +19,12 @@ class GuestConfirmed(BaseModel):
 
 
 @router.post("/unsubscribe/{token}", name="api.notifications.unsubscribe")
-def unsubscribe(request: Request, token: str, session: SessionDep) -> Unsubscribed:
-    choice = service.unsubscribe(
-        session, Signer(request.app.state.settings.secret_key), token
-    )
+def unsubscribe(token: str, session: SessionDep, signer: SignerDep) -> Unsubscribed:
+    choice = service.unsubscribe(session, signer, token)
     return Unsubscribed(stopped=choice)
 
 
 @router.post("/guest-replies/{token}", name="api.notifications.confirm_guest")
-def confirm_guest(request: Request, token: str, session: SessionDep) -> GuestConfirmed:
-    comment = service.confirm_guest(
-        session, Signer(request.app.state.settings.secret_key), token
-    )
+def confirm_guest(token: str, session: SessionDep, signer: SignerDep) -> GuestConfirmed:
+    comment = service.confirm_guest(session, signer, token)
     return GuestConfirmed(comment_id=comment.id)

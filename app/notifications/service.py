@@ -8,6 +8,7 @@ carry out what a mailed link asks for.
 """
 
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -186,9 +187,13 @@ def unsubscribe_token(
 
 def describe_unsubscribe(signer: Signer, token: str) -> Choice:
     """Which kind of mail a link stops (Invalid when it is not ours)."""
+    return _unsubscribe_payload(signer, token)[0]
+
+
+def _unsubscribe_payload(signer: Signer, token: str) -> tuple[Choice, dict[str, Any]]:
     payload = signer.load(Purpose.UNSUBSCRIBE, token)
     try:
-        return Choice(str(payload.get("k")))
+        return Choice(str(payload.get("k"))), payload
     except ValueError:
         raise Invalid("This link is not valid.") from None
 
@@ -196,8 +201,7 @@ def describe_unsubscribe(signer: Signer, token: str) -> Choice:
 def unsubscribe(session: Session, signer: Signer, token: str) -> Choice:
     """Turn off one kind of mail for whoever the link was sent to; no sign-in
     needed, and doing it twice is harmless."""
-    choice = describe_unsubscribe(signer, token)
-    payload = signer.load(Purpose.UNSUBSCRIBE, token)
+    choice, payload = _unsubscribe_payload(signer, token)
     if "u" in payload:
         session.execute(
             update(User)

@@ -13,7 +13,7 @@ from app import paths
 from app.db import SessionDep
 from app.errors import Invalid
 from app.notifications import service
-from app.notifications.tokens import Signer
+from app.notifications.deps import SignerDep
 from app.web import render
 
 router = APIRouter()
@@ -23,10 +23,6 @@ WHAT_STOPS = {
     service.Choice.DECISIONS: "emails about moderators' decisions on your comments",
     service.Choice.DIGEST: "the moderation digest",
 }
-
-
-def _signer(request: Request) -> Signer:
-    return Signer(request.app.state.settings.secret_key)
 
 
 def _bad_link(request: Request, exc: Invalid) -> Response:
@@ -39,9 +35,9 @@ def _bad_link(request: Request, exc: Invalid) -> Response:
 
 
 @router.get("/unsubscribe/{token}", name="notifications.unsubscribe")
-def unsubscribe_page(request: Request, token: str) -> Response:
+def unsubscribe_page(request: Request, token: str, signer: SignerDep) -> Response:
     try:
-        choice = service.describe_unsubscribe(_signer(request), token)
+        choice = service.describe_unsubscribe(signer, token)
     except Invalid as exc:
         return _bad_link(request, exc)
     return render(
@@ -52,9 +48,11 @@ def unsubscribe_page(request: Request, token: str) -> Response:
 
 
 @router.post("/unsubscribe/{token}", name="notifications.unsubscribe_submit")
-def unsubscribe_submit(request: Request, token: str, session: SessionDep) -> Response:
+def unsubscribe_submit(
+    request: Request, token: str, session: SessionDep, signer: SignerDep
+) -> Response:
     try:
-        choice = service.unsubscribe(session, _signer(request), token)
+        choice = service.unsubscribe(session, signer, token)
     except Invalid as exc:
         return _bad_link(request, exc)
     return render(
@@ -65,9 +63,11 @@ def unsubscribe_submit(request: Request, token: str, session: SessionDep) -> Res
 
 
 @router.get("/guest-replies/{token}", name="notifications.confirm_guest")
-def confirm_guest(request: Request, token: str, session: SessionDep) -> Response:
+def confirm_guest(
+    request: Request, token: str, session: SessionDep, signer: SignerDep
+) -> Response:
     try:
-        comment = service.confirm_guest(session, _signer(request), token)
+        comment = service.confirm_guest(session, signer, token)
     except Invalid as exc:
         return _bad_link(request, exc)
     return render(
