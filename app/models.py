@@ -3,7 +3,9 @@
 from app.accounts.models import AuthSession, Role, SessionKind, User, UserNote
 from app.articles.models import Article, ArticleStatus, Tag, article_tag
 from app.comments.models import (
+    ArticleVisit,
     Comment,
+    CommentDraft,
     CommentRevision,
     CommentStatus,
     Flag,
@@ -23,10 +25,12 @@ __all__ = [
     "ActionKind",
     "Article",
     "ArticleStatus",
+    "ArticleVisit",
     "AuthSession",
     "Base",
     "CannedReason",
     "Comment",
+    "CommentDraft",
     "CommentRevision",
     "CommentStatus",
     "Counter",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import paths
@@ -46,6 +46,14 @@ class User(Base):
     notify_digest: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    # A badge an admin gave ("MS nurse", ...: the policy's list), shown by the name.
+    badge: Mapped[str | None] = mapped_column(String(60))
+    # The content notes this member always reads opened (others stay collapsed).
+    shown_content_notes: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    # When the member was shown the community guidelines before a first comment.
+    guidelines_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A moderator's last digest: at most one an hour.
     digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

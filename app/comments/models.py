@@ -35,7 +35,8 @@ class CommentStatus(StrEnum):
 class FlagReason(StrEnum):
     SPAM = "spam"
     ABUSIVE = "abusive"
-    MISLEADING = "misleading"
+    # A misleading medical claim: its own queue view (?status=medical).
+    MEDICAL_CLAIM = "medical_claim"
     OFF_TOPIC = "off_topic"
     OTHER = "other"
 
@@ -129,6 +130,17 @@ class Comment(Base):
     # should read it first.
     urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A content note from the policy's list ("end of life", ...): readers see
+    # the comment collapsed behind it until they open it.
+    content_note: Mapped[str | None] = mapped_column(String(60))
+    # A moderator's "Editor's note" shown under the comment (a misleading
+    # medical claim answered instead of removed), with an optional link.
+    editor_note: Mapped[str | None] = mapped_column(Text)
+    editor_note_url: Mapped[str | None] = mapped_column(String(500))
+    editor_note_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    editor_note_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
     # On a top-level comment: its published replies (app.comments.standing).
     reply_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -188,7 +200,17 @@ class Flag(Base):
     """A reader's report of an approved comment; one per reader and comment."""
 
     __tablename__ = "flag"
-    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+    __table_args__ = (
+        UniqueConstraint("comment_id", "reporter_id"),
+        # The queue's lanes by reason (?status=medical): open reports only.
+        Index(
+            "ix_flag_open_reason",
+            "reason",
+            "created_at",
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     comment_id: Mapped[int] = mapped_column(
@@ -205,3 +227,38 @@ class Flag(Base):
 
     comment: Mapped[Comment] = relationship(lazy="raise")
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="raise")
+
+
+class CommentDraft(Base):
+    """What a member was writing under an article, kept until it is posted."""
+
+    __tablename__ = "comment_draft"
+    __table_args__ = (UniqueConstraint("user_id", "article_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    # The comment it answers (None: a new top-level comment).
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    article: Mapped[Article] = relationship(lazy="raise")
+
+
+class ArticleVisit(Base):
+    """When a member last read an article's discussion: what is new since."""
+
+    __tablename__ = "article_visit"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -118,15 +118,16 @@ def test_member_reports_a_comment_once_through_the_page(
         page = browser.get(flag_page(comment))
         assert page.status_code == 200
         assert "Miracle cure" in page.text
-        for value in ("spam", "abusive", "misleading", "off_topic", "other"):
+        for value in ("spam", "abusive", "medical_claim", "off_topic", "other"):
             assert f'id="reason-{value}" name="reason" value="{value}"' in page.text
-        assert '<label for="reason-misleading">A misleading medical claim</label>' in (
-            page.text
+        assert (
+            '<label for="reason-medical_claim">A misleading medical claim</label>'
+            in (page.text)
         )
         assert '<label for="field-note">' in page.text
 
         status, location, _ = post_flag(
-            browser, comment, reason="misleading", note="  Dangerous advice.  "
+            browser, comment, reason="medical_claim", note="  Dangerous advice.  "
         )
         assert status == 303
         assert location.endswith(f"/articles/{article.slug}#comment-{comment.id}")
@@ -135,7 +136,7 @@ def test_member_reports_a_comment_once_through_the_page(
     [flag] = flags_on(session, comment)
     assert (flag.reporter_id, flag.reason, flag.note) == (
         reader.id,
-        FlagReason.MISLEADING,
+        FlagReason.MEDICAL_CLAIM,
         "Dangerous advice.",
     )
     assert flag.resolved_at is None

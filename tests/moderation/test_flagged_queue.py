@@ -88,7 +88,7 @@ def test_flagged_view_lists_reported_comments_most_reported_first(
     [earlier] = session.scalars(select(Flag).where(Flag.comment_id == older_once.id))
     earlier.created_at -= timedelta(hours=1)
     [reporter] = report(
-        session, once, FlagReason.MISLEADING, note="Says to stop <b>all</b> meds"
+        session, once, FlagReason.MEDICAL_CLAIM, note="Says to stop <b>all</b> meds"
     )
     report(session, twice, FlagReason.SPAM, FlagReason.ABUSIVE)
     dealt_with = make_comment(session, article, body="Already kept")
@@ -116,7 +116,7 @@ def test_flagged_view_lists_reported_comments_most_reported_first(
     flagged = api["items"][2]["flags"]
     assert flagged == [
         {
-            "reason": "misleading",
+            "reason": "medical_claim",
             "note": "Says to stop <b>all</b> meds",
             "created_at": flagged[0]["created_at"],
             "reporter": {
@@ -318,7 +318,7 @@ def test_moderators_see_a_hidden_comment_in_the_thread_with_a_badge(
     session: Session, mod_client: TestClient, article: Article
 ) -> None:
     comment = make_comment(session, article, body="Questionable claim")
-    report(session, comment, FlagReason.MISLEADING, FlagReason.SPAM, FlagReason.SPAM)
+    report(session, comment, FlagReason.MEDICAL_CLAIM, FlagReason.SPAM, FlagReason.SPAM)
 
     html = mod_client.get(f"/articles/{article.slug}").text
 
