@@ -41,6 +41,7 @@ def add(session: Session, deltas: Mapping[str, int]) -> None:
     changes = {name: delta for name, delta in deltas.items() if delta}
     if not changes:
         return
+    session.info.pop(_SEEN, None)
     session.execute(
         update(Counter)
         .where(Counter.name.in_(changes))
@@ -53,11 +54,36 @@ def bump(session: Session, name: str) -> None:
     add(session, {name: 1})
 
 
+# The values this transaction read, until it changes one (see read()).
+_SEEN = "haven_counters"
+# Read along with any other counter: most pages need them, and a second
+# primary-key read would cost more than two more rows of one.
+_ALONG = (LISTING_VERSION, SETTINGS_VERSION)
+
+
 def read(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """The current values (0 for a counter that has no row)."""
+    """The current values (0 for a counter that has no row).
+
+    Remembered for the transaction until it changes a counter, so the parts of
+    one page (the moderators' navigation, the queue's totals, the policy's
+    version) share one query.
+    """
     wanted = list(names)
-    found: dict[str, int] = dict(session.execute(_READ, {"names": wanted}).all())
-    return {name: int(found.get(name, 0)) for name in wanted}
+    transaction = session.get_transaction()
+    seen = session.info.get(_SEEN)
+    values: dict[str, int] = (
+        seen[1]
+        if seen is not None and transaction is not None and seen[0] is transaction
+        else {}
+    )
+    missing = [name for name in wanted if name not in values]
+    if missing:
+        asked = list(dict.fromkeys([*missing, *_ALONG]))
+        found = dict(session.execute(_READ, {"names": asked}).all())
+        values.update({name: int(found.get(name, 0)) for name in asked})
+        # The query began the transaction if none had begun.
+        session.info[_SEEN] = (session.get_transaction(), values)
+    return {name: values[name] for name in wanted}
 
 
 _READ = select(Counter.name, Counter.value).where(
@@ -72,6 +98,7 @@ def value_of(name: str) -> ScalarSelect[int]:
 
 def store(session: Session, values: Mapping[str, int]) -> None:
     """Set counters to exact values, creating missing rows (for recounts)."""
+    session.info.pop(_SEEN, None)
     for name, value in values.items():
         row = session.get(Counter, name)
         if row is None:

@@ -25,6 +25,10 @@ COMMENT_UNLOCK = "/comments/{comment_id}/unlock"
 MODERATION_DECIDE = "/moderation/comments/{comment_id}/{decision}"
 MODERATION_DISMISS = "/moderation/flags/{comment_id}/dismiss"
 MODERATION_HANDLED = "/moderation/urgent/{comment_id}/handled"
+# Declared before MODERATION_DECIDE, whose {decision} would match them too.
+MODERATION_EDITOR_NOTE = "/moderation/comments/{comment_id}/note"
+MODERATION_EDITOR_NOTE_DELETE = "/moderation/comments/{comment_id}/note/delete"
+MODERATION_CONTENT_NOTE = "/moderation/comments/{comment_id}/content-note"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES

@@ -1,5 +1,6 @@
 """HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -176,6 +177,21 @@ async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
 
 
 CsrfForm = Annotated[FormFields, Depends(get_form)]
+
+
+def repeated_field(name: str) -> Callable[..., Awaitable[list[str]]]:
+    """A dependency: every value of a form field that repeats (ticked boxes
+    sharing a name), CSRF-checked."""
+
+    async def values(request: Request, form: CsrfForm) -> list[str]:
+        del form  # resolved first: it checks the token and parses the body
+        return [
+            value
+            for value in (await request.form()).getlist(name)
+            if isinstance(value, str)
+        ]
+
+    return values
 
 
 def field_errors(exc: Exception) -> dict[str, str]:

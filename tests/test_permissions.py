@@ -125,6 +125,15 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/moderation/urgent/{comment_id}/handled"): MODERATORS,
     ("POST", "/api/v1/moderation/urgent/{comment_id}/handled"): MODERATORS,
     ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
+    # Community care (issue #15): editor's notes and content notes on comments.
+    ("POST", "/moderation/comments/{comment_id}/note"): MODERATORS,
+    ("POST", "/moderation/comments/{comment_id}/note/delete"): MODERATORS,
+    ("POST", "/moderation/comments/{comment_id}/content-note"): MODERATORS,
+    ("POST", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,
+    ("DELETE", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,
+    ("PUT", "/api/v1/moderation/comments/{comment_id}/content-note"): MODERATORS,
+    ("POST", "/users/{username}/badge"): ADMINS,
+    ("PUT", "/api/v1/users/{username}/badge"): ADMINS,
     # Part A (issue #5): site settings and canned rejection reasons.
     ("GET", "/admin/settings"): ADMINS,
     ("POST", "/admin/settings"): ADMINS,

@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.accounts import history, recovery, service
 from app.accounts.deps import (
+    AdminUser,
     AuthSessionDep,
     CurrentUser,
     ModeratorUser,
@@ -16,6 +17,7 @@ from app.accounts.deps import (
 )
 from app.accounts.models import SessionKind, User
 from app.accounts.schemas import (
+    BadgeIn,
     BanIn,
     BanRead,
     Detail,
@@ -107,6 +109,7 @@ def me_read(user: User) -> MeRead:
             "notify_replies": user.notify_replies,
             "notify_decisions": user.notify_decisions,
             "notify_digest": user.notify_digest,
+            "shown_content_notes": user.shown_content_notes,
             "banned_until": user.banned_until,
             "ban_reason": user.ban_reason,
             "is_banned": user.is_banned(),
@@ -157,6 +160,17 @@ def ban_read(
         rejected_comment_ids=rejected or [],
         removed_comment_ids=removed or [],
     )
+
+
+@router.put("/users/{username}/badge", name="api.users.badge")
+def user_badge(
+    username: str, data: BadgeIn, session: SessionDep, actor: AdminUser
+) -> UserRead:
+    """Give a member a badge from the site's list, or take it off (admins)."""
+    user = service.set_badge(
+        session, service.get_user(session, username), data.badge, actor=actor
+    )
+    return UserRead.model_validate(user)
 
 
 @router.post("/users/{username}/ban", name="api.users.ban")
@@ -224,6 +238,7 @@ def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
         "notify_replies": user.notify_replies,
         "notify_decisions": user.notify_decisions,
         "notify_digest": user.notify_digest,
+        "shown_content_notes": user.shown_content_notes,
     }
     changes = data.model_dump(exclude_none=True)
     service.update_profile(

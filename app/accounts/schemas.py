@@ -48,6 +48,18 @@ class ProfileUpdate(BaseModel):
     notify_replies: bool = False
     notify_decisions: bool = False
     notify_digest: bool = False
+    # The content notes whose comments this member always reads opened.
+    shown_content_notes: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class BadgeIn(BaseModel):
+    """A badge from the site's list for a member; null takes it off."""
+
+    badge: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, max_length=60)
+    ] = None
 
 
 class PasswordChange(BaseModel):
@@ -83,6 +95,9 @@ class MeUpdate(BaseModel):
     notify_replies: bool | None = None
     notify_decisions: bool | None = None
     notify_digest: bool | None = None
+    shown_content_notes: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        default=None, max_length=20
+    )
 
 
 class UserRead(BaseModel):
@@ -92,6 +107,8 @@ class UserRead(BaseModel):
 
     username: str
     display_name: str
+    # A badge an admin gave ("MS nurse", ...), shown beside the name.
+    badge: str | None = None
     bio_html: str
     role: Role
     created_at: datetime
@@ -105,6 +122,8 @@ class MeRead(UserRead):
     notify_replies: bool
     notify_decisions: bool
     notify_digest: bool
+    # The content notes whose comments the caller always reads opened.
+    shown_content_notes: list[str]
     banned_until: datetime | None
     ban_reason: str | None
     is_banned: bool

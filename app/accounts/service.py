@@ -19,6 +19,7 @@ from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
 from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
+from app.moderation.policy import load_policy, pick
 from app.notifications import service as notifications
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
@@ -334,6 +335,12 @@ def set_password(session: Session, user: User, password: str) -> None:
 def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
     """Change one's own display name, bio, email and mail choices; a new
     address waits for confirmation by a link sent to it."""
+    listed = load_policy(session).content_notes
+    chosen = {
+        pick(wanted, listed, field="shown_content_notes", what="content note")
+        for wanted in data.shown_content_notes
+    }
+    shown_notes = [note for note in listed if note in chosen]  # in the list's order
     if email_key(data.email) != actor.email_key:
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
@@ -346,6 +353,7 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
     actor.notify_replies = data.notify_replies
     actor.notify_decisions = data.notify_decisions
     actor.notify_digest = data.notify_digest
+    actor.shown_content_notes = shown_notes
     if (actor.display_name, actor.bio) != shown:
         standing.bump_author(session, actor.id)
     session.flush()
@@ -365,6 +373,30 @@ def set_role(session: Session, user: User, role: Role, *, actor: User | None) ->
         actor=actor,
         subject=user,
         reason=f"role set to {role}",
+    )
+    session.flush()
+    return user
+
+
+def set_badge(
+    session: Session, user: User, badge: str | None, *, actor: User | None
+) -> User:
+    """Give a member a badge from the site's list ("MS nurse", ...), shown
+    beside their name everywhere, or take it off (``badge`` None); only
+    admins may, audited."""
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied("Only administrators give badges.")
+    chosen = pick(badge, load_policy(session).badges, field="badge", what="badge")
+    if chosen == user.badge:
+        return user
+    user.badge = chosen
+    standing.bump_author(session, user.id)
+    moderation_service.record(
+        session,
+        ActionKind.SET_BADGE,
+        actor=actor,
+        subject=user,
+        reason=f"badge set to {chosen}" if chosen else "badge removed",
     )
     session.flush()
     return user

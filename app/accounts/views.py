@@ -3,9 +3,11 @@
 Moderators also get each member's record here: bans, private notes, history.
 """
 
-from typing import Any
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -13,6 +15,7 @@ from app import paths
 from app.accounts import history, recovery, service
 from app.accounts.deps import (
     SESSION_COOKIE,
+    AdminUser,
     AuthSessionDep,
     CurrentUser,
     ModeratorUser,
@@ -35,10 +38,19 @@ from app.comments import profile as profile_comments
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from app.moderation.policy import load_policy
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
-from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
+from app.web import (
+    CsrfForm,
+    FormFields,
+    field_errors,
+    flash,
+    render,
+    repeated_field,
+    safe_next,
+)
 
 router = APIRouter()
 
@@ -173,14 +185,45 @@ def _settings_form(user: User) -> FormFields:
     }
 
 
+@dataclass(frozen=True)
+class NoteChoice:
+    """One content note on the settings page, and whether it is always shown."""
+
+    note: str
+    shown: bool
+    field_id: str
+
+
+def _note_choices(session: SessionDep, shown: Collection[str]) -> list[NoteChoice]:
+    return [
+        NoteChoice(note, note in shown, f"show-note-{index}")
+        for index, note in enumerate(load_policy(session).content_notes)
+    ]
+
+
 @router.get("/settings", name="accounts.settings")
-def settings_page(request: Request, user: CurrentUser) -> Response:
-    return render(request, "accounts/settings.html", {"form": _settings_form(user)})
+def settings_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": _settings_form(user),
+            "note_choices": _note_choices(session, user.shown_content_notes),
+        },
+    )
+
+
+# The content notes ticked on the settings page.
+ShownNotes = Annotated[list[str], Depends(repeated_field("shown_content_notes"))]
 
 
 @router.post("/settings", name="accounts.settings_submit")
 def settings_submit(
-    request: Request, form: CsrfForm, session: SessionDep, user: CurrentUser
+    request: Request,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+    shown_notes: ShownNotes,
 ) -> Response:
     try:
         data = ProfileUpdate.model_validate(
@@ -191,11 +234,18 @@ def settings_submit(
                 "notify_digest": bool(form.get("notify_digest"))
                 if user.offered_digest
                 else user.notify_digest,
+                "shown_content_notes": shown_notes,
             }
         )
         service.update_profile(session, data, actor=user)
     except (ValidationError, Invalid, Conflict) as exc:
-        return _form_error(request, "accounts/settings.html", form, exc)
+        return _form_error(
+            request,
+            "accounts/settings.html",
+            form,
+            exc,
+            note_choices=_note_choices(session, shown_notes),
+        )
     flash(request, "Your settings are saved.")
     return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
 
@@ -218,7 +268,11 @@ def password_submit(
         return render(
             request,
             "accounts/settings.html",
-            {"form": _settings_form(user), "errors": errors},
+            {
+                "form": _settings_form(user),
+                "errors": errors,
+                "note_choices": _note_choices(session, user.shown_content_notes),
+            },
             status_code=422,
         )
     flash(request, "Your password is changed. Other devices have been signed out.")
@@ -256,6 +310,8 @@ def _moderation_page(
             "record": record,
             "periods": BAN_PERIODS,
             "ban_refusal": service.ban_refusal(person, moderator),
+            # Admins give badges from the site's list.
+            "badges": load_policy(session).badges if moderator.is_admin else (),
             "form": form or {"period": "7"},
             "errors": errors or {},
         },
@@ -292,6 +348,33 @@ def _ban_input(form: FormFields) -> BanIn:
     elif period != "forever":
         raise Invalid("Please choose how long the ban lasts.", field="period")
     return BanIn.model_validate(data)
+
+
+@router.post("/users/{username}/badge", name="accounts.badge")
+def badge_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    admin: AdminUser,
+) -> Response:
+    """Give a member a badge from the site's list, or take it off."""
+    person = service.get_user(session, username)
+    try:
+        service.set_badge(session, person, form.get("badge") or None, actor=admin)
+    except Invalid as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(
+            request,
+            f"{person.display_name} now wears the badge “{person.badge}”."
+            if person.badge
+            else f"{person.display_name} has no badge now.",
+        )
+    return RedirectResponse(
+        paths.fill(paths.MEMBER_RECORD, username=person.username) + "#badge",
+        status_code=303,
+    )
 
 
 @router.post("/users/{username}/ban", name="accounts.ban")

@@ -16,7 +16,13 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.comments import service as comments_service
 from app.comments import standing
-from app.comments.models import Comment, CommentFacts, CommentStatus, Flag
+from app.comments.models import (
+    Comment,
+    CommentFacts,
+    CommentStatus,
+    Flag,
+    FlagReason,
+)
 from app.comments.schemas import FlagCreate
 from app.comments.standing import Standing
 from app.db import utcnow
@@ -107,8 +113,10 @@ def flag_comment(
     except IntegrityError:
         raise Conflict(ALREADY_FLAGGED) from None
     threshold = load_policy(session).flag_threshold
-    count = flag_queries.count_open(session, comment.id)
-    before = Standing.of(comment, reported=count > 1)
+    # The open flags, this one included.
+    count, medical = flag_queries.count_open(session, comment.id)
+    medical_before = medical - (data.reason is FlagReason.MEDICAL_CLAIM)
+    before = Standing.of(comment, reported=count > 1, medical=medical_before > 0)
     if count >= threshold and comment.hidden_at is None:
         comment.hidden_at = utcnow()
         moderation_service.record(
@@ -122,7 +130,7 @@ def flag_comment(
         session,
         comment,
         before=before,
-        after=Standing.of(comment, reported=True),
+        after=Standing.of(comment, reported=True, medical=medical > 0),
     )
     session.flush()
     return flag

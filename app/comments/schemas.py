@@ -48,10 +48,23 @@ class CommentActionsRead(BaseModel):
     moderate: bool
 
 
+class EditorNoteRead(BaseModel):
+    """A moderator's note under the comment, with an optional link to evidence."""
+
+    text: str
+    url: str | None
+
+
 class CommentNodeRead(BaseModel):
     id: int
     parent_id: int | None
     author: CommentAuthorRead | None
+    # The author's badge ("MS nurse", ...), and whether they wrote the article.
+    badge: str | None = None
+    is_article_author: bool = False
+    # Readers see the comment folded behind its content note until they open it.
+    content_note: str | None = None
+    editor_note: EditorNoteRead | None = None
     body_html: str
     created_at: datetime
     edited_at: datetime | None
@@ -73,6 +86,14 @@ class CommentNodeRead(BaseModel):
             author=None
             if placeholder
             else CommentAuthorRead(display_name=node.author_name),
+            badge=None if placeholder else node.author_badge,
+            is_article_author=not placeholder and node.is_article_author,
+            content_note=None if placeholder else node.content_note,
+            editor_note=EditorNoteRead(
+                text=node.editor_note.text, url=node.editor_note.url
+            )
+            if node.editor_note and not placeholder
+            else None,
             body_html="" if placeholder else node.body_html,
             created_at=node.created_at,
             edited_at=node.edited_at,
@@ -254,6 +275,13 @@ def _name_rules(value: str) -> str:
     return value
 
 
+# A content note as the admins' list holds it (checked against the list by the service).
+ContentNoteName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=60),
+    AfterValidator(_name_rules),
+]
+
 CommentBody = Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_body_rules)]
 
 
@@ -273,6 +301,8 @@ class CommentCreate(BaseModel):
     guest_email: EmailStr | None = None
     # A guest's request for reply notices (confirmed by a mailed link first).
     notify_replies: bool = False
+    # A content note from the site's list ("end of life", ...), or None.
+    content_note: ContentNoteName | None = None
 
 
 class CommentEdit(BaseModel):

@@ -21,7 +21,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
 from app.moderation import crisis, rules
-from app.moderation.policy import Policy, is_auto_closed, load_policy
+from app.moderation.policy import Policy, is_auto_closed, load_policy, pick
 from app.notifications import service as notifications
 
 
@@ -66,6 +66,7 @@ def store_comment(
     guest_name: str | None = None,
     guest_email: str | None = None,
     body_html: str | None = None,
+    content_note: str | None = None,
 ) -> Comment:
     """Insert a comment at its place in the tree (parent, root, depth).
 
@@ -87,6 +88,7 @@ def store_comment(
         body_fingerprint=spam.fingerprint(body),
         status=status,
         created_at=created_at or utcnow(),
+        content_note=content_note,
     )
     session.add(comment)
     session.flush()
@@ -206,6 +208,12 @@ def post_comment(
     parent = replyable_parent(session, article, data.parent_id)
     body_html = render_markdown(data.body, Profile.COMMENT)
     policy = load_policy(session)
+    content_note = pick(
+        data.content_note,
+        policy.content_notes,
+        field="content_note",
+        what="content note",
+    )
     status, verdict = rules.initial_status(session, actor, data.body, body_html, policy)
     crisis_words = crisis.find_crisis_language(data.body, policy.crisis_words)
     if crisis_words and status != CommentStatus.SPAM:
@@ -227,6 +235,7 @@ def post_comment(
         guest_email=str(data.guest_email)
         if actor is None and data.guest_email
         else None,
+        content_note=content_note,
     )
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app import counters
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus, Flag
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 
 
 class QueueStatus(StrEnum):
@@ -35,6 +35,9 @@ class QueueStatus(StrEnum):
     REJECTED = "rejected"
     # Published comments that readers reported.
     FLAGGED = "flagged"
+    # Published comments reported as misleading medical claims, whatever the
+    # number of reports: a moderator may answer one with an editor's note.
+    MEDICAL = "medical"
 
 
 def queue_counter(view: QueueStatus) -> str:
@@ -51,14 +54,19 @@ class Standing:
     hidden: bool = False
     edit_waiting: bool = False
     reported: bool = False
+    # One of its open reports says it is a misleading medical claim.
+    medical: bool = False
 
     @classmethod
-    def of(cls, comment: Comment, *, reported: bool = False) -> "Standing":
+    def of(
+        cls, comment: Comment, *, reported: bool = False, medical: bool = False
+    ) -> "Standing":
         return cls(
             status=CommentStatus(comment.status),
             hidden=comment.hidden_at is not None,
             edit_waiting=comment.pending_body is not None,
             reported=reported,
+            medical=medical,
         )
 
     @property
@@ -80,6 +88,8 @@ class Standing:
             views.add(QueueStatus.REJECTED)
         if self.status == CommentStatus.APPROVED and self.reported:
             views.add(QueueStatus.FLAGGED)
+        if self.status == CommentStatus.APPROVED and self.medical:
+            views.add(QueueStatus.MEDICAL)
         return frozenset(views)
 
     def shows_root(self, replies: int) -> bool:
@@ -191,17 +201,18 @@ def bump_author(session: Session, user_id: int) -> None:
     bump_discussions(session, ids)
 
 
-def is_reported(session: Session, comment: Comment) -> bool:
-    """Whether a published comment has open reports (the flagged view lists it)."""
+def open_reports(session: Session, comment: Comment) -> tuple[bool, bool]:
+    """Whether a published comment has open reports (the flagged view lists
+    it), and whether one calls it a medical claim (so does the medical view)."""
     if comment.status != CommentStatus.APPROVED:
-        return False
-    return bool(
-        session.scalar(
-            select(func.count(Flag.id)).where(
-                Flag.comment_id == comment.id, Flag.resolved_at.is_(None)
-            )
-        )
-    )
+        return False, False
+    reports, medical = session.execute(
+        select(
+            func.count(Flag.id),
+            func.count(Flag.id).filter(Flag.reason == FlagReason.MEDICAL_CLAIM),
+        ).where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
+    ).one()
+    return reports > 0, medical > 0
 
 
 # Only the columns: the relationships a caller loaded stay as they are.
@@ -215,7 +226,8 @@ def lock(session: Session, comment: Comment) -> Standing:
     transaction changing the same comment, so the counts stay exact.
     """
     session.refresh(comment, _COLUMNS, with_for_update=True)
-    return Standing.of(comment, reported=is_reported(session, comment))
+    reported, medical = open_reports(session, comment)
+    return Standing.of(comment, reported=reported, medical=medical)
 
 
 def queue_counts(session: Session) -> dict[QueueStatus, int]:
@@ -228,6 +240,7 @@ def queue_counts(session: Session) -> dict[QueueStatus, int]:
 def counted(session: Session) -> dict[QueueStatus, int]:
     """What each view of the queue lists, counted from the comments themselves."""
     reported = select(Flag.comment_id).where(Flag.resolved_at.is_(None))
+    medical = reported.where(Flag.reason == FlagReason.MEDICAL_CLAIM)
     waiting = Comment.status == CommentStatus.PENDING
     edit_waiting = (Comment.status == CommentStatus.APPROVED) & (
         Comment.pending_body.is_not(None)
@@ -238,6 +251,8 @@ def counted(session: Session) -> dict[QueueStatus, int]:
         QueueStatus.REJECTED: Comment.status == CommentStatus.REJECTED,
         QueueStatus.FLAGGED: (Comment.status == CommentStatus.APPROVED)
         & Comment.id.in_(reported),
+        QueueStatus.MEDICAL: (Comment.status == CommentStatus.APPROVED)
+        & Comment.id.in_(medical),
     }
     return {
         view: session.scalar(select(func.count(Comment.id)).where(condition)) or 0

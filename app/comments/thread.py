@@ -119,6 +119,12 @@ class ModTools:
     spam: str
     # Where the forms send the moderator back to.
     back: str
+    # Annotating it instead: its content note (from ``content_notes``), and an
+    # editor's note (removed at ``editor_note_delete`` when it has one).
+    content_note: str = ""
+    content_notes: tuple[str, ...] = ()
+    editor_note: str = ""
+    editor_note_delete: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,15 @@ class ReplyTo:
 
 
 @dataclass(frozen=True)
+class EditorNote:
+    """A moderator's note under a comment (a medical claim answered), with an
+    optional link to the evidence."""
+
+    text: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class MoreReplies:
     """The replies of a tree a page leaves out, and where they are."""
 
@@ -176,6 +191,15 @@ class Node:
     locked: bool
     # On a top-level comment: its published replies, shown here or not.
     reply_count: int = 0
+    # Readers see the text collapsed behind this note until they open it;
+    # ``note_open``: this reader chose to always see comments with this note.
+    content_note: str | None = None
+    note_open: bool = False
+    # The badge an admin gave its author ("MS nurse", ...).
+    author_badge: str | None = None
+    # Its author wrote the article.
+    is_article_author: bool = False
+    editor_note: EditorNote | None = None
     # For the comment's author only: a waiting edit; for them and moderators,
     # why a moderator refused or removed it (profile.reads_reason).
     pending_body_html: str | None = None
@@ -216,7 +240,7 @@ class Node:
         )
 
     @property
-    def badge(self) -> tuple[str, str] | None:
+    def status_badge(self) -> tuple[str, str] | None:
         """A status badge (its CSS modifier and its text), if the comment needs one."""
         if self.status == CommentStatus.PENDING:
             return ("awaiting-moderation", "Awaiting moderation")
@@ -250,6 +274,8 @@ class Discussion:
     slug: str
     version: int
     settings_version: int
+    # Who wrote the article: their comments are marked "Author".
+    author_id: int | None
     comment_count: int
     # Top-level comments holding a place in its pages (Article.root_count).
     root_count: int
@@ -271,6 +297,7 @@ def _discussion_columns() -> AnySelect:
         Article.id,
         Article.slug,
         Article.status,
+        Article.author_id,
         Article.discussion_version,
         Article.approved_count,
         Article.root_count,
@@ -300,6 +327,7 @@ def discussion_from(row: Mapping[Any, Any], policy: Policy) -> Discussion:
         article_id=row["id"],
         slug=row["slug"],
         version=row["discussion_version"],
+        author_id=row["author_id"],
         settings_version=row["settings_version"] or 0,
         comment_count=row["approved_count"],
         root_count=row["root_count"],
@@ -490,8 +518,12 @@ _COLUMNS = (
     Comment.pending_body_html,
     Comment.decision_reason,
     Comment.reply_count,
+    Comment.content_note,
+    Comment.editor_note,
+    Comment.editor_note_url,
     User.display_name.label("author_display_name"),
     User.role.label("author_role"),
+    User.badge.label("author_badge"),
 )
 _OLDEST_FIRST = (Comment.created_at, Comment.id)
 
@@ -532,20 +564,29 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         else None,
         placeholder=placeholder,
         under_lock=row.locked,
+        content_note=row.content_note,
+        note_open=row.content_note is not None
+        and viewer.user is not None
+        and row.content_note in viewer.user.shown_content_notes,
+        author_badge=row.author_badge,
+        editor_note=EditorNote(row.editor_note, row.editor_note_url)
+        if row.editor_note is not None
+        else None,
     )
 
 
 def sees_public_page(session: Session, discussion: Discussion, viewer: Viewer) -> bool:
     """Whether ``viewer`` sees exactly what anonymous readers see of this
     discussion, so the public rendering serves them too: anyone but a
-    moderator, a banned member or the author of a comment in it (one indexed
-    query, through the member's own comments)."""
+    moderator, a banned member, a member who always opens some content notes
+    or the author of a comment in it (one indexed query, through the member's
+    own comments)."""
     if viewer.is_public:
         return True
     user = viewer.user
     if user is None or user.is_moderator or viewer.guest_ids:
         return False
-    if accounts_service.ban_message(user) is not None:
+    if accounts_service.ban_message(user) is not None or user.shown_content_notes:
         return False
     return not session.scalar(
         _HAS_COMMENTED, {"author_id": user.id, "article_id": discussion.article_id}
@@ -771,7 +812,8 @@ def _walk(nodes: Iterable[Node]) -> Iterable[Node]:
 
 
 def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> None:
-    """Set what ``viewer`` may do with every node, with the addresses, in one pass."""
+    """Set what ``viewer`` may do with every node, with the addresses, and
+    whether its author wrote the article, in one pass."""
     user = viewer.user
     now = utcnow()
     banned = user is not None and accounts_service.ban_message(user, now) is not None
@@ -779,6 +821,9 @@ def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> No
     for node in _walk(nodes):
         if node.placeholder is not None:
             continue
+        node.is_article_author = (
+            node.author_id is not None and node.author_id == discussion.author_id
+        )
         own = user is not None and node.author_id == user.id
         reply = edit = delete = None
         if discussion.is_open and node.accepts_replies and not banned:
@@ -823,6 +868,14 @@ def _mod_tools(node: Node, discussion: Discussion, *, own: bool) -> ModTools:
         remove=decide("remove"),
         spam=decide("spam"),
         back=f"{discussion.url}#{node.anchor}",
+        content_note=paths.fill(paths.MODERATION_CONTENT_NOTE, comment_id=node.id),
+        content_notes=discussion.policy.content_notes,
+        editor_note=paths.fill(paths.MODERATION_EDITOR_NOTE, comment_id=node.id),
+        editor_note_delete=paths.fill(
+            paths.MODERATION_EDITOR_NOTE_DELETE, comment_id=node.id
+        )
+        if node.editor_note
+        else None,
     )
 
 

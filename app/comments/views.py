@@ -35,7 +35,7 @@ from app.web import (
 router = APIRouter()
 
 GUEST_COMMENTS_KEY = "guest_comments"
-COMMENT_FIELDS = ("body", "parent_id")
+COMMENT_FIELDS = ("body", "parent_id", "content_note")
 GUEST_FIELDS = ("guest_name", "guest_email")
 
 
@@ -65,12 +65,22 @@ def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "body": form.get("body", "").replace("\r\n", "\n"),
         "parent_id": form.get("parent_id", "").strip() or None,
+        "content_note": form.get("content_note", "").strip() or None,
     }
     if user is None:
         data["guest_name"] = form.get("guest_name", "").strip() or None
         data["guest_email"] = form.get("guest_email", "").strip() or None
         data["notify_replies"] = bool(form.get("notify_replies"))
     return data
+
+
+def form_context(session: SessionDep, user: User | None) -> dict[str, Any]:
+    """What the comment form needs besides what was typed: how the author's
+    comment will be reviewed, and the content notes they may choose from."""
+    return {
+        "review": service.review_for(session, user),
+        "content_notes": load_policy(session).content_notes,
+    }
 
 
 def _input_errors(exc: ValidationError) -> dict[str, str]:
@@ -157,7 +167,7 @@ def article_page(
             "thread_html": Markup(  # noqa: S704 (rendered from autoescaped templates)
                 discussion_html(request, session, discussion, viewer, page=page)
             ),
-            "review": service.review_for(session, viewer.user),
+            **form_context(session, viewer.user),
             **(context or {}),
         },
         status_code=status_code,
@@ -183,7 +193,7 @@ def _form_page(
         "comment_form": form,
         "errors": errors or {},
         "preview_html": preview_html,
-        "review": service.review_for(session, user),
+        **form_context(session, user),
     }
     parent_id = _as_id(form.get("parent_id", ""))
     if parent_id is not None:
@@ -327,7 +337,7 @@ def comment_reply(
             "refusal": refusal,
             "comment_form": {"parent_id": str(comment_id)},
             "preview_html": None,
-            "review": service.review_for(session, user),
+            **form_context(session, user),
         },
         status_code=409 if refusal else 200,
     )

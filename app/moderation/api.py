@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
+from app import paths
 from app.accounts.deps import ModeratorUser
 from app.articles import service as articles_service
 from app.articles.models import Article
@@ -13,14 +14,17 @@ from app.comments.models import Comment
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
-from app.moderation import service
+from app.moderation import annotations, service
 from app.moderation.decisions import Decision
 from app.moderation.schemas import (
     BulkIn,
     BulkRead,
+    CommentNotesRead,
     CommentStateRead,
+    ContentNoteIn,
     DecisionIn,
     DiscussionRead,
+    EditorNoteIn,
     LogRead,
     QueueRead,
     ReasonIn,
@@ -53,6 +57,51 @@ def moderation_queue(
         session, status=status, after=after, before=before, actor=moderator
     )
     return QueueRead.from_page(page, service.status_counts(session))
+
+
+# Before the decisions' route: its {decision} would match these paths too.
+@router.post(
+    paths.MODERATION_EDITOR_NOTE,
+    name="api.moderation.editor_note",
+)
+def moderation_editor_note(
+    comment_id: CommentId,
+    data: EditorNoteIn,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> CommentNotesRead:
+    """Add or replace the editor's note under a published comment."""
+    comment = comments_service.get_comment(session, comment_id)
+    annotations.set_editor_note(session, comment, data, actor=moderator)
+    return CommentNotesRead.of(comment)
+
+
+@router.delete(
+    paths.MODERATION_EDITOR_NOTE,
+    name="api.moderation.editor_note_delete",
+)
+def moderation_editor_note_delete(
+    comment_id: CommentId, session: SessionDep, moderator: ModeratorUser
+) -> CommentNotesRead:
+    comment = comments_service.get_comment(session, comment_id)
+    annotations.remove_editor_note(session, comment, actor=moderator)
+    return CommentNotesRead.of(comment)
+
+
+@router.put(
+    paths.MODERATION_CONTENT_NOTE,
+    name="api.moderation.content_note",
+)
+def moderation_content_note(
+    comment_id: CommentId,
+    data: ContentNoteIn,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> CommentNotesRead:
+    """Put a content note from the site's list on a comment (null: take it off)."""
+    comment = comments_service.get_comment(session, comment_id)
+    annotations.set_content_note(session, comment, data.content_note, actor=moderator)
+    return CommentNotesRead.of(comment)
 
 
 @router.post(

@@ -11,15 +11,19 @@ from sqlalchemy import ColumnElement, UnaryExpression, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import User
-from app.comments.models import Comment, Flag
+from app.comments.models import Comment, Flag, FlagReason
 from app.db import utcnow
 
 OPEN = Flag.resolved_at.is_(None)
 
 
-def has_open_flags() -> ColumnElement[bool]:
-    """True for a comment that readers reported and no moderator has looked at yet."""
-    return Comment.id.in_(select(Flag.comment_id).where(OPEN))
+def has_open_flags(reason: FlagReason | None = None) -> ColumnElement[bool]:
+    """True for a comment that readers reported (for ``reason``, or any) and no
+    moderator has looked at yet."""
+    reported = select(Flag.comment_id).where(OPEN)
+    if reason is not None:
+        reported = reported.where(Flag.reason == reason)
+    return Comment.id.in_(reported)
 
 
 def flagged_order() -> list[UnaryExpression[object]]:
@@ -47,23 +51,36 @@ def open_flags(session: Session, comment_ids: Sequence[int]) -> dict[int, list[F
     return found
 
 
-def count_open(session: Session, comment_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count(Flag.id)).where(Flag.comment_id == comment_id, OPEN)
-        )
-        or 0
-    )
+def count_open(session: Session, comment_id: int) -> tuple[int, int]:
+    """A comment's open flags, and how many of them report a medical claim."""
+    total, medical = session.execute(
+        select(
+            func.count(Flag.id),
+            func.count(Flag.id).filter(Flag.reason == FlagReason.MEDICAL_CLAIM),
+        ).where(Flag.comment_id == comment_id, OPEN)
+    ).one()
+    return int(total), int(medical)
 
 
-def resolve_open(session: Session, comment_id: int, *, by: User) -> int:
-    """Mark every open flag of a comment as resolved by ``by``; how many there were.
+def resolve_open(
+    session: Session,
+    comment_id: int,
+    *,
+    by: User,
+    reason: FlagReason | None = None,
+) -> list[FlagReason]:
+    """Mark a comment's open flags (of one ``reason``, or all) as resolved by
+    ``by``; the reasons of those there were.
 
     A conditional UPDATE: of two moderators resolving at once, one resolves them.
     """
-    result = session.execute(
+    conditions = [Flag.comment_id == comment_id, OPEN]
+    if reason is not None:
+        conditions.append(Flag.reason == reason)
+    resolved = session.scalars(
         update(Flag)
-        .where(Flag.comment_id == comment_id, OPEN)
+        .where(*conditions)
         .values(resolved_at=utcnow(), resolved_by_id=by.id)
+        .returning(Flag.reason)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return [FlagReason(value) for value in resolved]

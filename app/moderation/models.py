@@ -40,6 +40,12 @@ class ActionKind(StrEnum):
     NOTE = "note"
     # An urgent comment's author was looked after (issue #15).
     HANDLED = "handled"
+    # What moderators add to a comment instead of removing it, and a
+    # member's badge (issue #15).
+    EDITOR_NOTE = "editor_note"
+    REMOVE_EDITOR_NOTE = "remove_editor_note"
+    CONTENT_NOTE = "content_note"
+    SET_BADGE = "set_badge"
 
 
 class ModerationAction(Base):

@@ -6,6 +6,7 @@ audited like any other moderation action.
 """
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from threading import Lock
@@ -18,13 +19,14 @@ from sqlalchemy.orm import Session
 from app import counters
 from app.accounts.models import User
 from app.db import utcnow
-from app.errors import PermissionDenied
+from app.errors import Invalid, PermissionDenied
 from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
 
 # Each word list holds at most this many entries of at most this many characters.
 MAX_WORDS = 500
 MAX_WORD_LENGTH = 100
+MAX_LABEL_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ class Policy:
     # urgent, and the helplines shown to its author ("name | contact | country").
     crisis_words: tuple[str, ...] = DEFAULT_PHRASES
     crisis_resources: tuple[str, ...] = DEFAULT_RESOURCES
+    # The content notes an author may put on a comment, which readers see it
+    # collapsed behind until they open it.
+    content_notes: tuple[str, ...] = (
+        "disease progression",
+        "end of life",
+        "self-harm",
+        "graphic symptoms",
+    )
+    # The badges admins may give members, shown beside their name.
+    badges: tuple[str, ...] = ("MS nurse", "neurologist", "physio", "carer")
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -61,6 +73,9 @@ def _resource_line(value: str) -> str:
         )
     return value
 
+
+# A content note or a badge: a few words (stored in 60-character columns).
+LabelLine = Annotated[str, StringConstraints(max_length=MAX_LABEL_LENGTH)]
 
 ResourceLine = Annotated[
     str, StringConstraints(max_length=300), AfterValidator(_resource_line)
@@ -82,11 +97,26 @@ class PolicyUpdate(BaseModel):
     auto_close_days: int | None = Field(default=None, ge=0, le=3650)
     crisis_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
     crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
+    content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
+    badges: list[LabelLine] | None = Field(default=None, max_length=20)
 
 
 _KEYS = {field.name for field in fields(Policy)}
 # The settings that are lists of lines (stored as JSON lists).
-WORD_LISTS = ("hold_words", "spam_words", "crisis_words", "crisis_resources")
+WORD_LISTS = (
+    "hold_words",
+    "spam_words",
+    "crisis_words",
+    "crisis_resources",
+    "content_notes",
+    "badges",
+)
+# How long an entry of each list may be (a word list's entries: MAX_WORD_LENGTH).
+_LONGEST = {
+    "crisis_resources": 300,
+    "content_notes": MAX_LABEL_LENGTH,
+    "badges": MAX_LABEL_LENGTH,
+}
 
 
 def ensure_admin(actor: User | None) -> User:
@@ -171,9 +201,7 @@ def update_policy(
     wanted = changes.model_dump(exclude_none=True)
     for key in WORD_LISTS:
         if key in wanted:
-            wanted[key] = _clean_words(
-                wanted[key], 300 if key == "crisis_resources" else MAX_WORD_LENGTH
-            )
+            wanted[key] = _clean_words(wanted[key], _LONGEST.get(key, MAX_WORD_LENGTH))
     changed = {
         key: value for key, value in wanted.items() if _as_stored(current[key]) != value
     }
@@ -213,6 +241,24 @@ def _clean_words(words: list[str], longest: int) -> list[str]:
         if text and text.casefold() not in seen:
             seen[text.casefold()] = text[:longest]
     return list(seen.values())
+
+
+def pick(
+    value: str | None, listed: Sequence[str], *, field: str, what: str
+) -> str | None:
+    """``value`` as a list of the policy holds it (the content notes, the
+    badges), matched whatever its case and spacing; None for none.
+
+    Raises Invalid (on ``field``) for a value the list doesn't hold: an admin
+    may have changed the list since the form was shown.
+    """
+    wanted = " ".join((value or "").split()).casefold()
+    if not wanted:
+        return None
+    for entry in listed:
+        if entry.casefold() == wanted:
+            return entry
+    raise Invalid(f"Please choose a {what} from the list, or none.", field=field)
 
 
 class Opened(Protocol):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, aliased
 from app import paths
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus, Flag, shown_name
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, shown_name
 from app.comments.standing import QueueStatus, queue_counts
 from app.db import AnySelect
 from app.markup import count_links, excerpt
@@ -54,9 +54,18 @@ class QueueActions:
     approve: str | None = None
     reject: str | None = None
     spam: str | None = None
-    # The flagged view: keep the comment (dismissing its reports), or remove it.
+    # The reported views: keep the comment (dismissing its reports), or remove
+    # it; in the medical view, or answer it with an editor's note.
     dismiss: str | None = None
     remove: str | None = None
+    editor_note: str | None = None
+    # Put a content note on it (pending and reported comments).
+    content_note: str | None = None
+
+    @property
+    def one_by_one(self) -> bool:
+        """Reports are answered one by one: no bulk selection."""
+        return self.dismiss is not None
 
     @property
     def decisions(self) -> list[Decision]:
@@ -91,6 +100,10 @@ class QueueComment:
     article_title: str
     # Crisis language was found in it (app.moderation.crisis), not yet handled.
     urgent: bool = False
+    content_note: str | None = None
+    # The editor's note readers see under it, and its link (None: none).
+    editor_note: str | None = None
+    editor_note_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -201,17 +214,28 @@ def _ids(
     )
 
 
-def _flagged_ids(session: Session) -> list[int]:
-    """Every reported published comment, most reported first, then the one
-    reported longest ago. Reports are answered quickly, so this list stays short
-    whatever the size of the site; it is paged in memory."""
+# The reported views, and the reason of the reports each lists (None: any).
+_REPORTED = {
+    QueueStatus.FLAGGED: None,
+    QueueStatus.MEDICAL: FlagReason.MEDICAL_CLAIM,
+}
+
+
+def _reported_ids(session: Session, reason: FlagReason | None) -> list[int]:
+    """Every published comment with open reports (of ``reason``), most
+    reported first, then the one reported longest ago. Reports are answered
+    quickly, so this list stays short whatever the size of the site; it is
+    paged in memory."""
+    open_reports: list[ColumnElement[bool]] = [flag_queries.OPEN]
+    if reason is not None:
+        open_reports.append(Flag.reason == reason)
     reports = (
         select(
             Flag.comment_id,
             func.count(Flag.id).label("reports"),
             func.min(Flag.created_at).label("first"),
         )
-        .where(flag_queries.OPEN)
+        .where(*open_reports)
         .group_by(Flag.comment_id)
         .subquery()
     )
@@ -236,9 +260,10 @@ def read_queue(
     """A page of one view: the first, or the one after or before a comment (the
     cursor of a neighbouring page). Five queries however long the view (six
     on the first page of pending comments, which starts with the urgent ones)."""
-    if status is QueueStatus.FLAGGED:
+    reported = status in _REPORTED
+    if reported:
         ids, newer, older = _page_in_memory(
-            _flagged_ids(session), after, before, per_page
+            _reported_ids(session, _REPORTED[status]), after, before, per_page
         )
     else:
         ids, newer, older = _page_by_keyset(session, status, after, before, per_page)
@@ -248,7 +273,9 @@ def read_queue(
             ids = urgent + [i for i in ids if i not in set(urgent)]
     return QueuePage(
         status=status,
-        items=_items(session, ids, flagged=status is QueueStatus.FLAGGED),
+        items=_items(
+            session, ids, flagged=reported, medical=status is QueueStatus.MEDICAL
+        ),
         total=queue_counts(session)[status],
         newer_after=ids[-1] if ids and newer else None,
         older_before=ids[0] if ids and older else None,
@@ -306,6 +333,9 @@ def _items_statement() -> AnySelect:
             Comment.held_reason,
             Comment.decision_reason,
             Comment.urgent_at,
+            Comment.content_note,
+            Comment.editor_note,
+            Comment.editor_note_url,
             Comment.guest_name,
             Comment.author_id,
             User.username.label("author_username"),
@@ -324,7 +354,9 @@ def _items_statement() -> AnySelect:
 _ITEMS = _items_statement()
 
 
-def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[QueueItem]:
+def _items(
+    session: Session, ids: Sequence[int], *, flagged: bool, medical: bool = False
+) -> list[QueueItem]:
     """The comments of a page, in its order, with what a moderator needs."""
     if not ids:
         return []
@@ -352,6 +384,9 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
             article_slug=row.article_slug,
             article_title=row.article_title,
             urgent=row.urgent_at is not None and row.status == CommentStatus.PENDING,
+            content_note=row.content_note,
+            editor_note=row.editor_note,
+            editor_note_url=row.editor_note_url,
         )
         items.append(
             QueueItem(
@@ -361,7 +396,7 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
                 else None,
                 history=histories.get(row.author_id or 0, AuthorHistory()),
                 link_count=count_links(row.body_html),
-                actions=_actions(comment, flagged=flagged),
+                actions=_actions(comment, flagged=flagged, medical=medical),
                 article_url=paths.fill(paths.ARTICLE, slug=row.article_slug),
                 record_url=paths.fill(paths.MEMBER_RECORD, username=row.author_username)
                 if row.author_username is not None
@@ -375,24 +410,33 @@ def _items(session: Session, ids: Sequence[int], *, flagged: bool) -> list[Queue
     return items
 
 
-def _actions(comment: QueueComment, *, flagged: bool) -> QueueActions:
-    """What an item offers: in the flagged view keep or remove, elsewhere the
-    decisions its status allows (app.moderation.decisions)."""
+def _actions(
+    comment: QueueComment, *, flagged: bool, medical: bool = False
+) -> QueueActions:
+    """What an item offers: in the reported views keep or remove (and in the
+    medical view an editor's note), elsewhere the decisions its status allows
+    (app.moderation.decisions)."""
 
     def url(decision: Decision) -> str:
         return paths.fill(
             paths.MODERATION_DECIDE, comment_id=comment.id, decision=decision
         )
 
+    note_url = paths.fill(paths.MODERATION_CONTENT_NOTE, comment_id=comment.id)
     if flagged:
         return QueueActions(
+            content_note=note_url,
             dismiss=paths.fill(paths.MODERATION_DISMISS, comment_id=comment.id),
             remove=url(Decision.REMOVE),
+            editor_note=paths.fill(paths.MODERATION_EDITOR_NOTE, comment_id=comment.id)
+            if medical
+            else None,
         )
     offered = queue_decisions(
         comment.status, edit_waits=comment.pending_body_html is not None
     )
     return QueueActions(
+        content_note=note_url if comment.status == CommentStatus.PENDING else None,
         approve=url(Decision.APPROVE) if Decision.APPROVE in offered else None,
         reject=url(Decision.REJECT) if Decision.REJECT in offered else None,
         spam=url(Decision.SPAM) if Decision.SPAM in offered else None,
@@ -422,8 +466,9 @@ def _histories(session: Session, author_ids: set[int]) -> dict[int, AuthorHistor
 
 def in_view(status: QueueStatus) -> ColumnElement[bool]:
     """The comments one view lists, as one condition (for a moderator's record)."""
-    if status is QueueStatus.FLAGGED:
+    if status in _REPORTED:
         return and_(
-            Comment.status == CommentStatus.APPROVED, flag_queries.has_open_flags()
+            Comment.status == CommentStatus.APPROVED,
+            flag_queries.has_open_flags(_REPORTED[status]),
         )
     return or_(*_lanes(status))

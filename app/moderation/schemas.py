@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.comments.models import CommentStatus
-from app.comments.schemas import MAX_ID
+from app.comments.models import Comment, CommentStatus
+from app.comments.schemas import MAX_ID, EditorNoteRead
 from app.comments.standing import QueueStatus
 from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ModerationAction
@@ -47,6 +47,74 @@ Seen = Annotated[
         "the decision is refused with 409. Default: pending (approved for remove)."
     ),
 ]
+
+
+MAX_EDITOR_NOTE = 1000
+
+
+def _note_text_rules(value: str) -> str:
+    if any(ord(char) < 32 and char not in "\n\t" for char in value):
+        raise ValueError("The note contains a control character; please remove it.")
+    if not value:
+        raise ValueError("Please write the note readers will see under the comment.")
+    return value
+
+
+def _evidence_rules(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")) or any(
+        char.isspace() or ord(char) < 32 for char in value
+    ):
+        raise ValueError(
+            "The link must be a full web address starting with https:// "
+            "(or leave it empty)."
+        )
+    return value
+
+
+class EditorNoteIn(BaseModel):
+    """An editor's note under a comment: what readers should know, and an
+    optional link to the evidence."""
+
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=MAX_EDITOR_NOTE),
+        AfterValidator(_note_text_rules),
+    ]
+    url: Annotated[
+        str | None,
+        StringConstraints(strip_whitespace=True, max_length=500),
+        AfterValidator(_evidence_rules),
+    ] = None
+
+
+class ContentNoteIn(BaseModel):
+    """A content note from the site's list for a comment; null takes it off."""
+
+    content_note: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, max_length=60)
+    ] = None
+
+
+class CommentNotesRead(BaseModel):
+    """What readers see added to a comment by moderators."""
+
+    id: int
+    content_note: str | None
+    editor_note: EditorNoteRead | None
+
+    @classmethod
+    def of(cls, comment: Comment) -> "CommentNotesRead":
+        return cls(
+            id=comment.id,
+            content_note=comment.content_note,
+            editor_note=EditorNoteRead(
+                text=comment.editor_note, url=comment.editor_note_url
+            )
+            if comment.editor_note is not None
+            else None,
+        )
 
 
 class DecisionIn(ReasonIn):
@@ -254,6 +322,8 @@ class PolicyRead(BaseModel):
     auto_close_days: int
     crisis_words: list[str]
     crisis_resources: list[str]
+    content_notes: list[str]
+    badges: list[str]
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":

@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import spam, standing
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.standing import QueueStatus, Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
@@ -129,8 +129,12 @@ def decide(
     if taken_down:
         # Taking a published comment down answers the readers who reported it,
         # and an edit of it that waited is moot.
-        reported = flag_queries.resolve_open(session, comment.id, by=moderator) > 0
-        before = replace(before, reported=reported)
+        reports = flag_queries.resolve_open(session, comment.id, by=moderator)
+        before = replace(
+            before,
+            reported=bool(reports),
+            medical=FlagReason.MEDICAL_CLAIM in reports,
+        )
         comment.hidden_at = None
         comment.pending_body = None
         comment.pending_body_html = None
@@ -222,7 +226,7 @@ def dismiss_flags(
         raise Conflict(
             f"This comment is {comment.status} now; there are no reports to dismiss."
         )
-    if flag_queries.resolve_open(session, comment.id, by=moderator) == 0:
+    if not flag_queries.resolve_open(session, comment.id, by=moderator):
         raise Conflict(
             "This comment has no open reports; they were already dealt with."
         )

@@ -30,7 +30,14 @@ NUMBER_FIELDS = (
     "edit_window_hours",
     "auto_close_days",
 )
-LIST_FIELDS = ("hold_words", "spam_words", "crisis_words", "crisis_resources")
+LIST_FIELDS = (
+    "hold_words",
+    "spam_words",
+    "crisis_words",
+    "crisis_resources",
+    "content_notes",
+    "badges",
+)
 CANNED_FIELDS = ("label", "body", "position")
 
 

@@ -5,6 +5,7 @@ flash message, so the queue works without JavaScript.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -16,15 +17,31 @@ from app.accounts.deps import ModeratorUser, OptionalUser
 from app.articles import service as articles_service
 from app.comments import service as comments_service
 from app.comments.api import CommentId
+from app.comments.models import Comment
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
-from app.errors import Conflict
-from app.moderation import canned, service
+from app.errors import Conflict, Invalid
+from app.moderation import annotations, canned, service
 from app.moderation.api import QueueCursor
 from app.moderation.decisions import Decision, view_decisions
-from app.moderation.schemas import BulkIn, DecisionIn, ReasonIn
+from app.moderation.policy import load_policy
+from app.moderation.schemas import (
+    BulkIn,
+    ContentNoteIn,
+    DecisionIn,
+    EditorNoteIn,
+    ReasonIn,
+)
 from app.pagination import PageNumber
-from app.web import CsrfForm, FormFields, field_errors, flash, render, safe_next
+from app.web import (
+    CsrfForm,
+    FormFields,
+    field_errors,
+    flash,
+    render,
+    repeated_field,
+    safe_next,
+)
 
 router = APIRouter()
 Model = TypeVar("Model", bound=BaseModel)
@@ -78,11 +95,25 @@ def _attempt(
     """Make one moderation change; flash what happened (or why not) and go back."""
     try:
         change()
-    except Conflict as exc:
+    except (Conflict, Invalid) as exc:
         flash(request, exc.message, "error")
     else:
         flash(request, done)
     return back
+
+
+def _on_comment(
+    request: Request,
+    session: SessionDep,
+    back: Response,
+    comment_id: int,
+    change: Callable[[Comment], object],
+    done: Callable[[Comment], str],
+) -> Response:
+    """Make one moderation change to a comment (404 if there is none), then
+    flash what happened, or why not, and go back."""
+    comment = comments_service.get_comment(session, comment_id)
+    return _attempt(request, back, lambda: change(comment), done(comment))
 
 
 # The queue's views, in tab order, with their names: the queue and the log share them.
@@ -93,7 +124,41 @@ TABS = {
         QueueStatus.SPAM: "Spam",
         QueueStatus.REJECTED: "Rejected",
         QueueStatus.FLAGGED: "Flagged",
+        QueueStatus.MEDICAL: "Medical claims",
     },
+}
+
+
+@dataclass(frozen=True)
+class ViewText:
+    """What a view of the queue says above its items, and when it has none."""
+
+    empty_title: str
+    empty_text: str
+    hint: str | None = None
+
+
+VIEW_TEXTS = {
+    QueueStatus.PENDING: ViewText(
+        "All caught up",
+        "No comment is waiting for a decision. New ones appear here, oldest first.",
+    ),
+    QueueStatus.SPAM: ViewText("Nothing here", "No comment is marked spam."),
+    QueueStatus.REJECTED: ViewText("Nothing here", "No comment is marked rejected."),
+    QueueStatus.FLAGGED: ViewText(
+        "No reports",
+        "No published comment is waiting for a moderator after a reader's report.",
+        "Published comments that readers reported, the most-reported first. Keep "
+        "one to dismiss its reports (and show it again if it was hidden), or "
+        "remove it.",
+    ),
+    QueueStatus.MEDICAL: ViewText(
+        "No medical claims reported",
+        "No published comment is reported as a misleading medical claim.",
+        "Comments readers reported as misleading medical claims, even a single "
+        "report. Rather than removing one, you can add an editor's note under it, "
+        "with a link to the evidence: readers see both.",
+    ),
 }
 
 
@@ -131,7 +196,92 @@ def queue_page(
                 (decision, BULK_LABELS[decision]) for decision in view_decisions(status)
             ],
             "canned_reasons": canned.list_canned_reasons(session, actor=moderator),
+            "view": VIEW_TEXTS[status],
+            "content_notes": load_policy(session).content_notes,
         },
+    )
+
+
+# Before the decisions' route: its {decision} would match these paths too.
+@router.post(paths.MODERATION_EDITOR_NOTE, name="moderation.editor_note")
+def editor_note(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    """Add or replace the editor's note under a comment (from the queue's
+    medical view or the comment's moderator tools)."""
+    back = _back(form, f"{request.url_for('moderation.queue')}?status=medical")
+    data = _parse(
+        request, EditorNoteIn, {"text": form.get("text"), "url": form.get("url")}
+    )
+    if data is None:
+        return back
+    return _on_comment(
+        request,
+        session,
+        back,
+        comment_id,
+        lambda comment: annotations.set_editor_note(
+            session, comment, data, actor=moderator
+        ),
+        lambda comment: (
+            f"Editor's note added under the comment by {comment.author_name}."
+        ),
+    )
+
+
+@router.post(paths.MODERATION_EDITOR_NOTE_DELETE, name="moderation.editor_note_delete")
+def editor_note_delete(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    back = _back(form, str(request.url_for("moderation.queue")))
+    return _on_comment(
+        request,
+        session,
+        back,
+        comment_id,
+        lambda comment: annotations.remove_editor_note(
+            session, comment, actor=moderator
+        ),
+        lambda comment: (
+            f"Editor's note removed from the comment by {comment.author_name}."
+        ),
+    )
+
+
+@router.post(paths.MODERATION_CONTENT_NOTE, name="moderation.content_note")
+def content_note(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    """Put a content note on a comment, change it or take it off."""
+    back = _back(form, str(request.url_for("moderation.queue")))
+    data = _parse(
+        request, ContentNoteIn, {"content_note": form.get("content_note") or None}
+    )
+    if data is None:
+        return back
+    return _on_comment(
+        request,
+        session,
+        back,
+        comment_id,
+        lambda comment: annotations.set_content_note(
+            session, comment, data.content_note, actor=moderator
+        ),
+        lambda comment: (
+            f"Content note of the comment by {comment.author_name} updated."
+        ),
     )
 
 
@@ -178,13 +328,16 @@ def mark_handled(
 ) -> Response:
     """An urgent comment's author has been looked after (it still awaits a decision)."""
     back = _back(form, str(request.url_for("moderation.queue")))
-    comment = comments_service.get_comment(session, comment_id)
-    return _attempt(
+    return _on_comment(
         request,
+        session,
         back,
-        lambda: service.mark_handled(session, comment, actor=moderator),
-        f"Comment by {comment.author_name} marked as handled; it still awaits "
-        "your decision.",
+        comment_id,
+        lambda comment: service.mark_handled(session, comment, actor=moderator),
+        lambda comment: (
+            f"Comment by {comment.author_name} marked as handled; it "
+            "still awaits your decision."
+        ),
     )
 
 
@@ -201,28 +354,22 @@ def dismiss_flags(
     data = _reason(request, form)
     if data is None:
         return back
-    comment = comments_service.get_comment(session, comment_id)
-    return _attempt(
+    return _on_comment(
         request,
+        session,
         back,
-        lambda: service.dismiss_flags(
+        comment_id,
+        lambda comment: service.dismiss_flags(
             session, comment, actor=moderator, reason=data.reason
         ),
-        f"Comment by {comment.author_name} kept; its reports are dismissed.",
+        lambda comment: (
+            f"Comment by {comment.author_name} kept; its reports are dismissed."
+        ),
     )
 
 
-async def get_selected_ids(request: Request, form: CsrfForm) -> list[str]:
-    """Every ticked box of a bulk form (a form field that repeats), CSRF-checked."""
-    del form  # resolved first: it checks the token and parses the body
-    return [
-        value
-        for value in (await request.form()).getlist("ids")
-        if isinstance(value, str)
-    ]
-
-
-SelectedIds = Annotated[list[str], Depends(get_selected_ids)]
+# Every ticked box of a bulk form, CSRF-checked.
+SelectedIds = Annotated[list[str], Depends(repeated_field("ids"))]
 
 
 @router.post("/moderation/bulk", name="moderation.bulk")

@@ -49,6 +49,28 @@ def upgrade() -> None:
             sa.Column("guidelines_seen_at", sa.DateTime(timezone=True), nullable=True)
         )
     op.execute("UPDATE flag SET reason = 'medical_claim' WHERE reason = 'misleading'")
+    # The queue's new view of reported medical claims has a stored count.
+    flag = sa.table(
+        "flag",
+        sa.column("comment_id", sa.Integer),
+        sa.column("reason", sa.String),
+        sa.column("resolved_at", sa.DateTime),
+    )
+    comment = sa.table(
+        "comment", sa.column("id", sa.Integer), sa.column("status", sa.String)
+    )
+    medical = sa.select(flag.c.comment_id).where(
+        flag.c.reason == "medical_claim", flag.c.resolved_at.is_(None)
+    )
+    counted = op.get_bind().scalar(
+        sa.select(sa.func.count(comment.c.id)).where(
+            comment.c.status == "approved", comment.c.id.in_(medical)
+        )
+    )
+    counter = sa.table(
+        "counter", sa.column("name", sa.String), sa.column("value", sa.BigInteger)
+    )
+    op.bulk_insert(counter, [{"name": "queue.medical", "value": counted or 0}])
     with op.batch_alter_table("flag", schema=None) as batch_op:
         batch_op.create_index(
             "ix_flag_open_reason",
@@ -117,6 +139,7 @@ def downgrade() -> None:
     op.drop_table("comment_draft")
     with op.batch_alter_table("flag", schema=None) as batch_op:
         batch_op.drop_index("ix_flag_open_reason")
+    op.execute("DELETE FROM counter WHERE name = 'queue.medical'")
     op.execute("UPDATE flag SET reason = 'misleading' WHERE reason = 'medical_claim'")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("guidelines_seen_at")

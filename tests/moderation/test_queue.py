@@ -291,7 +291,13 @@ def test_queue_api_shape_and_filters(session: Session, mod_api: TestClient) -> N
     body = mod_api.get("/api/v1/moderation/queue").json()
     spam = mod_api.get("/api/v1/moderation/queue?status=spam").json()
 
-    assert body["counts"] == {"pending": 1, "flagged": 0, "spam": 1, "rejected": 0}
+    assert body["counts"] == {
+        "pending": 1,
+        "flagged": 0,
+        "medical": 0,
+        "spam": 1,
+        "rejected": 0,
+    }
     assert body["total"] == 1
     item = body["items"][0]
     assert item["id"] == comment.id

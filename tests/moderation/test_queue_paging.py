@@ -139,6 +139,7 @@ def test_a_queue_page_costs_the_same_for_5_and_300_waiting(
         return len(queries)
 
     fill(5)
+    cost()  # the process's first read of the policy loads its rows
     few = cost()
     fill(295)
     assert cost() == few

@@ -31,6 +31,8 @@ DEFAULT_FORM = {
     "spam_words": "",
     "crisis_words": "\n".join(DEFAULT_PHRASES),
     "crisis_resources": "\n".join(DEFAULT_RESOURCES),
+    "content_notes": "disease progression\nend of life\nself-harm\ngraphic symptoms",
+    "badges": "MS nurse\nneurologist\nphysio\ncarer",
 }
 
 
@@ -171,6 +173,13 @@ def test_settings_api_reads_and_patches_the_policy(
         "auto_close_days": 0,
         "crisis_words": list(DEFAULT_PHRASES),
         "crisis_resources": list(DEFAULT_RESOURCES),
+        "content_notes": [
+            "disease progression",
+            "end of life",
+            "self-harm",
+            "graphic symptoms",
+        ],
+        "badges": ["MS nurse", "neurologist", "physio", "carer"],
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
