@@ -185,11 +185,14 @@ def test_every_read_path_reads_a_bounded_number_of_rows(
         (reader, f"/comments/{root.id}/replies"),
         (reader, f"/api/v1/comments/{root.id}/replies"),
         (member, f"/articles/{slug}"),
+        # Again: what is new since the visit before (app.comments.visits).
+        (member, f"/articles/{slug}"),
         (member_api, f"/api/v1/articles/{slug}/comments"),
         (member, "/me/comments"),
         (member_api, "/api/v1/me/comments"),
         (moderator, f"/articles/{slug}"),
         (moderator, "/moderation"),
+        (moderator, "/moderation?status=medical"),
         (moderator_api, "/api/v1/moderation/queue"),
     ]
     problems = []

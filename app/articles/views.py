@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.articles import service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
-from app.comments import thread
+from app.comments import thread, visits
 from app.comments import views as comment_views
 from app.comments.views import guest_comment_ids
 from app.db import SessionDep
@@ -133,7 +133,13 @@ def article_detail(
             return response, page <= max(1, pages)
 
         return renderings.serve(request, key, build)
-    return comment_views.article_page(request, session, discussion, viewer, page=page)
+    # A member's visit: what was published since the last one is marked new.
+    last_visit = (
+        visits.record_visit(session, user, discussion.article_id) if user else None
+    )
+    return comment_views.article_page(
+        request, session, discussion, viewer, page=page, last_visit=last_visit
+    )
 
 
 EDITOR_FIELDS = ("title", "slug", "summary", "tags", "body", "status")

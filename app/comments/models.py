@@ -70,6 +70,8 @@ class Comment(Base):
             "id",
         ),
         Index("ix_comment_root_created", "root_id", "created_at", "id"),
+        # What is new in a discussion since a member's last visit.
+        Index("ix_comment_article_created", "article_id", "created_at"),
         # The queue's views, oldest first, paged by (created_at, id).
         Index("ix_comment_status_created_at_id", "status", "created_at", "id"),
         # Trust: an author's approved comments, and their recent refusals.
@@ -251,7 +253,9 @@ class CommentDraft(Base):
 
 
 class ArticleVisit(Base):
-    """When a member last read an article's discussion: what is new since."""
+    """When a member reads an article's discussion: the visit going on (page
+    views less than app.comments.visits.SAME_VISIT apart), and the one before,
+    which says what is new to them."""
 
     __tablename__ = "article_visit"
 
@@ -261,4 +265,7 @@ class ArticleVisit(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
     )
+    # The last page view of the visit going on.
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the visit before this one ended (None: this is the first).
+    previous_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

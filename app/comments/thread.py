@@ -26,6 +26,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -84,6 +85,9 @@ class Viewer:
 
     user: User | None = None
     guest_ids: tuple[int, ...] = ()
+    # A member's last visit, when comments were published since: those are
+    # marked new, each linking to the next (app.comments.visits).
+    since: datetime | None = None
 
     @classmethod
     def of(cls, user: User | None, guest_ids: Collection[int] = ()) -> "Viewer":
@@ -200,6 +204,9 @@ class Node:
     # Its author wrote the article.
     is_article_author: bool = False
     editor_note: EditorNote | None = None
+    # Published since the reader's last visit, and the next such comment's anchor.
+    is_new: bool = False
+    next_new: str | None = None
     # For the comment's author only: a waiting edit; for them and moderators,
     # why a moderator refused or removed it (profile.reads_reason).
     pending_body_html: str | None = None
@@ -572,19 +579,25 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         editor_note=EditorNote(row.editor_note, row.editor_note_url)
         if row.editor_note is not None
         else None,
+        is_new=viewer.since is not None
+        and row.created_at > viewer.since
+        and row.status == CommentStatus.APPROVED
+        and placeholder is None
+        and not own,
     )
 
 
 def sees_public_page(session: Session, discussion: Discussion, viewer: Viewer) -> bool:
     """Whether ``viewer`` sees exactly what anonymous readers see of this
     discussion, so the public rendering serves them too: anyone but a
-    moderator, a banned member, a member who always opens some content notes
-    or the author of a comment in it (one indexed query, through the member's
+    moderator, a banned member, a member who always opens some content notes,
+    one with comments new since their last visit or the author of a comment
+    in it (one indexed query, through the member's
     own comments)."""
     if viewer.is_public:
         return True
     user = viewer.user
-    if user is None or user.is_moderator or viewer.guest_ids:
+    if user is None or user.is_moderator or viewer.guest_ids or viewer.since:
         return False
     if accounts_service.ban_message(user) is not None or user.shown_content_notes:
         return False
@@ -651,6 +664,7 @@ def thread_page(
                 api_url=paths.fill(paths.API_COMMENT_REPLIES, comment_id=root.id),
             )
     _decide(nodes, discussion, viewer)
+    _link_news(nodes)
     return ThreadPage(
         discussion,
         Page(items=nodes, page=page, per_page=per_page, total=total),
@@ -852,6 +866,24 @@ def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> No
         )
 
 
+def _in_reading_order(nodes: Iterable[Node]) -> Iterable[Node]:
+    """The nodes as the page shows them: each, then its replies (nested, or
+    the flat list below the deepest indent)."""
+    for node in nodes:
+        yield node
+        if node.nested:
+            yield from _in_reading_order(node.replies)
+        else:
+            yield from node.flat
+
+
+def _link_news(nodes: Sequence[Node]) -> None:
+    """Link each new comment to the next one down the page."""
+    new = [node for node in _in_reading_order(nodes) if node.is_new]
+    for node, following in pairwise(new):
+        node.next_new = f"#{following.anchor}"
+
+
 def _mod_tools(node: Node, discussion: Discussion, *, own: bool) -> ModTools:
     def decide(decision: str) -> str:
         return paths.fill(
@@ -956,6 +988,7 @@ def replies_page(
     nodes = _assemble([root], replies, adopt=root)
     shown_root = nodes[0] if nodes else root
     _decide([shown_root], discussion, viewer)
+    _link_news([shown_root])
     return RepliesPage(
         discussion,
         shown_root,

@@ -1,5 +1,7 @@
 """HTML pages for posting comments and replies."""
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,7 +14,7 @@ from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import editing, flags, profile, service, spam, thread
+from app.comments import editing, flags, profile, service, spam, thread, visits
 from app.comments.api import CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
@@ -154,10 +156,21 @@ def article_page(
     page: int = 1,
     context: dict[str, Any] | None = None,
     status_code: int = 200,
+    last_visit: datetime | None = None,
 ) -> Response:
     """The article with a page of its discussion and the comment form: the one
-    builder of the page, for reading it and for showing a refused comment again."""
+    builder of the page, for reading it and for showing a refused comment again.
+
+    With the member's ``last_visit``, what was published since is marked new.
+    """
     article = articles_service.get_article(session, discussion.slug, viewer=viewer.user)
+    news = None
+    if last_visit is not None and viewer.user is not None:
+        news = visits.news_since(
+            session, viewer.user, discussion.article_id, last_visit
+        )
+        if news is not None:
+            viewer = replace(viewer, since=last_visit)
     return render(
         request,
         "articles/detail.html",
@@ -168,6 +181,7 @@ def article_page(
                 discussion_html(request, session, discussion, viewer, page=page)
             ),
             **form_context(session, viewer.user),
+            "news": news,
             **(context or {}),
         },
         status_code=status_code,
