@@ -1,6 +1,9 @@
 """Drafts kept on the server (issue #15, "Nothing typed is lost"): the rules,
-the autosave, "Your drafts", and the API's /me/drafts."""
+the autosave and the refused posts that keep what was typed, the pages that give
+a draft back, "Your drafts", and the API's /me/drafts."""
 
+import html
+import re
 from datetime import UTC, datetime
 
 import httpx2
@@ -23,7 +26,9 @@ from app.moderation.decisions import Decision
 from tests.comments.conftest import ClientFactory
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user
-from tests.helpers import csrf_from, sign_in_as
+from tests.helpers import csrf_from, login, sign_in_as
+
+_TEXTAREA = re.compile(r'<textarea id="field-body"[^>]*>(.*?)</textarea>', re.S)
 
 
 @pytest.fixture
@@ -72,6 +77,37 @@ def saved(session: Session, article: Article, user: User) -> drafts.Draft | None
 def saved_body(session: Session, article: Article, user: User) -> str | None:
     draft = saved(session, article, user)
     return draft.body if draft is not None else None
+
+
+def textarea(page: str) -> str:
+    match = _TEXTAREA.search(page)
+    assert match, "no comment textarea on the page"
+    return html.unescape(match.group(1))
+
+
+def post_form(
+    client: TestClient,
+    article: Article,
+    body: str,
+    *,
+    page: str | None = None,
+    **fields: str,
+) -> httpx2.Response:
+    """The comment form sent as a browser sends it (``page``, or the article page
+    read now, gives the tokens)."""
+    page = page or client.get(f"/articles/{article.slug}").text
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    assert token
+    data = {
+        "csrf_token": csrf_from(page),
+        "form_token": token.group(1),
+        "website": "",
+        "body": body,
+        "parent_id": "",
+        "action": "post",
+        **fields,
+    }
+    return client.post(f"/articles/{article.slug}/comments", data=data)
 
 
 def autosave(
@@ -301,6 +337,233 @@ def test_the_autosave_is_for_members_and_readable_articles(
     assert guest.headers["location"].startswith("/login")
     assert autosave(as_member, hidden, "Hi").status_code == 404
     assert session.scalar(select(func.count(CommentDraft.id))) == 0
+
+
+# Refused posts keep what was typed -------------------------------------------------
+
+
+def test_a_post_to_a_closed_discussion_keeps_the_draft(
+    session: Session,
+    as_member: TestClient,
+    member: User,
+    article: Article,
+    moderator: User,
+) -> None:
+    page = as_member.get(f"/articles/{article.slug}").text
+    moderation_service.close_thread(session, article, actor=moderator)
+
+    response = post_form(as_member, article, "Sent just as it closed", page=page)
+
+    assert response.status_code == 409
+    assert textarea(response.text) == "Sent just as it closed"
+    assert saved_body(session, article, member) == "Sent just as it closed"
+
+
+def test_a_too_long_post_keeps_as_much_as_a_draft_holds(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    body = "word " * (MAX_BODY // 5) + "and more"
+
+    response = post_form(as_member, article, body)
+
+    assert response.status_code == 422
+    assert saved_body(session, article, member) == body[:MAX_BODY]
+
+
+def test_an_empty_post_keeps_the_draft_there_was(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    keep(session, article, member, "Written on my phone")
+
+    response = post_form(as_member, article, "   ")
+
+    assert response.status_code == 422
+    assert saved_body(session, article, member) == "Written on my phone"
+
+
+def test_a_post_past_the_rate_limit_keeps_the_draft(
+    session: Session, new_client: ClientFactory, member: User, article: Article
+) -> None:
+    client = new_client(post_rate_limit="1/minute")
+    login(client, member.username)
+
+    assert post_form(client, article, "The first one").status_code == 303
+    refused = post_form(client, article, "One too many")
+
+    assert refused.status_code == 429
+    assert saved_body(session, article, member) == "One too many"
+
+
+def test_a_duplicate_keeps_the_draft(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    assert post_form(as_member, article, "Said once").status_code == 303
+    assert saved(session, article, member) is None
+
+    refused = post_form(as_member, article, "Said once")
+
+    assert refused.status_code == 409
+    assert saved_body(session, article, member) == "Said once"
+
+
+def test_a_reply_under_a_locked_comment_keeps_the_reply_draft(
+    session: Session,
+    as_member: TestClient,
+    member: User,
+    article: Article,
+    moderator: User,
+) -> None:
+    parent = make_comment(session, article, author=make_user(session))
+    moderation_service.set_locked(session, parent, True, actor=moderator)
+
+    refused = post_form(as_member, article, "But wait", parent_id=str(parent.id))
+
+    assert refused.status_code == 409
+    draft = saved(session, article, member)
+    assert draft is not None
+    assert (draft.body, draft.parent_id) == ("But wait", parent.id)
+
+
+def test_a_preview_keeps_the_draft(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    response = post_form(
+        as_member, article, "Does *this* look right?", action="preview"
+    )
+
+    assert response.status_code == 200
+    assert saved_body(session, article, member) == "Does *this* look right?"
+
+
+def test_a_post_from_the_page_drops_the_draft(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    keep(session, article, member, "Almost there")
+
+    assert post_form(as_member, article, "There").status_code == 303
+
+    assert saved(session, article, member) is None
+
+
+def test_the_api_drops_the_draft_on_a_post_and_keeps_it_on_a_refusal(
+    session: Session, member_api: TestClient, member: User, article: Article
+) -> None:
+    keep(session, article, member, "Draft from the page")
+    url = f"/api/v1/articles/{article.slug}/comments"
+
+    # An API client holds its own text: a refusal leaves the draft as it was.
+    refused = member_api.post(url, json={"body": "x" * (MAX_BODY + 1)})
+    assert refused.status_code == 422
+    kept = saved(session, article, member)
+    assert kept is not None
+    assert kept.body == "Draft from the page"
+
+    assert member_api.post(url, json={"body": "Posted"}).status_code == 201
+    assert saved(session, article, member) is None
+
+
+# The pages give a draft back -------------------------------------------------------
+
+
+def test_the_article_page_fills_the_form_with_a_new_comments_draft(
+    session: Session,
+    as_member: TestClient,
+    client: TestClient,
+    member: User,
+    article: Article,
+) -> None:
+    draft = keep(session, article, member, "Cooling <vests> & fans")
+    assert draft is not None
+
+    page = as_member.get(f"/articles/{article.slug}").text
+    guest_page = client.get(f"/articles/{article.slug}").text
+
+    assert textarea(page) == "Cooling <vests> & fans"
+    assert "Cooling &lt;vests&gt; &amp; fans" in page
+    assert f'data-draft-saved="{draft.saved_ms}"' in page
+    assert f'data-draft-url="/me/drafts/{article.slug}"' in page
+    assert 'id="reply-draft"' not in page
+    assert "&lt;vests&gt;" not in guest_page
+    assert "data-draft-url" not in guest_page
+
+
+def test_the_article_page_offers_to_continue_a_reply(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    writer = make_user(session, display_name="Wren <3")
+    parent = make_comment(session, article, author=writer)
+    keep(session, article, member, "My reply", parent_id=parent.id)
+
+    page = as_member.get(f"/articles/{article.slug}").text
+
+    assert textarea(page) == ""
+    assert "data-draft-saved" not in page
+    notice = page[page.index('id="reply-draft"') :]
+    notice = notice[: notice.index("</p>")]
+    assert "You have an unfinished reply to Wren &lt;3" in notice
+    reply_url = f"/articles/{article.slug}/comments/{parent.id}/reply"
+    assert f'<a href="{reply_url}">Continue writing</a>' in notice
+
+
+def test_the_reply_page_fills_the_form_for_its_own_comment_only(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    parent, other = make_comment(session, article), make_comment(session, article)
+    draft = keep(session, article, member, "My reply", parent_id=parent.id)
+    assert draft is not None
+
+    own = as_member.get(f"/articles/{article.slug}/comments/{parent.id}/reply")
+    elsewhere = as_member.get(f"/articles/{article.slug}/comments/{other.id}/reply")
+
+    assert own.status_code == elsewhere.status_code == 200
+    assert textarea(own.text) == "My reply"
+    assert f'data-draft-saved="{draft.saved_ms}"' in own.text
+    assert f'name="parent_id" value="{parent.id}"' in own.text
+    assert textarea(elsewhere.text) == ""
+    assert "data-draft-saved" not in elsewhere.text
+
+
+def test_a_refused_post_shows_what_was_sent_not_the_older_draft(
+    session: Session, as_member: TestClient, member: User, article: Article
+) -> None:
+    keep(session, article, member, "Older words")
+
+    refused = post_form(as_member, article, "x" * (MAX_BODY + 1))
+
+    assert textarea(refused.text) == "x" * (MAX_BODY + 1)
+    assert "data-draft-saved" not in refused.text
+
+
+@pytest.mark.parametrize("kind", ["none", "comment", "reply"])
+def test_the_article_page_reads_a_members_draft_in_one_query_whatever_its_size(
+    session: Session,
+    app_factory: AppFactory,
+    count_queries: QueryCounter,
+    member: User,
+    kind: str,
+) -> None:
+    counts = []
+    for size in (3, 300):
+        article = make_article(session)
+        comments = [make_comment(session, article) for _ in range(size)]
+        if kind != "none":
+            keep(
+                session,
+                article,
+                member,
+                "Draft",
+                parent_id=comments[0].id if kind == "reply" else None,
+            )
+        with TestClient(app_factory(), follow_redirects=False) as client:
+            login(client, member.username)
+            client.get(f"/articles/{article.slug}")  # warm: templates, policy
+            with count_queries() as queries:
+                response = client.get(f"/articles/{article.slug}")
+        assert response.status_code == 200
+        counts.append(len(queries))
+        drafted = [q for q in queries.statements if "comment_draft" in q]
+        assert len(drafted) == 1
+    assert counts[0] == counts[1], counts
 
 
 # Your drafts -----------------------------------------------------------------------
