@@ -22,7 +22,7 @@ from app.articles import api as articles_api
 from app.articles import views as articles_views
 from app.cache import make_cache
 from app.comments import api as comments_api
-from app.comments import spam
+from app.comments import draft_api, draft_views, spam
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(accounts_api.router)
     api.include_router(articles_api.router)
     api.include_router(comments_api.router)
+    api.include_router(draft_api.router)
     api.include_router(moderation_api.router)
     api.include_router(settings_api.router)
     api.include_router(notifications_api.router)
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         articles_views,
         accounts_views,
         comments_views,
+        draft_views,
         moderation_views,
         settings_views,
         notifications_views,

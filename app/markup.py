@@ -129,8 +129,12 @@ def count_links(html: str) -> int:
 
 def excerpt(text: str, length: int = 160) -> str:
     """A plain-text excerpt of Markdown for previews (escaped later by templates)."""
-    plain = re.sub(r"[`*_>#\[\]()!~|-]+", " ", text)
-    plain = " ".join(plain.split())
+    return shorten(re.sub(r"[`*_>#\[\]()!~|-]+", " ", text), length)
+
+
+def shorten(text: str, length: int = 160) -> str:
+    """``text`` on one line, cut at a word to fit ``length`` characters."""
+    plain = " ".join(text.split())
     if len(plain) <= length:
         return plain
     return plain[: length - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -60,3 +60,12 @@ def api_token(client: TestClient, username: str, password: str = TEST_PASSWORD) 
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token
+
+
+def sign_in_as(client: TestClient, username: str, *, api: bool) -> None:
+    """Sign ``client`` in as a browser does (the session cookie) or as an API
+    caller does (a bearer token)."""
+    if api:
+        client.headers["Authorization"] = f"Bearer {api_token(client, username)}"
+    else:
+        login(client, username)

@@ -89,6 +89,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     # Your comments (issue #14): a member's own, with where each stands.
     ("GET", "/me/comments"): SIGNED_IN,
     ("GET", "/api/v1/me/comments"): SIGNED_IN,
+    # Drafts kept on the server (issue #15): a member's own, and the autosave.
+    ("GET", "/me/drafts"): SIGNED_IN,
+    ("POST", "/me/drafts/{slug}"): SIGNED_IN,
+    ("POST", "/me/drafts/{slug}/discard"): SIGNED_IN,
+    ("GET", "/api/v1/me/drafts"): SIGNED_IN,
+    ("GET", "/api/v1/me/drafts/{article_slug}"): SIGNED_IN,
+    ("PUT", "/api/v1/me/drafts/{article_slug}"): SIGNED_IN,
+    ("DELETE", "/api/v1/me/drafts/{article_slug}"): SIGNED_IN,
     # Mail (issue #14): password reset, confirming addresses, mail choices, and
     # the links in mail, which carry their own permission (a signed token).
     ("GET", "/forgot-password"): PUBLIC,
@@ -206,6 +214,7 @@ def fill(session: Session) -> dict[str, str]:
     session.flush()
     return {
         "{slug}": article.slug,
+        "{article_slug}": article.slug,
         "{username}": target.username,
         "{comment_id}": str(comment.id),
         "{decision}": "spam",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slugify import slugify
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -33,6 +33,14 @@ class ArticleListItem:
 
 def _can_see_drafts(viewer: User | None) -> bool:
     return viewer is not None and viewer.is_admin
+
+
+def readable_by(viewer: User | None) -> list[ColumnElement[bool]]:
+    """The conditions on Article that keep to what ``viewer`` may read (as
+    get_article does): published articles, and every article for admins."""
+    return (
+        [] if _can_see_drafts(viewer) else [Article.status == ArticleStatus.PUBLISHED]
+    )
 
 
 def _with_author_and_tags(statement: Select[Article]) -> Select[Article]:

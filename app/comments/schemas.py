@@ -18,6 +18,7 @@ from app.comments.models import FlagReason
 from app.moderation.crisis import Support
 
 if TYPE_CHECKING:  # the services import these schemas for their input
+    from app.comments.drafts import Draft
     from app.comments.profile import OwnComment
     from app.comments.thread import Node, RepliesPage, ThreadPage
     from app.pagination import Page
@@ -260,9 +261,14 @@ MAX_BODY = 10_000
 MAX_ID = 2**31 - 1
 
 
-def _body_rules(value: str) -> str:
+def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("The text contains a NUL character; please remove it.")
+    return value
+
+
+def _body_rules(value: str) -> str:
+    _no_nul(value)
     if not value.strip():
         raise ValueError("Please write something before sending.")
     return value
@@ -303,6 +309,80 @@ class CommentCreate(BaseModel):
     notify_replies: bool = False
     # A content note from the site's list ("end of life", ...), or None.
     content_note: ContentNoteName | None = None
+
+
+class DraftWrite(BaseModel):
+    """A member's draft under an article (PUT /me/drafts/{article_slug}, and the
+    pages' autosave): held to a comment's length; a blank body discards it."""
+
+    body: Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_no_nul)]
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class DraftRead(BaseModel):
+    """One draft (GET and PUT /me/drafts/{article_slug})."""
+
+    article_slug: str
+    body: str
+    # The comment it answers; null for a new comment.
+    parent_id: int | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, draft: "Draft") -> "DraftRead":
+        return cls(
+            article_slug=draft.article_slug,
+            body=draft.body,
+            parent_id=draft.parent_id,
+            updated_at=draft.updated_at,
+        )
+
+
+class DraftListItemRead(BaseModel):
+    """A draft in the caller's list (GET /me/drafts), with where to finish it."""
+
+    article: CommentArticleRead
+    body: str
+    # Plain text (not HTML): escape it like any other text.
+    excerpt: str
+    parent_id: int | None
+    # The name of the author of the comment it answers, for a reply.
+    reply_to: str | None
+    updated_at: datetime
+    # The page to continue writing on: the reply page, or the article's form.
+    url: str
+
+    @classmethod
+    def of(cls, draft: "Draft", base_url: str) -> "DraftListItemRead":
+        """``draft`` with its address made absolute under ``base_url``."""
+        return cls(
+            article=CommentArticleRead(
+                slug=draft.article_slug, title=draft.article_title
+            ),
+            body=draft.body,
+            excerpt=draft.excerpt,
+            parent_id=draft.parent_id,
+            reply_to=draft.reply_to,
+            updated_at=draft.updated_at,
+            url=base_url + draft.url,
+        )
+
+
+class DraftPageRead(BaseModel):
+    items: list[DraftListItemRead]
+    page: int
+    pages: int
+    total: int
+
+    @classmethod
+    def from_page(cls, page: "Page[Draft]", base_url: str) -> "DraftPageRead":
+        base = base_url.rstrip("/")
+        return cls(
+            items=[DraftListItemRead.of(draft, base) for draft in page.items],
+            page=page.page,
+            pages=page.pages,
+            total=page.total,
+        )
 
 
 class CommentEdit(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam, standing
+from app.comments import drafts, spam, standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.comments.standing import Standing
@@ -180,7 +180,8 @@ def post_comment(
     ``held_reason``. A held comment is kept, never dropped. Guests post only where the site allows,
     with a name and an email (never shown). The same text twice from one author within
     a day is refused, and past ``allowance`` (the posting rate limit) a post is
-    refused with 429 (app.comments.spam).
+    refused with 429 (app.comments.spam). The member's draft under the article
+    (app.comments.drafts) goes once the comment is stored.
     """
     _ensure_open(session, article)
     if actor is None:
@@ -247,6 +248,8 @@ def post_comment(
     if actor is None and data.notify_replies:
         comment.guest_notify = True
         notifications.guest_asked_for_replies(session, comment)
+    if actor is not None:  # the draft it was written in is done with
+        drafts.delete_draft(session, article, actor=actor)
     return comment
 
 

@@ -14,7 +14,16 @@ from app.accounts.deps import CurrentUser, OptionalUser
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
-from app.comments import editing, flags, profile, service, spam, thread, visits
+from app.comments import (
+    drafts,
+    editing,
+    flags,
+    profile,
+    service,
+    spam,
+    thread,
+    visits,
+)
 from app.comments.api import CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
@@ -102,6 +111,42 @@ def _as_id(text: str) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def _keep_draft(
+    session: SessionDep, article: Article, form: FormFields, user: User | None
+) -> None:
+    """A member's text the site did not post (refused, or only previewed) waits
+    for them as their draft, even if they leave the page that shows it again."""
+    if user is not None:
+        drafts.keep_unsent(
+            session,
+            article,
+            body=form.get("body", "").replace("\r\n", "\n"),
+            parent_id=_as_id(form.get("parent_id", "")),
+            actor=user,
+        )
+
+
+def _draft_form(draft: drafts.Draft) -> FormFields:
+    """A form filled in with a member's saved draft; ``draft_saved`` tells
+    haven.js how old it is, to weigh it against the browser's own copy."""
+    return {
+        "body": draft.body,
+        "parent_id": str(draft.parent_id or ""),
+        "draft_saved": str(draft.saved_ms),
+    }
+
+
+def _draft_context(session: SessionDep, article: Article, user: User) -> dict[str, Any]:
+    """The article page's part in a member's draft (one indexed query): a new
+    comment fills the form; a reply is offered by a notice above it."""
+    draft = drafts.find_draft(session, article, actor=user)
+    if draft is None:
+        return {}
+    if draft.parent_id is None:
+        return {"comment_form": _draft_form(draft)}
+    return {"reply_draft": draft}
+
+
 def discussion_html(
     request: Request,
     session: SessionDep,
@@ -161,9 +206,14 @@ def article_page(
     """The article with a page of its discussion and the comment form: the one
     builder of the page, for reading it and for showing a refused comment again.
 
-    With the member's ``last_visit``, what was published since is marked new.
+    A member's saved draft comes back in it, unless the form shows what they
+    just sent; with the member's ``last_visit``, what was published since is
+    marked new.
     """
     article = articles_service.get_article(session, discussion.slug, viewer=viewer.user)
+    context = context or {}
+    if viewer.user is not None and "comment_form" not in context:
+        context = {**_draft_context(session, article, viewer.user), **context}
     news = None
     if last_visit is not None and viewer.user is not None:
         news = visits.news_since(
@@ -182,7 +232,8 @@ def article_page(
             ),
             **form_context(session, viewer.user),
             "news": news,
-            **(context or {}),
+            "reply_draft": None,
+            **context,
         },
         status_code=status_code,
     )
@@ -250,11 +301,13 @@ def comment_create(
     try:
         data = CommentCreate.model_validate(_comment_input(form, user))
     except ValidationError as exc:
+        _keep_draft(session, article, form, user)
         errors = _input_errors(exc)
         return _form_page(
             request, session, article, user, kept, errors=errors, status_code=422
         )
     if form.get("action") == "preview":
+        _keep_draft(session, article, form, user)
         return _form_page(
             request,
             session,
@@ -279,6 +332,9 @@ def comment_create(
             allowance=allowance,
         )
     except DomainError as exc:
+        # The refusal is answered with the form again, so this request's
+        # transaction commits and the draft with it.
+        _keep_draft(session, article, form, user)
         if isinstance(exc, spam.FormRefused) and not exc.keep_token:
             kept[spam.TIMING_FIELD] = ""  # the re-shown form gets a fresh token
         response = _form_page(
@@ -342,6 +398,11 @@ def comment_reply(
         article=article,
     )
     refusal = service.reply_refusal(session, article, comment_id)
+    form: FormFields = {"parent_id": str(comment_id)}
+    if user is not None and refusal is None:
+        draft = drafts.find_draft(session, article, actor=user)
+        if draft is not None and draft.parent_id == comment_id:
+            form = _draft_form(draft)
     return render(
         request,
         "comments/reply.html",
@@ -349,7 +410,7 @@ def comment_reply(
             "article": article,
             "reply_parent": parent,
             "refusal": refusal,
-            "comment_form": {"parent_id": str(comment_id)},
+            "comment_form": form,
             "preview_html": None,
             **form_context(session, user),
         },

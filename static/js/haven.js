@@ -42,10 +42,11 @@
     form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
     form.querySelectorAll(".draft-note").forEach(function (el) { el.remove(); });
     form.querySelector('input[name="parent_id"]').value = parentId;
+    form.removeAttribute("data-draft-saved"); // the main form's server draft is not this reply's
     var textarea = form.querySelector("textarea");
     textarea.value = "";
     suffixIds(form, "-reply-" + parentId);
-    restoreDraft(form);
+    startDraft(form);
     form.querySelector('button[value="post"]').textContent = "Post reply";
 
     var cancel = document.createElement("button");
@@ -73,10 +74,29 @@
 
   /* Drafts: what is typed in a comment or reply form is kept in this browser
      (localStorage), so a reload, a lost connection or a failed post loses nothing.
-     The draft is dropped once the server confirms the comment was received. */
+     The draft is dropped once the server confirms the comment was received.
+
+     A signed-in member's draft is kept on the server too (the form's
+     data-draft-url), so it follows them to another browser: it is sent when
+     they stop typing for a few seconds (at least every ten while they go on),
+     and at once when the page is hidden or left, each time only if the text
+     changed since the server last had it.
+
+     Which copy wins when the page arrives: the one saved last. A page filled in
+     with the server's draft says when it was saved (data-draft-saved); this
+     browser's copy replaces it only if it is newer, and an emptied copy counts,
+     so a draft discarded here stays discarded. Any other text the page arrives
+     with (a refused post shown again) always wins. A copy restored from this
+     browser into an empty form goes to the server only once it is edited: the
+     server may keep a newer draft of this member's for another form. */
   var DRAFT_PREFIX = "haven:draft:";
   var DRAFT_SENT = "haven:draft-sent";
   var DRAFT_DAYS = 7;
+  var SERVER_DELAY_MS = 3000;
+  var SERVER_MAX_WAIT_MS = 10000;
+  var serverCopy = new WeakMap(); // form -> the text the server is known to hold
+  var serverTimers = new WeakMap();
+  var unsentSince = new WeakMap(); // form -> when typing began that is not sent yet
 
   function store(kind) {
     try { return window[kind]; } catch (e) { return null; } // storage may be blocked
@@ -96,11 +116,8 @@
     var text = form.querySelector("textarea").value;
     if (!storage) { return; }
     try {
-      if (text.trim()) {
-        storage.setItem(draftKey(form), JSON.stringify({ text: text, saved: Date.now() }));
-      } else {
-        storage.removeItem(draftKey(form));
-      }
+      // Emptied text is kept as such: it outweighs an older copy on the server.
+      storage.setItem(draftKey(form), JSON.stringify({ text: text.trim() ? text : "", saved: Date.now() }));
     } catch (e) { /* full or blocked: the server still keeps text on every error */ }
   }
 
@@ -108,19 +125,48 @@
     var storage = store("localStorage");
     var draft = null;
     try { draft = JSON.parse(storage && storage.getItem(key)); } catch (e) { draft = null; }
-    if (!draft || typeof draft.text !== "string") { return null; }
+    if (!draft || typeof draft.text !== "string" || typeof draft.saved !== "number") { return null; }
     if (Date.now() - draft.saved > DRAFT_DAYS * 864e5) {
       storage.removeItem(key);
       return null;
     }
-    return draft.text;
+    return draft;
   }
 
-  function restoreDraft(form) {
+  function sendDraft(form, leaving) {
+    var url = form.getAttribute("data-draft-url");
     var textarea = form.querySelector("textarea");
-    var text = readDraft(draftKey(form));
-    if (!textarea || textarea.value.trim() || !text) { return; } // what the server shows wins
-    textarea.value = text;
+    if (!url || !textarea) { return; }
+    clearTimeout(serverTimers.get(form));
+    unsentSince.delete(form);
+    var text = textarea.value;
+    if (serverCopy.get(form) === text) { return; }
+    serverCopy.set(form, text);
+    // FormData, not URL encoding: a long text in any script stays under the
+    // 64 kB a request sent while leaving the page may carry.
+    var data = new FormData();
+    data.append("csrf_token", form.querySelector('input[name="csrf_token"]').value);
+    data.append("body", text);
+    data.append("parent_id", form.querySelector('input[name="parent_id"]').value);
+    if (leaving && navigator.sendBeacon && navigator.sendBeacon(url, data)) { return; }
+    var failed = function () {
+      if (serverCopy.get(form) === text) { serverCopy.delete(form); } // send it again next time
+    };
+    fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving, redirect: "manual" })
+      .then(function (response) { if (response.status !== 204) { failed(); } }, failed);
+  }
+
+  function sendDraftSoon(form) {
+    if (!form.hasAttribute("data-draft-url")) { return; }
+    clearTimeout(serverTimers.get(form));
+    var since = unsentSince.get(form) || Date.now();
+    unsentSince.set(form, since);
+    var wait = Math.min(SERVER_DELAY_MS, since + SERVER_MAX_WAIT_MS - Date.now());
+    serverTimers.set(form, setTimeout(function () { sendDraft(form, false); }, Math.max(wait, 0)));
+  }
+
+  function noteRestored(form) {
+    var textarea = form.querySelector("textarea");
     var note = document.createElement("p");
     note.className = "hint draft-note";
     note.setAttribute("role", "status");
@@ -132,11 +178,36 @@
     discard.addEventListener("click", function () {
       textarea.value = "";
       saveDraft(form);
+      sendDraft(form, false);
       note.remove();
       textarea.focus();
     });
     note.appendChild(discard);
     textarea.insertAdjacentElement("afterend", note);
+  }
+
+  /* Puts the form's draft back (see above for which copy) and notes what the
+     server holds of it. */
+  function startDraft(form) {
+    var textarea = form.querySelector("textarea");
+    if (!textarea) { return; }
+    var arrived = textarea.value;
+    var local = readDraft(draftKey(form));
+    var serverSaved = Number(form.getAttribute("data-draft-saved")) || 0;
+    if (serverSaved) {
+      serverCopy.set(form, arrived);
+      if (local && local.saved > serverSaved) {
+        textarea.value = local.text;
+        sendDraft(form, false);
+      }
+      if (textarea.value.trim()) { noteRestored(form); }
+      return;
+    }
+    if (!arrived.trim() && local && local.text) {
+      textarea.value = local.text;
+      noteRestored(form);
+    }
+    serverCopy.set(form, textarea.value);
   }
 
   function settleSentDraft() {
@@ -153,13 +224,21 @@
 
   document.addEventListener("input", function (event) {
     var form = event.target.closest && event.target.closest("form.comment-form__form");
-    if (form && event.target.tagName === "TEXTAREA") { saveDraft(form); }
+    if (form && event.target.tagName === "TEXTAREA") {
+      saveDraft(form);
+      sendDraftSoon(form);
+    }
   });
 
   document.addEventListener("submit", function (event) {
     var form = event.target.closest && event.target.closest("form.comment-form__form");
+    if (!form || event.defaultPrevented) { return; }
+    // The post carries the text: the server drops the draft once the comment is
+    // stored, and keeps the text as the draft if it refuses it.
+    clearTimeout(serverTimers.get(form));
+    serverCopy.set(form, form.querySelector("textarea").value);
     var session = store("sessionStorage");
-    if (!form || !session || event.defaultPrevented) { return; }
+    if (!session) { return; }
     var posting = !event.submitter || event.submitter.value === "post";
     if (posting) {
       saveDraft(form);
@@ -167,8 +246,16 @@
     }
   });
 
+  function sendAllDrafts() {
+    draftForms(document).forEach(function (form) { sendDraft(form, true); });
+  }
+  window.addEventListener("pagehide", sendAllDrafts);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { sendAllDrafts(); }
+  });
+
   settleSentDraft();
-  draftForms(document).forEach(restoreDraft);
+  draftForms(document).forEach(startDraft);
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-reply-to]");

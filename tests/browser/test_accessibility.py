@@ -177,6 +177,7 @@ PAGE_TYPES = [
     PageType("login", "guest", "/login"),
     PageType("register", "guest", "/register"),
     PageType("settings", "member", "/settings"),
+    PageType("drafts", "member", "/me/drafts", shows="#page-title"),
     PageType("article", "moderator", ARTICLE),
     PageType("article", "admin", ARTICLE),
     PageType("admin-list", "admin", "/admin/articles"),

@@ -3,6 +3,8 @@
 haven.js saves what is typed in a comment or reply form to localStorage and drops it
 when the next page carries the server's "received" message. Without JavaScript the
 server keeps the text on every error it answers; these tests cover what it can't see.
+The member's copy on the server (tests/browser/test_server_drafts.py) is cleared
+before each test, so what the page arrives with is this test's doing.
 """
 
 import itertools
@@ -11,10 +13,22 @@ import re
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import delete
 
-from tests.browser.conftest import OpenAs, Seed
+from app.accounts import service as accounts_service
+from app.comments.models import CommentDraft
+from tests.browser.conftest import LiveServer, OpenAs, Seed
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _no_server_drafts(live_server: LiveServer, seed: Seed) -> None:
+    """Another test's refused post may have left the seeded member a draft."""
+    with live_server.data() as session:
+        member = accounts_service.get_user(session, seed.usernames["member"])
+        session.execute(delete(CommentDraft).where(CommentDraft.user_id == member.id))
+
 
 RESTORED = "We restored the comment you had not sent yet."
 # The seeded member may be trusted by now, so a comment may go straight out.

@@ -20,7 +20,7 @@ from app.moderation.decisions import Decision
 from app.moderation.policy import load_policy
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, login
+from tests.helpers import api_token, login, sign_in_as
 
 PER_PAGE = profile.OWN_COMMENTS_PER_PAGE
 _LISTED = re.compile(r'id="own-comment-(\d+)"')
@@ -483,11 +483,7 @@ def test_the_list_costs_the_same_queries_for_3_or_30_comments(
         writer = make_user(session)
         _fill(session, writer, moderator, count)
         with TestClient(app_factory(), follow_redirects=False) as client:
-            if path.startswith("/api/"):
-                token = api_token(client, writer.username)
-                client.headers["Authorization"] = f"Bearer {token}"
-            else:
-                login(client, writer.username)
+            sign_in_as(client, writer.username, api=path.startswith("/api/"))
             client.get(path)  # warm: templates, policy caches
             with count_queries() as queries:
                 response = client.get(path)
