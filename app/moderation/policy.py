@@ -6,6 +6,7 @@ audited like any other moderation action.
 """
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from threading import Lock
@@ -177,18 +178,8 @@ def update_policy(
     changed = {
         key: value for key, value in wanted.items() if _as_stored(current[key]) != value
     }
-    for key, value in changed.items():
-        row = session.get(SiteSetting, key)
-        if row is None:
-            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
-        else:
-            row.value = value
-            row.updated_by_id = actor.id
-            row.updated_at = utcnow()
     if changed:
-        # A fresh random version, not version + 1: a change rolled back after a
-        # worker cached its version can never be mistaken for a later one.
-        counters.store(session, {counters.SETTINGS_VERSION: secrets.randbits(62)})
+        store_settings(session, changed, actor=actor)
         session.add(
             ModerationAction(
                 actor_id=actor.id,
@@ -199,6 +190,24 @@ def update_policy(
     session.info.pop(_SESSION_CACHE, None)
     session.flush()
     return load_policy(session)
+
+
+def store_settings(
+    session: Session, values: Mapping[str, object], *, actor: User
+) -> None:
+    """Write settings rows and bump the settings version, so that every worker
+    reads what it keeps of them (the policy, the guidelines) again."""
+    for key, value in values.items():
+        row = session.get(SiteSetting, key)
+        if row is None:
+            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
+        else:
+            row.value = value
+            row.updated_by_id = actor.id
+            row.updated_at = utcnow()
+    # A fresh random version, not version + 1: a change rolled back after a
+    # worker cached its version can never be mistaken for a later one.
+    counters.store(session, {counters.SETTINGS_VERSION: secrets.randbits(62)})
 
 
 def _as_stored(value: object) -> object:
