@@ -35,11 +35,6 @@ DEFAULT_FORM = {
 
 
 @pytest.fixture
-def admin(session: Session) -> User:
-    return make_admin(session)
-
-
-@pytest.fixture
 def admin_client(app_factory: AppFactory, admin: User) -> Iterator[TestClient]:
     with TestClient(app_factory(), follow_redirects=False) as client:
         login(client, admin.username)
