@@ -6,6 +6,7 @@ audited like any other moderation action.
 """
 
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
@@ -26,6 +27,12 @@ from app.moderation.models import ActionKind, ModerationAction, SiteSetting
 # Each word list holds at most this many entries of at most this many characters.
 MAX_WORDS = 500
 MAX_WORD_LENGTH = 100
+MAX_DISCLAIMER = 300
+
+DEFAULT_DISCLAIMER = (
+    "People here share their own experience, not medical advice. "
+    "Talk to your MS team before you change a treatment."
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class Policy:
     # urgent, and the helplines shown to its author ("name | contact | country").
     crisis_words: tuple[str, ...] = DEFAULT_PHRASES
     crisis_resources: tuple[str, ...] = DEFAULT_RESOURCES
+    # The line beside every comment form (app.moderation.guidelines).
+    medical_disclaimer: str = DEFAULT_DISCLAIMER
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -68,6 +77,22 @@ ResourceLine = Annotated[
 ]
 
 
+def _one_line(value: str) -> str:
+    # Control characters and line or paragraph separators: one plain line only.
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        raise ValueError("Write this as one line, without control characters.")
+    if not value:
+        raise ValueError("Write the line shown beside the comment form.")
+    return value
+
+
+Disclaimer = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_DISCLAIMER),
+    AfterValidator(_one_line),
+]
+
+
 class PolicyUpdate(BaseModel):
     """What an admin may change; fields left out keep their value."""
 
@@ -83,6 +108,7 @@ class PolicyUpdate(BaseModel):
     auto_close_days: int | None = Field(default=None, ge=0, le=3650)
     crisis_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
     crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
+    medical_disclaimer: Disclaimer | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}

@@ -254,6 +254,7 @@ class PolicyRead(BaseModel):
     auto_close_days: int
     crisis_words: list[str]
     crisis_resources: list[str]
+    medical_disclaimer: str
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":

@@ -15,7 +15,13 @@ from app.accounts.deps import AdminUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.moderation import canned
-from app.moderation.policy import Policy, PolicyUpdate, get_policy, update_policy
+from app.moderation.policy import (
+    MAX_DISCLAIMER,
+    Policy,
+    PolicyUpdate,
+    get_policy,
+    update_policy,
+)
 from app.moderation.schemas import CannedReasonIn, CannedReasonUpdate
 from app.moderation.settings_api import CannedReasonId
 from app.web import CsrfForm, FormFields, field_errors, flash, render
@@ -31,6 +37,7 @@ NUMBER_FIELDS = (
     "auto_close_days",
 )
 LIST_FIELDS = ("hold_words", "spam_words", "crisis_words", "crisis_resources")
+TEXT_FIELDS = ("medical_disclaimer",)
 CANNED_FIELDS = ("label", "body", "position")
 
 
@@ -38,6 +45,7 @@ def _policy_form(policy: Policy) -> FormFields:
     """The settings form filled in with the policy in force (lists one per line)."""
     form = {name: str(getattr(policy, name)) for name in NUMBER_FIELDS}
     form |= {name: "\n".join(getattr(policy, name)) for name in LIST_FIELDS}
+    form |= {name: getattr(policy, name) for name in TEXT_FIELDS}
     return form
 
 
@@ -46,6 +54,8 @@ def _policy_input(form: FormFields) -> dict[str, object]:
         name: form.get(name, "").strip() for name in NUMBER_FIELDS
     }
     data |= {name: form.get(name, "").splitlines() for name in LIST_FIELDS}
+    # A form from before a text setting existed says nothing about it: kept.
+    data |= {name: form[name] for name in TEXT_FIELDS if name in form}
     return data
 
 
@@ -86,6 +96,7 @@ def _page(
         "editing": None,
         "edit_form": {},
         "edit_errors": {},
+        "max_disclaimer": MAX_DISCLAIMER,
         **context,
     }
     return render(request, "moderation/settings.html", full, status_code=status_code)

@@ -14,7 +14,7 @@ from app.errors import PermissionDenied
 from app.moderation import canned
 from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, CannedReason, ModerationAction
-from app.moderation.policy import Policy, load_policy
+from app.moderation.policy import DEFAULT_DISCLAIMER, Policy, load_policy
 from app.moderation.schemas import CannedReasonIn
 from tests.conftest import AppFactory
 from tests.factories import make_admin, make_article, make_comment, make_user
@@ -31,6 +31,7 @@ DEFAULT_FORM = {
     "spam_words": "",
     "crisis_words": "\n".join(DEFAULT_PHRASES),
     "crisis_resources": "\n".join(DEFAULT_RESOURCES),
+    "medical_disclaimer": DEFAULT_DISCLAIMER,
 }
 
 
@@ -166,6 +167,7 @@ def test_settings_api_reads_and_patches_the_policy(
         "auto_close_days": 0,
         "crisis_words": list(DEFAULT_PHRASES),
         "crisis_resources": list(DEFAULT_RESOURCES),
+        "medical_disclaimer": DEFAULT_DISCLAIMER,
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
