@@ -27,6 +27,7 @@ MODERATION_DISMISS = "/moderation/flags/{comment_id}/dismiss"
 MODERATION_HANDLED = "/moderation/urgent/{comment_id}/handled"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
+GUIDELINES = "/guidelines"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
 
 

@@ -125,6 +125,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/moderation/urgent/{comment_id}/handled"): MODERATORS,
     ("POST", "/api/v1/moderation/urgent/{comment_id}/handled"): MODERATORS,
     ("POST", "/api/v1/moderation/flags/{comment_id}/dismiss"): MODERATORS,
+    # Community guidelines (issue #15): read by anyone, written by admins.
+    ("GET", "/guidelines"): PUBLIC,
+    ("GET", "/api/v1/guidelines"): PUBLIC,
+    ("GET", "/admin/guidelines"): ADMINS,
+    ("POST", "/admin/guidelines"): ADMINS,
+    ("PUT", "/api/v1/guidelines"): ADMINS,
     # Part A (issue #5): site settings and canned rejection reasons.
     ("GET", "/admin/settings"): ADMINS,
     ("POST", "/admin/settings"): ADMINS,

@@ -40,6 +40,8 @@ class ActionKind(StrEnum):
     NOTE = "note"
     # An urgent comment's author was looked after (issue #15).
     HANDLED = "handled"
+    # An admin rewrote the community guidelines (issue #15).
+    EDIT_GUIDELINES = "edit_guidelines"
 
 
 class ModerationAction(Base):
