@@ -18,8 +18,8 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
-from app.moderation import crisis
-from app.moderation.policy import load_policy
+from app.moderation import crisis, guidelines
+from app.moderation.policy import Policy, load_policy
 from app.pagination import PageNumber
 from app.web import (
     CsrfForm,
@@ -158,6 +158,12 @@ def article_page(
                 discussion_html(request, session, discussion, viewer, page=page)
             ),
             "review": service.review_for(session, viewer.user),
+            "guidance": guidelines.beside_form(
+                session,
+                discussion.policy,
+                viewer=viewer.user,
+                version=discussion.settings_version,
+            ),
             **(context or {}),
         },
         status_code=status_code,
@@ -192,10 +198,18 @@ def _form_page(
         except NotFound:
             pass
         else:
+            guidance = guidelines.beside_form(
+                session, load_policy(session), viewer=user
+            )
             return render(
                 request,
                 "comments/reply.html",
-                {**context, "reply_parent": parent, "refusal": None},
+                {
+                    **context,
+                    "reply_parent": parent,
+                    "refusal": None,
+                    "guidance": guidance,
+                },
                 status_code=status_code,
             )
     # The main form posts a new top-level comment; a reply whose parent is gone
@@ -328,6 +342,9 @@ def comment_reply(
             "comment_form": {"parent_id": str(comment_id)},
             "preview_html": None,
             "review": service.review_for(session, user),
+            "guidance": guidelines.beside_form(
+                session, load_policy(session), viewer=user
+            ),
         },
         status_code=409 if refusal else 200,
     )
@@ -338,6 +355,7 @@ def _edit_page(
     comment: Comment,
     form: FormFields,
     *,
+    policy: Policy,
     refusal: str | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -351,6 +369,7 @@ def _edit_page(
             "comment_form": form,
             "refusal": refusal,
             "errors": errors or {},
+            "guidance": guidelines.beside_edit_form(policy),
         },
         status_code=status_code,
     )
@@ -361,14 +380,14 @@ def comment_edit_form(
     request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
 ) -> Response:
     """The edit form (or, for a rejected comment, revise and resubmit)."""
-    comment, refusal = editing.comment_to_edit(
-        session, comment_id, user, load_policy(session)
-    )
+    policy = load_policy(session)
+    comment, refusal = editing.comment_to_edit(session, comment_id, user, policy)
     text = comment.pending_body or comment.body
     return _edit_page(
         request,
         comment,
         {"body": text},
+        policy=policy,
         refusal=refusal,
         status_code=403 if refusal else 200,
     )
@@ -387,12 +406,19 @@ def comment_edit(
     policy = load_policy(session)
     refusal = editing.edit_refusal(comment, user, policy)
     if refusal is not None:
-        return _edit_page(request, comment, kept, refusal=refusal, status_code=403)
+        return _edit_page(
+            request, comment, kept, policy=policy, refusal=refusal, status_code=403
+        )
     try:
         data = CommentEdit.model_validate({"body": kept["body"].replace("\r\n", "\n")})
     except ValidationError as exc:
         return _edit_page(
-            request, comment, kept, errors=field_errors(exc), status_code=422
+            request,
+            comment,
+            kept,
+            policy=policy,
+            errors=field_errors(exc),
+            status_code=422,
         )
     try:
         editing.edit_comment(
@@ -407,6 +433,7 @@ def comment_edit(
             request,
             comment,
             kept,
+            policy=policy,
             errors=field_errors(exc),
             status_code=exc.status_code,
         )

@@ -1,25 +1,34 @@
-"""The community guidelines: how we look after each other, on their own page.
+"""The community guidelines, and what stands beside every comment form.
 
 Admins write the guidelines in Markdown with the article profile (headings,
 lists, links). They are site content: one ``site_setting`` row holds the
 Markdown and the sanitized HTML rendered from it when saved. Like the policy,
 they are kept in the process by the settings version that every change bumps,
 so a page that shows them costs at most a primary-key read.
+
+Beside every comment form stand the policy's "not medical advice" line and a
+link to the guidelines. A member who has never commented sees the guidelines
+themselves there instead, once: their first comment marks them seen
+(app.comments.service.post_comment).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from threading import Lock
 
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from app import counters
+from app import counters, paths
 from app.accounts.models import User
+from app.comments.models import Comment
+from app.db import utcnow
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind, SiteSetting
-from app.moderation.policy import ensure_admin, store_settings
+from app.moderation.policy import Policy, ensure_admin, store_settings
 from app.moderation.schemas import GuidelinesUpdate
 
 KEY = "guidelines"
@@ -82,12 +91,39 @@ class Guidelines:
     html: str
     # When an admin last saved them; None while they are Haven's defaults.
     updated_at: datetime | None
+    # The HTML with its headings moved to sit under "Before your first comment".
+    boxed_html: str
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What stands beside a comment form: the "not medical advice" line, where
+    the guidelines are, and before a member's first comment the guidelines
+    themselves (otherwise None)."""
+
+    disclaimer: str
+    guidelines_url: str
+    first_comment_html: str | None = None
+
+
+# The box's heading is an h3 (a sibling of "Join the discussion", a child of
+# "Your reply"): the guidelines' own h2 sections become h4 inside it.
+_HEADING = re.compile(r"<(/?)h([2-6])>")
+
+
+def _boxed(html: str) -> str:
+    # markup.py leaves headings without attributes, so these are all of them.
+    return _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
+
+
+def _guidelines(markdown: str, html: str, updated_at: datetime | None) -> Guidelines:
+    return Guidelines(markdown, html, updated_at, _boxed(html))
 
 
 @cache
 def default_guidelines() -> Guidelines:
     """Haven's own guidelines, shown until an admin saves theirs."""
-    return Guidelines(DEFAULT_MARKDOWN, preview(DEFAULT_MARKDOWN), None)
+    return _guidelines(DEFAULT_MARKDOWN, preview(DEFAULT_MARKDOWN), None)
 
 
 def preview(markdown: str) -> str:
@@ -125,7 +161,7 @@ def _read_guidelines(session: Session) -> Guidelines:
     row = session.get(SiteSetting, KEY)
     if row is None or not isinstance(row.value, dict):
         return default_guidelines()
-    return Guidelines(row.value["markdown"], row.value["html"], row.updated_at)
+    return _guidelines(row.value["markdown"], row.value["html"], row.updated_at)
 
 
 def update_guidelines(
@@ -147,3 +183,49 @@ def update_guidelines(
 def can_edit(actor: User | None) -> bool:
     """Whether ``actor`` may rewrite the guidelines (admins)."""
     return actor is not None and actor.is_admin
+
+
+_HAS_COMMENTED = select(exists().where(Comment.author_id == bindparam("user_id")))
+
+
+def has_seen(session: Session, user: User) -> bool:
+    """Whether ``user`` is past their first comment: shown the guidelines and
+    posted since, or a member who commented before there were guidelines to show."""
+    if user.guidelines_seen_at is not None:
+        return True
+    return bool(session.scalar(_HAS_COMMENTED, {"user_id": user.id}))
+
+
+def mark_seen(user: User | None) -> None:
+    """A member posts: from now on only the short line stands beside their forms."""
+    if user is not None and user.guidelines_seen_at is None:
+        user.guidelines_seen_at = utcnow()
+
+
+def beside_form(
+    session: Session,
+    policy: Policy,
+    *,
+    viewer: User | None,
+    version: int | None = None,
+) -> Guidance:
+    """What stands beside the form ``viewer`` writes a new comment in: the
+    guidelines themselves before a member's first comment (not while banned:
+    there is no form then), otherwise the short line."""
+    first = (
+        viewer is not None and not viewer.is_banned() and not has_seen(session, viewer)
+    )
+    return Guidance(
+        disclaimer=policy.medical_disclaimer,
+        guidelines_url=paths.GUIDELINES,
+        first_comment_html=load_guidelines(session, version=version).boxed_html
+        if first
+        else None,
+    )
+
+
+def beside_edit_form(policy: Policy) -> Guidance:
+    """What stands beside the form that edits a comment: the short line only."""
+    return Guidance(
+        disclaimer=policy.medical_disclaimer, guidelines_url=paths.GUIDELINES
+    )

@@ -1,5 +1,9 @@
-"""Community guidelines (issue #15): admins write them (page and API,
-audited); everyone reads them."""
+"""Community guidelines and the "not medical advice" line (issue #15).
+
+Admins write the guidelines (page and API, audited); everyone reads them. Beside
+every comment form stand the policy's disclaimer and a link to them, and a
+member who has never commented reads the guidelines there, once.
+"""
 
 from collections.abc import Iterator
 
@@ -12,13 +16,20 @@ from sqlalchemy.orm import Session
 
 from app import counters
 from app.accounts.models import Role, User
+from app.articles.models import Article
 from app.errors import PermissionDenied
 from app.moderation import guidelines
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
+from app.moderation.policy import (
+    DEFAULT_DISCLAIMER,
+    PolicyUpdate,
+    load_policy,
+    update_policy,
+)
 from app.moderation.schemas import MAX_GUIDELINES, GuidelinesUpdate
 from tests.conftest import AppFactory, QueryCounter
-from tests.factories import make_user
-from tests.helpers import api_token, csrf_from, login
+from tests.factories import make_comment, make_user
+from tests.helpers import api_token, csrf_from, form_token_from, login
 from tests.test_markup import PAYLOADS, problems_in
 
 NEW_TEXT = (
@@ -145,6 +156,7 @@ def test_no_xss_payload_survives_the_guidelines(session: Session, admin: User) -
     for document in documents:
         saved = save(session, document, admin)
         assert problems_in(saved.html) == []
+        assert problems_in(saved.boxed_html) == []
         stored = session.get(SiteSetting, guidelines.KEY)
         assert stored is not None
         assert problems_in(stored.value["html"]) == []  # type: ignore[index]
@@ -326,3 +338,205 @@ def test_the_editor_refuses_a_form_without_its_csrf_token(
     forged = visitor.post("/admin/guidelines", data={"markdown": NEW_TEXT})
     assert forged.status_code == 403
     assert audit(session) == []
+
+
+# ---- beside every comment form --------------------------------------------------
+
+
+def the_line(disclaimer: str = DEFAULT_DISCLAIMER) -> str:
+    return (
+        f'<p class="comment-guidance">{disclaimer} '
+        '<a href="/guidelines">Community guidelines</a></p>'
+    )
+
+
+def test_an_edited_disclaimer_stands_beside_every_form(
+    session: Session,
+    app_factory: AppFactory,
+    article: Article,
+    admin: User,
+) -> None:
+    member = make_user(session)
+    comment = make_comment(session, article, author=member)
+    app = app_factory()
+    reader, writer = (TestClient(app, follow_redirects=False) for _ in "rw")
+    login(writer, member.username)
+    pages = (
+        f"/articles/{article.slug}",
+        f"/articles/{article.slug}/comments/{comment.id}/reply",
+        f"/comments/{comment.id}/edit",
+    )
+    # The anonymous article page is cached: the edit must reach it too.
+    assert the_line() in reader.get(pages[0]).text
+    for path in pages:
+        assert the_line() in writer.get(path).text, path
+
+    update_policy(
+        session,
+        PolicyUpdate(medical_disclaimer="Ask your MS nurse first."),
+        actor=admin,
+    )
+
+    line = the_line("Ask your MS nurse first.")
+    assert line in reader.get(pages[0]).text
+    for path in pages:
+        page = writer.get(path).text
+        assert line in page, path
+        assert DEFAULT_DISCLAIMER not in page, path
+
+
+def test_the_box_moves_the_guidelines_headings_under_its_own(
+    session: Session, admin: User
+) -> None:
+    saved = save(session, "# One\n\n## Two\n\n### Three\n\n###### Six\n\ntext", admin)
+    assert "<h2>One</h2><h2>Two</h2>" in saved.html.replace("\n", "")
+    boxed = saved.boxed_html.replace("\n", "")
+    assert "<h4>One</h4><h4>Two</h4><h5>Three</h5><h6>Six</h6>" in boxed
+
+
+def test_only_a_member_before_a_first_comment_is_shown_the_guidelines(
+    session: Session, article: Article, count_queries: QueryCounter
+) -> None:
+    from app.accounts import service as accounts_service
+
+    policy = load_policy(session)
+    newcomer, old_hand, banned = (make_user(session) for _ in range(3))
+    make_comment(session, article, author=old_hand)  # before there were guidelines
+    accounts_service.ban(
+        session,
+        banned,
+        until=None,
+        reason="Spam",
+        actor=make_user(session, role=Role.MODERATOR),
+    )
+
+    def box(viewer: User | None) -> str | None:
+        return guidelines.beside_form(session, policy, viewer=viewer).first_comment_html
+
+    assert box(newcomer) == guidelines.load_guidelines(session).boxed_html
+    assert box(None) is None
+    assert box(old_hand) is None
+    assert box(banned) is None
+    guidelines.mark_seen(newcomer)
+    with count_queries() as queries:  # seen: no query at all
+        assert box(newcomer) is None
+    assert len(queries) == 0
+    line = guidelines.beside_edit_form(policy)
+    assert line == guidelines.Guidance(DEFAULT_DISCLAIMER, "/guidelines", None)
+
+
+def test_me_says_a_member_who_commented_before_has_seen_the_guidelines(
+    session: Session, visitor: TestClient, article: Article
+) -> None:
+    newcomer, old_hand = make_user(session), make_user(session)
+    make_comment(session, article, author=old_hand)
+    for member, seen in ((newcomer, False), (old_hand, True)):
+        me = visitor.get("/api/v1/me", headers=bearer(visitor, member)).json()
+        assert me["guidelines_seen"] is seen
+
+
+def test_a_first_comment_through_the_api_marks_the_guidelines_seen(
+    session: Session, visitor: TestClient, article: Article
+) -> None:
+    newcomer = make_user(session)
+    headers = bearer(visitor, newcomer)
+    login(visitor, newcomer.username)
+    assert BOX in visitor.get(f"/articles/{article.slug}").text
+    assert visitor.get("/api/v1/me", headers=headers).json()["guidelines_seen"] is False
+
+    posted = visitor.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "First time here; thank you all."},
+        headers=headers,
+    )
+    assert posted.status_code == 201
+    session.refresh(newcomer)
+    assert newcomer.guidelines_seen_at is not None
+    assert visitor.get("/api/v1/me", headers=headers).json()["guidelines_seen"] is True
+    assert BOX not in visitor.get(f"/articles/{article.slug}").text
+
+
+def post_from_page(client: TestClient, path: str, body: str) -> httpx2.Response:
+    """Fill in the comment form on ``path`` (the article or a reply page) and send it."""
+    page = client.get(path).text
+    return client.post(
+        f"/articles/{path.split('/')[2]}/comments",
+        data={
+            "action": "post",
+            "body": body,
+            "parent_id": path.split("/")[4] if "/reply" in path else "",
+            "form_token": form_token_from(page),
+            "csrf_token": csrf_from(page),
+        },
+    )
+
+
+@pytest.mark.parametrize("where", ["article", "reply"])
+def test_a_new_member_reads_the_guidelines_once_before_a_first_comment(
+    session: Session, visitor: TestClient, article: Article, where: str
+) -> None:
+    newcomer = make_user(session)
+    parent = make_comment(session, article)
+    login(visitor, newcomer.username)
+    path = (
+        f"/articles/{article.slug}"
+        if where == "article"
+        else f"/articles/{article.slug}/comments/{parent.id}/reply"
+    )
+    page = visitor.get(path)
+    assert BOX in page.text
+    assert guidelines.load_guidelines(session).boxed_html in page.text
+    assert "<h4>Be kind</h4>" in page.text
+    assert page.text.index(BOX) < page.text.index('name="body"')
+    assert the_line() in page.text  # the line closes the box
+
+    posted = post_from_page(visitor, path, "Hello! Stretching before bed helps me.")
+    assert posted.status_code == 303
+    session.refresh(newcomer)
+    assert newcomer.guidelines_seen_at is not None
+
+    for later in (f"/articles/{article.slug}", path):
+        text = visitor.get(later).text
+        assert BOX not in text
+        assert the_line() in text
+
+
+def test_a_refused_first_comment_leaves_the_guidelines_unseen(
+    session: Session, visitor: TestClient, article: Article
+) -> None:
+    newcomer = make_user(session)
+    login(visitor, newcomer.username)
+    refused = post_from_page(visitor, f"/articles/{article.slug}", "   ")
+    assert refused.status_code == 422
+    assert BOX in refused.text
+    session.refresh(newcomer)
+    assert newcomer.guidelines_seen_at is None
+
+
+@pytest.mark.parametrize(
+    "member_first", [True, False], ids=["member-first", "anon-first"]
+)
+def test_the_cached_public_page_never_holds_the_first_comment_box(
+    session: Session,
+    app_factory: AppFactory,
+    article: Article,
+    count_queries: QueryCounter,
+    member_first: bool,
+) -> None:
+    app = app_factory()
+    anonymous, member = (TestClient(app, follow_redirects=False) for _ in "am")
+    login(member, make_user(session).username)
+    path = f"/articles/{article.slug}"
+    if member_first:
+        assert BOX in member.get(path).text
+    first = anonymous.get(path)
+    with count_queries() as queries:
+        cached = anonymous.get(path)  # from the cache
+    assert len(queries) == 1
+    assert cached.content == first.content
+    if not member_first:
+        assert BOX in member.get(path).text
+        cached = anonymous.get(path)
+    for text in (first.text, cached.text):
+        assert BOX not in text
+        assert the_line() in text
