@@ -34,6 +34,7 @@ DRAFT = "/me/drafts/{slug}"
 DRAFT_DISCARD = "/me/drafts/{slug}/discard"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
+GUIDELINES = "/guidelines"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
 
 

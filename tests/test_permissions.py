@@ -142,6 +142,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("PUT", "/api/v1/moderation/comments/{comment_id}/content-note"): MODERATORS,
     ("POST", "/users/{username}/badge"): ADMINS,
     ("PUT", "/api/v1/users/{username}/badge"): ADMINS,
+    # Community guidelines (issue #15): read by anyone, written by admins.
+    ("GET", "/guidelines"): PUBLIC,
+    ("GET", "/api/v1/guidelines"): PUBLIC,
+    ("GET", "/admin/guidelines"): ADMINS,
+    ("POST", "/admin/guidelines"): ADMINS,
+    ("PUT", "/api/v1/guidelines"): ADMINS,
     # Part A (issue #5): site settings and canned rejection reasons.
     ("GET", "/admin/settings"): ADMINS,
     ("POST", "/admin/settings"): ADMINS,

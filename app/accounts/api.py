@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
 
 from app.accounts import history, recovery, service
 from app.accounts.deps import (
@@ -44,6 +45,7 @@ from app.comments.schemas import (
 from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
+from app.moderation import guidelines
 from app.moderation.schemas import LogRead
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
@@ -92,15 +94,15 @@ def token_revoke(
 def register(request: Request, data: RegisterIn, session: SessionDep) -> MeRead:
     if not request.app.state.settings.allow_registration:
         raise PermissionDenied("New accounts are not being accepted at the moment.")
-    return me_read(service.register(session, data))
+    return me_read(session, service.register(session, data))
 
 
 @router.get("/me", name="api.me")
-def me(user: CurrentUser) -> MeRead:
-    return me_read(user)
+def me(session: SessionDep, user: CurrentUser) -> MeRead:
+    return me_read(session, user)
 
 
-def me_read(user: User) -> MeRead:
+def me_read(session: Session, user: User) -> MeRead:
     return MeRead.model_validate(
         {
             **UserRead.model_validate(user).model_dump(),
@@ -113,6 +115,7 @@ def me_read(user: User) -> MeRead:
             "banned_until": user.banned_until,
             "ban_reason": user.ban_reason,
             "is_banned": user.is_banned(),
+            "guidelines_seen": guidelines.has_seen(session, user),
         }
     )
 
@@ -244,7 +247,7 @@ def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
     service.update_profile(
         session, ProfileUpdate.model_validate(current | changes), actor=user
     )
-    return me_read(user)
+    return me_read(session, user)
 
 
 @router.post("/me/confirm-email", name="api.me.confirm_email_resend", status_code=202)
@@ -258,7 +261,7 @@ def auth_confirm_email(
     data: EmailConfirmation, session: SessionDep, signer: SignerDep
 ) -> MeRead:
     user = notifications.confirm_address(session, signer, data.token)
-    return me_read(user)
+    return me_read(session, user)
 
 
 @router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)

@@ -127,6 +127,8 @@ class MeRead(UserRead):
     banned_until: datetime | None
     ban_reason: str | None
     is_banned: bool
+    # Past the guidelines shown before a first comment (app.moderation.guidelines).
+    guidelines_seen: bool
 
 
 class TokenRead(BaseModel):

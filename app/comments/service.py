@@ -20,7 +20,7 @@ from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from app.markup import Profile, render_markdown
-from app.moderation import crisis, rules
+from app.moderation import crisis, guidelines, rules
 from app.moderation.policy import Policy, is_auto_closed, load_policy, pick
 from app.notifications import service as notifications
 
@@ -238,6 +238,7 @@ def post_comment(
         else None,
         content_note=content_note,
     )
+    guidelines.mark_seen(actor)
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)
     if crisis_words and comment.status == CommentStatus.PENDING:

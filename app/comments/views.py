@@ -29,8 +29,8 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
-from app.moderation import crisis
-from app.moderation.policy import load_policy
+from app.moderation import crisis, guidelines
+from app.moderation.policy import Policy, load_policy
 from app.pagination import PageNumber
 from app.web import (
     CsrfForm,
@@ -85,12 +85,25 @@ def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
     return data
 
 
-def form_context(session: SessionDep, user: User | None) -> dict[str, Any]:
+def form_context(
+    session: SessionDep,
+    user: User | None,
+    *,
+    policy: Policy | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
     """What the comment form needs besides what was typed: how the author's
-    comment will be reviewed, and the content notes they may choose from."""
+    comment will be reviewed, the content notes they may choose from, and what
+    stands beside the form (the "not medical advice" line and the guidelines,
+    app.moderation.guidelines). A discussion page passes the ``policy`` and
+    settings ``version`` it read."""
+    policy = policy or load_policy(session)
     return {
         "review": service.review_for(session, user),
-        "content_notes": load_policy(session).content_notes,
+        "content_notes": policy.content_notes,
+        "guidance": guidelines.beside_form(
+            session, policy, viewer=user, version=version
+        ),
     }
 
 
@@ -230,7 +243,12 @@ def article_page(
             "thread_html": Markup(  # noqa: S704 (rendered from autoescaped templates)
                 discussion_html(request, session, discussion, viewer, page=page)
             ),
-            **form_context(session, viewer.user),
+            **form_context(
+                session,
+                viewer.user,
+                policy=discussion.policy,
+                version=discussion.settings_version,
+            ),
             "news": news,
             "reply_draft": None,
             **context,
@@ -258,7 +276,6 @@ def _form_page(
         "comment_form": form,
         "errors": errors or {},
         "preview_html": preview_html,
-        **form_context(session, user),
     }
     parent_id = _as_id(form.get("parent_id", ""))
     if parent_id is not None:
@@ -270,7 +287,12 @@ def _form_page(
             return render(
                 request,
                 "comments/reply.html",
-                {**context, "reply_parent": parent, "refusal": None},
+                {
+                    **context,
+                    **form_context(session, user),
+                    "reply_parent": parent,
+                    "refusal": None,
+                },
                 status_code=status_code,
             )
     # The main form posts a new top-level comment; a reply whose parent is gone
@@ -423,6 +445,7 @@ def _edit_page(
     comment: Comment,
     form: FormFields,
     *,
+    policy: Policy,
     refusal: str | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -436,6 +459,7 @@ def _edit_page(
             "comment_form": form,
             "refusal": refusal,
             "errors": errors or {},
+            "guidance": guidelines.beside_edit_form(policy),
         },
         status_code=status_code,
     )
@@ -446,14 +470,14 @@ def comment_edit_form(
     request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
 ) -> Response:
     """The edit form (or, for a rejected comment, revise and resubmit)."""
-    comment, refusal = editing.comment_to_edit(
-        session, comment_id, user, load_policy(session)
-    )
+    policy = load_policy(session)
+    comment, refusal = editing.comment_to_edit(session, comment_id, user, policy)
     text = comment.pending_body or comment.body
     return _edit_page(
         request,
         comment,
         {"body": text},
+        policy=policy,
         refusal=refusal,
         status_code=403 if refusal else 200,
     )
@@ -472,12 +496,19 @@ def comment_edit(
     policy = load_policy(session)
     refusal = editing.edit_refusal(comment, user, policy)
     if refusal is not None:
-        return _edit_page(request, comment, kept, refusal=refusal, status_code=403)
+        return _edit_page(
+            request, comment, kept, policy=policy, refusal=refusal, status_code=403
+        )
     try:
         data = CommentEdit.model_validate({"body": kept["body"].replace("\r\n", "\n")})
     except ValidationError as exc:
         return _edit_page(
-            request, comment, kept, errors=field_errors(exc), status_code=422
+            request,
+            comment,
+            kept,
+            policy=policy,
+            errors=field_errors(exc),
+            status_code=422,
         )
     try:
         editing.edit_comment(
@@ -492,6 +523,7 @@ def comment_edit(
             request,
             comment,
             kept,
+            policy=policy,
             errors=field_errors(exc),
             status_code=exc.status_code,
         )

@@ -46,6 +46,8 @@ class ActionKind(StrEnum):
     REMOVE_EDITOR_NOTE = "remove_editor_note"
     CONTENT_NOTE = "content_note"
     SET_BADGE = "set_badge"
+    # An admin rewrote the community guidelines (issue #15).
+    EDIT_GUIDELINES = "edit_guidelines"
 
 
 class ModerationAction(Base):

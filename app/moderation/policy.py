@@ -6,7 +6,8 @@ audited like any other moderation action.
 """
 
 import secrets
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from threading import Lock
@@ -27,6 +28,12 @@ from app.moderation.models import ActionKind, ModerationAction, SiteSetting
 MAX_WORDS = 500
 MAX_WORD_LENGTH = 100
 MAX_LABEL_LENGTH = 60
+MAX_DISCLAIMER = 300
+
+DEFAULT_DISCLAIMER = (
+    "People here share their own experience, not medical advice. "
+    "Talk to your MS team before you change a treatment."
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class Policy:
     )
     # The badges admins may give members, shown beside their name.
     badges: tuple[str, ...] = ("MS nurse", "neurologist", "physio", "carer")
+    # The line beside every comment form (app.moderation.guidelines).
+    medical_disclaimer: str = DEFAULT_DISCLAIMER
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -82,6 +91,22 @@ ResourceLine = Annotated[
 ]
 
 
+def _one_line(value: str) -> str:
+    # Control characters and line or paragraph separators: one plain line only.
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        raise ValueError("Write this as one line, without control characters.")
+    if not value:
+        raise ValueError("Write the line shown beside the comment form.")
+    return value
+
+
+Disclaimer = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_DISCLAIMER),
+    AfterValidator(_one_line),
+]
+
+
 class PolicyUpdate(BaseModel):
     """What an admin may change; fields left out keep their value."""
 
@@ -99,6 +124,7 @@ class PolicyUpdate(BaseModel):
     crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
     content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
     badges: list[LabelLine] | None = Field(default=None, max_length=20)
+    medical_disclaimer: Disclaimer | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}
@@ -205,18 +231,8 @@ def update_policy(
     changed = {
         key: value for key, value in wanted.items() if _as_stored(current[key]) != value
     }
-    for key, value in changed.items():
-        row = session.get(SiteSetting, key)
-        if row is None:
-            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
-        else:
-            row.value = value
-            row.updated_by_id = actor.id
-            row.updated_at = utcnow()
     if changed:
-        # A fresh random version, not version + 1: a change rolled back after a
-        # worker cached its version can never be mistaken for a later one.
-        counters.store(session, {counters.SETTINGS_VERSION: secrets.randbits(62)})
+        store_settings(session, changed, actor=actor)
         session.add(
             ModerationAction(
                 actor_id=actor.id,
@@ -227,6 +243,24 @@ def update_policy(
     session.info.pop(_SESSION_CACHE, None)
     session.flush()
     return load_policy(session)
+
+
+def store_settings(
+    session: Session, values: Mapping[str, object], *, actor: User
+) -> None:
+    """Write settings rows and bump the settings version, so that every worker
+    reads what it keeps of them (the policy, the guidelines) again."""
+    for key, value in values.items():
+        row = session.get(SiteSetting, key)
+        if row is None:
+            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
+        else:
+            row.value = value
+            row.updated_by_id = actor.id
+            row.updated_at = utcnow()
+    # A fresh random version, not version + 1: a change rolled back after a
+    # worker cached its version can never be mistaken for a later one.
+    counters.store(session, {counters.SETTINGS_VERSION: secrets.randbits(62)})
 
 
 def _as_stored(value: object) -> object:

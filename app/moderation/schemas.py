@@ -324,6 +324,7 @@ class PolicyRead(BaseModel):
     crisis_resources: list[str]
     content_notes: list[str]
     badges: list[str]
+    medical_disclaimer: str
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":
@@ -373,3 +374,38 @@ class CannedReasonRead(BaseModel):
     label: str
     body: str
     position: int
+
+
+# ---- Community guidelines (issue #15) ----
+
+MAX_GUIDELINES = 20_000
+
+
+def _guidelines_rules(value: str) -> str:
+    # PostgreSQL refuses NUL in text, so it must be a 422 here, not a 500 there.
+    if "\x00" in value:
+        raise ValueError("The text contains a NUL character; please remove it.")
+    if not value.strip():
+        raise ValueError("Write the guidelines before saving them.")
+    return value
+
+
+class GuidelinesUpdate(BaseModel):
+    """New community guidelines, in Markdown (headings, lists and links, as in articles)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Markdown keeps its leading whitespace (indented code), so it is not stripped.
+    markdown: Annotated[
+        str, Field(max_length=MAX_GUIDELINES), AfterValidator(_guidelines_rules)
+    ]
+
+
+class GuidelinesRead(BaseModel):
+    """The guidelines in force; ``updated_at`` is null while they are the defaults."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    markdown: str
+    html: str
+    updated_at: datetime | None

@@ -1,4 +1,5 @@
-"""JSON API for the site's moderation settings and canned rejection reasons."""
+"""JSON API for the site's settings: the moderation policy, canned rejection
+reasons and the community guidelines."""
 
 from typing import Annotated
 
@@ -6,13 +7,15 @@ from fastapi import APIRouter, Path, Response
 
 from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
-from app.moderation import canned
+from app.moderation import canned, guidelines
 from app.moderation.models import CannedReason
 from app.moderation.policy import PolicyUpdate, get_policy, update_policy
 from app.moderation.schemas import (
     CannedReasonIn,
     CannedReasonRead,
     CannedReasonUpdate,
+    GuidelinesRead,
+    GuidelinesUpdate,
     PolicyRead,
 )
 
@@ -82,3 +85,17 @@ def canned_reason_delete(
     reason = canned.get_canned_reason(session, reason_id)
     canned.delete_canned_reason(session, reason, actor=admin)
     return Response(status_code=204)
+
+
+@router.get("/guidelines", name="api.guidelines.read")
+def guidelines_read(session: SessionDep) -> GuidelinesRead:
+    return GuidelinesRead.model_validate(guidelines.load_guidelines(session))
+
+
+@router.put("/guidelines", name="api.guidelines.update")
+def guidelines_update(
+    data: GuidelinesUpdate, session: SessionDep, admin: AdminUser
+) -> GuidelinesRead:
+    return GuidelinesRead.model_validate(
+        guidelines.update_guidelines(session, data, actor=admin)
+    )

@@ -1,9 +1,11 @@
-"""The admins' settings page: the moderation policy and canned rejection reasons.
+"""The admins' settings pages: the moderation policy, canned rejection reasons
+and the community guidelines (with the public page that shows them).
 
 Plain forms that post and redirect back; a form with a mistake is shown again
 with what was typed and each error next to its field.
 """
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
@@ -11,12 +13,24 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import AdminUser
+from app import paths
+from app.accounts.deps import AdminUser, OptionalUser
 from app.accounts.models import User
 from app.db import SessionDep
-from app.moderation import canned
-from app.moderation.policy import Policy, PolicyUpdate, get_policy, update_policy
-from app.moderation.schemas import CannedReasonIn, CannedReasonUpdate
+from app.moderation import canned, guidelines
+from app.moderation.policy import (
+    MAX_DISCLAIMER,
+    Policy,
+    PolicyUpdate,
+    get_policy,
+    update_policy,
+)
+from app.moderation.schemas import (
+    MAX_GUIDELINES,
+    CannedReasonIn,
+    CannedReasonUpdate,
+    GuidelinesUpdate,
+)
 from app.moderation.settings_api import CannedReasonId
 from app.web import CsrfForm, FormFields, field_errors, flash, render
 
@@ -38,6 +52,7 @@ LIST_FIELDS = (
     "content_notes",
     "badges",
 )
+TEXT_FIELDS = ("medical_disclaimer",)
 CANNED_FIELDS = ("label", "body", "position")
 
 
@@ -45,6 +60,7 @@ def _policy_form(policy: Policy) -> FormFields:
     """The settings form filled in with the policy in force (lists one per line)."""
     form = {name: str(getattr(policy, name)) for name in NUMBER_FIELDS}
     form |= {name: "\n".join(getattr(policy, name)) for name in LIST_FIELDS}
+    form |= {name: getattr(policy, name) for name in TEXT_FIELDS}
     return form
 
 
@@ -53,6 +69,8 @@ def _policy_input(form: FormFields) -> dict[str, object]:
         name: form.get(name, "").strip() for name in NUMBER_FIELDS
     }
     data |= {name: form.get(name, "").splitlines() for name in LIST_FIELDS}
+    # A form from before a text setting existed says nothing about it: kept.
+    data |= {name: form[name] for name in TEXT_FIELDS if name in form}
     return data
 
 
@@ -67,7 +85,7 @@ def _canned_input(form: FormFields) -> dict[str, object]:
 
 
 def _parse(
-    model: type[Model], data: dict[str, object]
+    model: type[Model], data: Mapping[str, object]
 ) -> tuple[Model | None, dict[str, str]]:
     """The form as ``model``, or None and the message for each field that is wrong."""
     try:
@@ -93,6 +111,7 @@ def _page(
         "editing": None,
         "edit_form": {},
         "edit_errors": {},
+        "max_disclaimer": MAX_DISCLAIMER,
         **context,
     }
     return render(request, "moderation/settings.html", full, status_code=status_code)
@@ -183,3 +202,67 @@ def canned_delete(
     canned.delete_canned_reason(session, reason, actor=admin)
     flash(request, f"Canned reason “{reason.label}” deleted.")
     return _back(request, "#canned-reasons")
+
+
+@router.get(paths.GUIDELINES, name="moderation.guidelines")
+def guidelines_page(
+    request: Request, session: SessionDep, user: OptionalUser
+) -> Response:
+    """The community guidelines, for everyone; admins get a link to edit them."""
+    return render(
+        request,
+        "moderation/guidelines.html",
+        {
+            "guidelines": guidelines.load_guidelines(session),
+            "edit_url": request.app.url_path_for("moderation.guidelines_edit")
+            if guidelines.can_edit(user)
+            else None,
+        },
+    )
+
+
+def _guidelines_editor(
+    request: Request,
+    form: FormFields,
+    *,
+    errors: dict[str, str] | None = None,
+    preview_html: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "moderation/guidelines_edit.html",
+        {
+            "form": form,
+            "errors": errors or {},
+            "preview_html": preview_html,
+            "max_length": MAX_GUIDELINES,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/guidelines", name="moderation.guidelines_edit")
+def guidelines_edit(
+    request: Request, session: SessionDep, admin: AdminUser
+) -> Response:
+    del admin  # admins only
+    current = guidelines.load_guidelines(session)
+    return _guidelines_editor(request, {"markdown": current.markdown})
+
+
+@router.post("/admin/guidelines", name="moderation.guidelines_save")
+def guidelines_save(
+    request: Request, form: CsrfForm, session: SessionDep, admin: AdminUser
+) -> Response:
+    # Browsers send a textarea's line breaks as CRLF; its maxlength counts them as one.
+    kept = {"markdown": form.get("markdown", "").replace("\r\n", "\n")}
+    if form.get("action") == "preview":
+        preview_html = guidelines.preview(kept["markdown"])
+        return _guidelines_editor(request, kept, preview_html=preview_html)
+    data, errors = _parse(GuidelinesUpdate, kept)
+    if data is None:
+        return _guidelines_editor(request, kept, errors=errors, status_code=422)
+    guidelines.update_guidelines(session, data, actor=admin)
+    flash(request, "The community guidelines are saved.")
+    return RedirectResponse(request.url_for("moderation.guidelines"), status_code=303)

@@ -61,6 +61,9 @@
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", link.textContent.trim());
     box.appendChild(form);
+    // The "not medical advice" line and the guidelines' link stand by every form.
+    var guidance = document.querySelector("#comment-form .comment-guidance");
+    if (guidance) { box.insertBefore(guidance.cloneNode(true), form); }
     cancel.addEventListener("click", function () { closeReply(box, link); });
     box.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { closeReply(box, link); }

@@ -19,7 +19,7 @@ from app.moderation import rules
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import Policy, PolicyUpdate, update_policy
 from tests.conftest import AppFactory, QueryCounter
-from tests.factories import make_admin, make_article, make_comment, make_user
+from tests.factories import make_comment, make_user
 from tests.helpers import api_token, login
 from tests.moderation.pages import hidden_fields
 
@@ -110,16 +110,6 @@ def test_empty_lists_hold_nothing() -> None:
 
 
 # ---- posting through the service -------------------------------------------------
-
-
-@pytest.fixture
-def admin(session: Session) -> User:
-    return make_admin(session)
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 @pytest.fixture

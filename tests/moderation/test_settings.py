@@ -14,7 +14,7 @@ from app.errors import PermissionDenied
 from app.moderation import canned
 from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, CannedReason, ModerationAction
-from app.moderation.policy import Policy, load_policy
+from app.moderation.policy import DEFAULT_DISCLAIMER, Policy, load_policy
 from app.moderation.schemas import CannedReasonIn
 from tests.conftest import AppFactory
 from tests.factories import make_admin, make_article, make_comment, make_user
@@ -33,12 +33,8 @@ DEFAULT_FORM = {
     "crisis_resources": "\n".join(DEFAULT_RESOURCES),
     "content_notes": "disease progression\nend of life\nself-harm\ngraphic symptoms",
     "badges": "MS nurse\nneurologist\nphysio\ncarer",
+    "medical_disclaimer": DEFAULT_DISCLAIMER,
 }
-
-
-@pytest.fixture
-def admin(session: Session) -> User:
-    return make_admin(session)
 
 
 @pytest.fixture
@@ -180,6 +176,7 @@ def test_settings_api_reads_and_patches_the_policy(
             "graphic symptoms",
         ],
         "badges": ["MS nurse", "neurologist", "physio", "carer"],
+        "medical_disclaimer": DEFAULT_DISCLAIMER,
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
