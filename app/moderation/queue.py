@@ -95,6 +95,8 @@ class QueueComment:
     author_name: str
     # None for a guest.
     author_id: int | None
+    # The badge an admin gave the author ("MS nurse", ...).
+    author_badge: str | None
     author_username: str | None
     article_slug: str
     article_title: str
@@ -340,6 +342,7 @@ def _items_statement() -> AnySelect:
             Comment.author_id,
             User.username.label("author_username"),
             User.display_name.label("author_display_name"),
+            User.badge.label("author_badge"),
             Article.slug.label("article_slug"),
             Article.title.label("article_title"),
             parent.body.label("parent_body"),
@@ -380,6 +383,7 @@ def _items(
             decision_reason=row.decision_reason,
             author_name=shown_name(row.author_display_name, row.guest_name),
             author_id=row.author_id,
+            author_badge=row.author_badge,
             author_username=row.author_username,
             article_slug=row.article_slug,
             article_title=row.article_title,

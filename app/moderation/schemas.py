@@ -172,6 +172,7 @@ class QueueArticleRead(BaseModel):
 class QueueAuthorRead(BaseModel):
     display_name: str
     username: str | None
+    badge: str | None = None
     approved: int
     rejected: int
 
@@ -212,6 +213,8 @@ class QueueItemRead(BaseModel):
     decisions: list[Decision]
     # Crisis language, not yet handled: listed first (app.moderation.crisis).
     urgent: bool
+    content_note: str | None = None
+    editor_note: EditorNoteRead | None = None
 
     @classmethod
     def from_item(cls, item: QueueItem) -> "QueueItemRead":
@@ -229,9 +232,16 @@ class QueueItemRead(BaseModel):
             article=QueueArticleRead(
                 slug=comment.article_slug, title=comment.article_title
             ),
+            content_note=comment.content_note,
+            editor_note=EditorNoteRead(
+                text=comment.editor_note, url=comment.editor_note_url
+            )
+            if comment.editor_note is not None
+            else None,
             author=QueueAuthorRead(
                 display_name=comment.author_name,
                 username=comment.author_username,
+                badge=comment.author_badge,
                 approved=item.history.approved,
                 rejected=item.history.rejected,
             ),

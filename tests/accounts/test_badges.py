@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.articles.models import Article
+from app.comments.models import CommentStatus
 from app.moderation.models import ActionKind, ModerationAction
 from tests.factories import make_admin, make_article, make_comment, make_user
 from tests.helpers import api_token, login, post_form
@@ -147,3 +148,18 @@ def test_the_articles_author_is_marked_in_its_discussion(
     }
     other = client.get(f"/api/v1/articles/{other_article.slug}/comments").json()
     assert [item["is_article_author"] for item in other["items"]] == [False]
+
+
+def test_the_queue_shows_the_badge_in_both_faces(
+    session: Session,
+    mod_client: TestClient,
+    mod_api: TestClient,
+    nurse: User,
+    article: Article,
+) -> None:
+    nurse.badge = "MS nurse"
+    make_comment(session, article, author=nurse, status=CommentStatus.PENDING)
+
+    assert NURSE in mod_client.get("/moderation").text
+    (item,) = mod_api.get("/api/v1/moderation/queue").json()["items"]
+    assert item["author"]["badge"] == "MS nurse"

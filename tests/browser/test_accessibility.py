@@ -68,6 +68,7 @@ class Rows:
     spam: int
     rejected: int
     flagged: int  # published, reported by a reader
+    medical: int  # published, reported as a misleading medical claim
     other: int  # published, by someone else than the seeded member: to report
 
 
@@ -124,6 +125,15 @@ def rows(live_server: LiveServer, seed: Seed) -> Rows:
             ),
             actor=member,
         )
+        claim = make_comment(
+            session, article, author=writer, body="Stop your DMT, diet cures MS."
+        )
+        flags.flag_comment(
+            session,
+            claim.id,
+            FlagCreate(reason=FlagReason.MEDICAL_CLAIM),
+            actor=member,
+        )
         other = make_comment(
             session, article, author=writer, body="Cooling vests help."
         )
@@ -133,6 +143,7 @@ def rows(live_server: LiveServer, seed: Seed) -> Rows:
             spam=spam.id,
             rejected=rejected.id,
             flagged=reported.id,
+            medical=claim.id,
             other=other.id,
         )
 
@@ -192,6 +203,7 @@ PAGE_TYPES = [
         for view, shown in (
             ("pending", "#queue-{rows.pending}"),
             ("flagged", "#queue-{rows.flagged} .flag-list"),
+            ("medical", "#queue-{rows.medical} .editor-note-form"),
             ("spam", "#queue-{rows.spam}"),
             ("rejected", "#queue-{rows.rejected}"),
         )
@@ -209,6 +221,13 @@ PAGE_TYPES = [
         "moderator",
         "/users/{seed.usernames[member]}/moderation",
         shows="#standing",
+    ),
+    # An admin's view of it, with the badge form.
+    PageType(
+        "member-record-admin",
+        "admin",
+        "/users/{seed.usernames[member]}/moderation",
+        shows="#badge",
     ),
     PageType(
         "banned-member-record",

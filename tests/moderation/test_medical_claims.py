@@ -310,3 +310,16 @@ def test_the_report_form_offers_the_medical_claim_reason(
     form = client.get(f"/comments/{claim.id}/flag").text
     assert 'value="medical_claim"' in form
     assert "A misleading medical claim" in form
+
+
+def test_the_queue_api_carries_the_notes_a_comment_has(
+    session: Session, mod_api: TestClient, claim: Comment
+) -> None:
+    claim.content_note = "end of life"
+    claim.editor_note, claim.editor_note_url = NOTE, EVIDENCE
+    report(session, claim, FlagReason.MEDICAL_CLAIM)
+
+    (item,) = mod_api.get("/api/v1/moderation/queue?status=medical").json()["items"]
+
+    assert item["content_note"] == "end of life"
+    assert item["editor_note"] == {"text": NOTE, "url": EVIDENCE}

@@ -305,6 +305,7 @@ def test_queue_api_shape_and_filters(session: Session, mod_api: TestClient) -> N
     assert item["author"] == {
         "display_name": "Ann",
         "username": author.username,
+        "badge": None,
         "approved": 0,
         "rejected": 0,
     }
