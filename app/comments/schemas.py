@@ -76,7 +76,26 @@ class CommentNodeRead(BaseModel):
     can: CommentActionsRead
 
     @classmethod
-    def from_node(cls, node: "Node") -> "CommentNodeRead":
+    def from_node(cls, top: "Node") -> "CommentNodeRead":
+        """``top`` and its replies as the page shows them: nested down to the
+        deepest indent, then listed flat (each with its own ``parent_id``), so
+        the JSON's depth is bounded whatever the conversation's. Built without
+        recursion, deepest first."""
+        order: list[Node] = []
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            order.append(node)
+            stack.extend(node.shown_replies)
+        built: dict[int, CommentNodeRead] = {}
+        for node in reversed(order):  # replies before what they answer
+            built[id(node)] = cls._one(
+                node, [built[id(child)] for child in node.shown_replies]
+            )
+        return built[id(top)]
+
+    @classmethod
+    def _one(cls, node: "Node", replies: list["CommentNodeRead"]) -> "CommentNodeRead":
         # A placeholder keeps its place in the tree but says nothing of its text or author.
         placeholder = node.placeholder is not None
         can = node.actions
@@ -100,7 +119,7 @@ class CommentNodeRead(BaseModel):
             edited_at=node.edited_at,
             status=node.status,
             locked=node.locked,
-            replies=[cls.from_node(child) for child in node.replies],
+            replies=replies,
             more_replies=MoreRepliesRead(count=more.count, url=more.api_url)
             if more
             else None,

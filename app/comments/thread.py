@@ -237,6 +237,12 @@ class Node:
         return self.depth < MAX_INDENT_DEPTH
 
     @property
+    def shown_replies(self) -> list["Node"]:
+        """The replies the page shows under it: nested ones, or the flat list
+        below the deepest indent (empty for a node in such a list)."""
+        return self.replies if self.nested else self.flat
+
+    @property
     def anchor(self) -> str:
         return f"comment-{self.id}"
 
@@ -766,9 +772,8 @@ def replies_shown(sizes: Iterable[int]) -> int:
 def _count_published(node: Node) -> int:
     """Published replies below ``node`` on the page (reply_count counts those)."""
     return sum(
-        (child.status == CommentStatus.APPROVED and child.hidden_at is None)
-        + _count_published(child)
-        for child in node.replies
+        child.status == CommentStatus.APPROVED and child.hidden_at is None
+        for child in _walk(node.replies)
     )
 
 
@@ -792,9 +797,14 @@ def _assemble(
 
 
 def _prune(node: Node) -> bool:
-    """Keep a node if it is shown itself or still has something shown below it."""
-    node.replies = [child for child in node.replies if _prune(child)]
-    return node.placeholder is None or bool(node.replies)
+    """Keep a node if it is shown itself or still has something shown below it
+    (deepest first, without recursion: a conversation may be any depth)."""
+    kept: set[int] = set()
+    for below in reversed(list(_walk([node]))):  # children before parents
+        below.replies = [child for child in below.replies if child.id in kept]
+        if below.placeholder is None or below.replies:
+            kept.add(below.id)
+    return node.id in kept
 
 
 def _flatten_below_indent(node: Node) -> None:
@@ -820,9 +830,12 @@ def _flatten_below_indent(node: Node) -> None:
 
 
 def _walk(nodes: Iterable[Node]) -> Iterable[Node]:
-    for node in nodes:
+    """Every node of these trees, each before its replies (without recursion)."""
+    stack = list(reversed(list(nodes)))
+    while stack:
+        node = stack.pop()
         yield node
-        yield from _walk(node.replies)
+        stack.extend(reversed(node.replies))
 
 
 def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> None:
@@ -871,10 +884,7 @@ def _in_reading_order(nodes: Iterable[Node]) -> Iterable[Node]:
     the flat list below the deepest indent)."""
     for node in nodes:
         yield node
-        if node.nested:
-            yield from _in_reading_order(node.replies)
-        else:
-            yield from node.flat
+        yield from _in_reading_order(node.shown_replies)
 
 
 def _link_news(nodes: Sequence[Node]) -> None:

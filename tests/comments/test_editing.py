@@ -188,6 +188,39 @@ def test_the_edit_window_on_both_sides_of_its_limit(
     assert f'href="/comments/{outside.id}/edit"' not in page
 
 
+def test_an_edit_does_not_restart_the_window(
+    session: Session, author: User, as_author: TestClient
+) -> None:
+    """The window is counted from posting, not from the last edit: an edit just
+    inside it leaves no more time than the posting did."""
+    article = make_article(session)
+    comment = make_comment(
+        session,
+        article,
+        author=author,
+        status=CommentStatus.PENDING,
+        created_at=utcnow() - timedelta(hours=23, minutes=59),
+    )
+    assert edit(as_author, comment, "Edited in time")[0] == 303
+    session.refresh(comment)
+    assert comment.edited_at is not None
+    # Two minutes later by the clock of posting: past the window, whatever the
+    # edit's time says.
+    comment.created_at -= timedelta(minutes=2)
+    session.flush()
+    headers = {"Authorization": f"Bearer {api_token(as_author, author.username)}"}
+
+    again = edit(as_author, comment, "Edited again")
+    again_api = as_author.patch(
+        f"/api/v1/comments/{comment.id}", json={"body": "Edited again"}, headers=headers
+    )
+
+    assert again[0] == 403
+    assert again_api.status_code == 403
+    session.refresh(comment)
+    assert comment.body == "Edited in time"
+
+
 def test_only_the_author_or_a_moderator_edits(
     session: Session, author: User, client: TestClient, mod_api: TestClient
 ) -> None:
