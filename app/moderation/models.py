@@ -54,7 +54,16 @@ class ModerationAction(Base):
     """One decision by a moderator (or by the system when actor is NULL)."""
 
     __tablename__ = "moderation_action"
-    __table_args__ = (Index("ix_moderation_action_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_moderation_action_created_at", "created_at"),
+        # What was decided about a person lately: the trust rule's refusals.
+        Index(
+            "ix_moderation_action_subject",
+            "subject_user_id",
+            "action",
+            "created_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(

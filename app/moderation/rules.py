@@ -24,7 +24,7 @@ from app.comments.models import Comment, CommentStatus
 from app.db import UTCDateTime, utcnow
 from app.markup import count_links
 from app.moderation import service as moderation_service
-from app.moderation.models import ActionKind
+from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import Policy
 
 # A rejection or spam verdict this recent keeps an author's comments waiting.
@@ -143,8 +143,13 @@ def is_trusted(
 
 def _trust_statement() -> Select[int, bool]:
     """Approved comments counted up to the threshold only, and a recent refusal
-    found or not in ix_comment_author_status_decided: the same cost after ten
-    comments as after ten thousand. Built once, run with bound parameters."""
+    found or not: the same cost after ten comments as after ten thousand.
+    Built once, run with bound parameters.
+
+    A refusal is read from the audit log (ix_moderation_action_subject), not
+    from the comments: a refused comment its author deletes, or that is
+    decided again later, still counts for the whole window.
+    """
     mine = Comment.author_id == bindparam("author_id")
     enough = (
         select(Comment.id)
@@ -153,9 +158,9 @@ def _trust_statement() -> Select[int, bool]:
         .subquery()
     )
     refused = exists().where(
-        mine,
-        Comment.status.in_((CommentStatus.REJECTED, CommentStatus.SPAM)),
-        Comment.decided_at >= bindparam("since", type_=UTCDateTime),
+        ModerationAction.subject_user_id == bindparam("author_id"),
+        ModerationAction.action.in_((ActionKind.REJECT, ActionKind.SPAM)),
+        ModerationAction.created_at >= bindparam("since", type_=UTCDateTime),
     )
     return select(select(func.count()).select_from(enough).scalar_subquery(), refused)
 

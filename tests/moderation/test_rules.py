@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
@@ -16,6 +16,8 @@ from app.comments.schemas import CommentCreate
 from app.db import utcnow
 from app.markup import render_markdown
 from app.moderation import rules
+from app.moderation import service as moderation_service
+from app.moderation.decisions import Decision
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import Policy, PolicyUpdate, update_policy
 from tests.conftest import AppFactory, QueryCounter
@@ -178,21 +180,74 @@ def test_threshold_zero_trusts_every_member_but_no_guest(
     assert post(session, article, None).status == CommentStatus.PENDING
 
 
-@pytest.mark.parametrize("refusal", [CommentStatus.REJECTED, CommentStatus.SPAM])
+def refuse(
+    session: Session,
+    comment: Comment,
+    decision: Decision,
+    moderator: User,
+    days_ago: int,
+) -> None:
+    """A moderator's refusal of ``comment``, as if taken ``days_ago``."""
+    moderation_service.decide(session, comment, decision, actor=moderator)
+    session.execute(
+        update(ModerationAction)
+        .where(ModerationAction.comment_id == comment.id)
+        .values(created_at=utcnow() - timedelta(days=days_ago))
+    )
+    comment.decided_at = utcnow() - timedelta(days=days_ago)
+    session.flush()
+
+
+@pytest.mark.parametrize("refusal", [Decision.REJECT, Decision.SPAM])
 @pytest.mark.parametrize(("days_ago", "trusted"), [(29, False), (31, True)])
 def test_recent_refusal_withdraws_trust_for_30_days(
     session: Session,
     article: Article,
-    refusal: CommentStatus,
+    moderator: User,
+    refusal: Decision,
     days_ago: int,
     trusted: bool,
 ) -> None:
     member = trusted_member(session, article)
-    refused = make_comment(session, article, author=member, status=refusal)
-    refused.decided_at = utcnow() - timedelta(days=days_ago)
-    session.flush()
+    refused = make_comment(
+        session, article, author=member, status=CommentStatus.PENDING
+    )
+    refuse(session, refused, refusal, moderator, days_ago)
     expected = CommentStatus.APPROVED if trusted else CommentStatus.PENDING
     assert post(session, article, member).status == expected
+
+
+@pytest.mark.parametrize("refusal", [Decision.REJECT, Decision.SPAM])
+def test_a_refusal_counts_whatever_becomes_of_the_comment(
+    session: Session,
+    client: TestClient,
+    article: Article,
+    moderator: User,
+    refusal: Decision,
+) -> None:
+    """Trust can't be laundered: deleting the refused comment, or a later
+    decision on it, leaves the refusal counting for its whole window."""
+    member = trusted_member(session, article)
+    deleted = make_comment(
+        session, article, author=member, status=CommentStatus.PENDING
+    )
+    refuse(session, deleted, refusal, moderator, days_ago=2)
+    headers = {"Authorization": f"Bearer {api_token(client, member.username)}"}
+    assert (
+        client.delete(f"/api/v1/comments/{deleted.id}", headers=headers).status_code
+        == 200
+    )
+    session.refresh(deleted)
+    assert deleted.status == CommentStatus.DELETED
+
+    response = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "My next comment"},
+        headers=headers,
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending"
 
 
 def test_moderators_always_and_guests_never_trusted(
