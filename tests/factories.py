@@ -40,6 +40,15 @@ def make_user(
     )
 
 
+def make_trusted_member(session: Session) -> User:
+    """A member the default policy trusts: one approved comment, nothing
+    refused (their reports count towards hiding a comment)."""
+    member = make_user(session)
+    article = make_article(session, title=f"Where {member.username} wrote")
+    make_comment(session, article, author=member)
+    return member
+
+
 def make_admin(session: Session) -> User:
     return make_user(session, role=Role.ADMIN)
 

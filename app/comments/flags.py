@@ -28,6 +28,7 @@ from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied
 from app.moderation import flags as flag_queries
+from app.moderation import rules
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy
@@ -94,10 +95,20 @@ def _already_flagged(session: Session, comment: Comment, reporter: User) -> bool
     )
 
 
+def _written_by_staff(session: Session, comment: Comment) -> bool:
+    """Reports never hide a moderator's or an administrator's comment: a
+    moderator looks at them in the queue instead."""
+    if comment.author_id is None:
+        return False
+    author = session.get(User, comment.author_id)
+    return author is not None and author.is_moderator
+
+
 def flag_comment(
     session: Session, comment_id: int, data: FlagCreate, *, actor: User | None
 ) -> Flag:
-    """Record one reader's report; at the policy's threshold the comment is hidden.
+    """Record one reader's report; when the reports of trusted members reach the
+    policy's threshold the comment is hidden (never a moderator's).
 
     The hiding is audited as the system's action. The comment row is locked
     first (on PostgreSQL) so that reports arriving together are counted together.
@@ -106,25 +117,35 @@ def flag_comment(
     assert actor is not None  # flag_target refused guests
     # Re-read under the lock: a report that arrived meanwhile may have hidden it.
     standing.lock(session, comment)
-    flag = Flag(comment=comment, reporter=actor, reason=data.reason, note=data.note)
+    policy = load_policy(session)
+    flag = Flag(
+        comment=comment,
+        reporter=actor,
+        reason=data.reason,
+        note=data.note,
+        counts=rules.is_trusted(session, actor, policy),
+    )
     try:
         with session.begin_nested():
             session.add(flag)
     except IntegrityError:
         raise Conflict(ALREADY_FLAGGED) from None
-    threshold = load_policy(session).flag_threshold
     # The open flags, this one included.
-    count, medical = flag_queries.count_open(session, comment.id)
+    count, medical, counting = flag_queries.count_open(session, comment.id)
     medical_before = medical - (data.reason is FlagReason.MEDICAL_CLAIM)
     before = Standing.of(comment, reported=count > 1, medical=medical_before > 0)
-    if count >= threshold and comment.hidden_at is None:
+    if (
+        counting >= policy.flag_threshold
+        and comment.hidden_at is None
+        and not _written_by_staff(session, comment)
+    ):
         comment.hidden_at = utcnow()
         moderation_service.record(
             session,
             ActionKind.HIDE,
             actor=None,
             comment=comment,
-            reason=f"Hidden after {count} reader reports.",
+            reason=f"Hidden after {counting} reports by trusted members.",
         )
     standing.record_change(
         session,

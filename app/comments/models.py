@@ -15,6 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -221,6 +222,10 @@ class Flag(Base):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     reason: Mapped[FlagReason] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # Whether it counts towards hiding the comment: only reports from trusted
+    # members do (app.moderation.rules.is_trusted, when it was made), so a few
+    # new accounts can't hide anyone's comment.
+    counts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(

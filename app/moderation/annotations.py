@@ -45,7 +45,7 @@ def set_editor_note(
         session, comment.id, by=moderator, reason=FlagReason.MEDICAL_CLAIM
     )
     still_reported = (
-        before.reported and flag_queries.count_open(session, comment.id)[0] > 0
+        before.reported and flag_queries.count_open(session, comment.id).total > 0
     )
     if comment.hidden_at is not None and not still_reported:
         comment.hidden_at = None

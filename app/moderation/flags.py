@@ -6,6 +6,7 @@ so this module imports neither.
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, UnaryExpression, func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -51,15 +52,24 @@ def open_flags(session: Session, comment_ids: Sequence[int]) -> dict[int, list[F
     return found
 
 
-def count_open(session: Session, comment_id: int) -> tuple[int, int]:
-    """A comment's open flags, and how many of them report a medical claim."""
-    total, medical = session.execute(
+class OpenCounts(NamedTuple):
+    """A comment's open flags: all, those reporting a medical claim, and those
+    that count towards hiding it (made by trusted members)."""
+
+    total: int
+    medical: int
+    counting: int
+
+
+def count_open(session: Session, comment_id: int) -> OpenCounts:
+    total, medical, counting = session.execute(
         select(
             func.count(Flag.id),
             func.count(Flag.id).filter(Flag.reason == FlagReason.MEDICAL_CLAIM),
+            func.count(Flag.id).filter(Flag.counts.is_(True)),
         ).where(Flag.comment_id == comment_id, OPEN)
     ).one()
-    return int(total), int(medical)
+    return OpenCounts(int(total), int(medical), int(counting))
 
 
 def resolve_open(

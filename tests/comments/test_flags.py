@@ -17,6 +17,7 @@ from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
+from app.moderation import flags as flag_queries
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.policy import PolicyUpdate, update_policy
 from tests.conftest import AppFactory, QueryCounter
@@ -24,6 +25,7 @@ from tests.factories import (
     make_admin,
     make_article,
     make_comment,
+    make_trusted_member,
     make_user,
     read_thread,
 )
@@ -86,11 +88,41 @@ def flags_on(session: Session, comment: Comment) -> list[Flag]:
 
 
 def report(session: Session, comment: Comment, count: int) -> list[User]:
-    """``count`` different members flag ``comment``; returns them."""
-    reporters = [make_user(session) for _ in range(count)]
+    """``count`` different trusted members flag ``comment``; returns them."""
+    reporters = [make_trusted_member(session) for _ in range(count)]
     for reporter in reporters:
         flags.flag_comment(session, comment.id, SPAM, actor=reporter)
     return reporters
+
+
+def test_reports_from_new_accounts_never_hide_a_comment(
+    session: Session, client: TestClient
+) -> None:
+    """Three accounts made for the purpose can't hide anyone's comment: only
+    trusted members' reports count towards the threshold (all are kept and
+    listed for moderators)."""
+    article = make_article(session)
+    comment = make_comment(session, article, author=make_user(session))
+    for _ in range(5):
+        flags.flag_comment(session, comment.id, SPAM, actor=make_user(session))
+
+    assert comment.hidden_at is None
+    assert flag_queries.count_open(session, comment.id) == (5, 0, 0)
+    report(session, comment, 3)
+    assert comment.hidden_at is not None
+
+
+def test_reports_never_hide_a_moderators_comment(
+    session: Session, moderator: User
+) -> None:
+    article = make_article(session)
+    comment = make_comment(session, article, author=moderator)
+    report(session, comment, 5)
+    assert comment.hidden_at is None
+    reported = session.scalars(
+        select(Flag).where(Flag.comment_id == comment.id, Flag.resolved_at.is_(None))
+    ).all()
+    assert len(reported) == 5  # still in the queue's flagged view
 
 
 def flag_page(comment: Comment) -> str:
@@ -421,7 +453,7 @@ def test_a_comment_hides_at_the_threshold_but_not_before(
     assert comment.hidden_at is None
     assert "Miracle cure" in client.get(f"/articles/{article.slug}").text
 
-    last = make_user(session)
+    last = make_trusted_member(session)
     with api_as(last) as api:
         answer = api.post(
             f"/api/v1/comments/{comment.id}/flag", json={"reason": "spam"}
@@ -455,7 +487,7 @@ def test_a_comment_hides_at_the_threshold_but_not_before(
     )
     assert hide.actor_id is None
     assert hide.subject_user_id == author.id
-    assert hide.reason == "Hidden after 3 reader reports."
+    assert hide.reason == "Hidden after 3 reports by trusted members."
 
 
 def test_a_hidden_comment_with_replies_stays_as_a_placeholder(

@@ -28,7 +28,13 @@ from app.db import utcnow
 from app.moderation import service as moderation_service
 from app.moderation.decisions import Decision
 from app.moderation.policy import PolicyUpdate, load_policy, update_policy
-from tests.factories import make_admin, make_article, make_comment, make_user
+from tests.factories import (
+    make_admin,
+    make_article,
+    make_comment,
+    make_trusted_member,
+    make_user,
+)
 
 
 def assert_counts_exact(session: Session, when: str = "") -> None:
@@ -56,7 +62,7 @@ def report(session: Session, comment: Comment, times: int) -> None:
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE),
-            actor=make_user(session),
+            actor=make_trusted_member(session),
         )
 
 

@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.comments import standing
-from app.comments.models import Comment, CommentStatus
+from app.comments.flags import flag_comment
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments.schemas import FlagCreate
 from app.db import WRITE_INTENT, make_sessionmaker
 from app.errors import Conflict
 from app.moderation.decisions import Decision
-from app.moderation.models import ModerationAction
+from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.service import decide
 from tests.factories import make_article, make_comment, make_user
 
@@ -144,3 +146,81 @@ def test_a_decision_on_a_stale_page_is_refused(engine: Engine, race: Race) -> No
         with pytest.raises(Conflict, match="already decided by another moderator"):
             decide(slow, stale, Decision.REJECT, actor=slow_moderator)
         slow.rollback()
+
+
+REPORTERS = 5
+
+
+def test_reports_arriving_together_hide_a_comment_once(engine: Engine) -> None:
+    """Five trusted members report one comment at the same moment (threshold
+    3): it is hidden once, with one audit row. A report that comes after it is
+    hidden is refused (a Conflict), or kept: never an error."""
+    maker = make_sessionmaker(engine)
+    with maker() as session:
+        admin = make_user(session, role=Role.ADMIN, username="crowd_admin")
+        author = make_user(session, username="crowd_author")
+        # Moderators are trusted: their reports count towards hiding.
+        reporters = [
+            make_user(session, role=Role.MODERATOR, username=f"crowd_reporter_{n}")
+            for n in range(REPORTERS)
+        ]
+        article = make_article(session, author=admin)
+        comment = make_comment(session, article, author=author)
+        session.commit()
+        comment_id, article_id = comment.id, article.id
+        reporter_ids = [r.id for r in reporters]
+        user_ids = [admin.id, author.id, *reporter_ids]
+    start = threading.Barrier(REPORTERS)
+    failures: list[BaseException] = []
+
+    def report(reporter_id: int) -> None:
+        start.wait()
+        try:
+            with maker() as session:
+                session.connection(execution_options={WRITE_INTENT: True})
+                flag_comment(
+                    session,
+                    comment_id,
+                    FlagCreate(reason=FlagReason.ABUSIVE),
+                    actor=session.get_one(User, reporter_id),
+                )
+                session.commit()
+        except Conflict:
+            pass  # already hidden: nothing more to report
+        except BaseException as exc:  # reported below, in the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in reporter_ids]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        with maker() as session:
+            hides = session.scalars(
+                select(ModerationAction).where(
+                    ModerationAction.comment_id == comment_id,
+                    ModerationAction.action == ActionKind.HIDE,
+                )
+            ).all()
+            flags_kept = session.scalars(
+                select(Flag).where(Flag.comment_id == comment_id)
+            ).all()
+            hidden = session.get_one(Comment, comment_id).hidden_at
+        assert not failures, failures
+        assert 3 <= len(flags_kept) <= REPORTERS
+        assert hidden is not None
+        assert len(hides) == 1
+    finally:
+        with maker() as session:
+            session.execute(
+                delete(ModerationAction).where(
+                    ModerationAction.article_id == article_id
+                )
+            )
+            session.execute(delete(Flag).where(Flag.comment_id == comment_id))
+            session.execute(delete(Comment).where(Comment.article_id == article_id))
+            session.execute(delete(Article).where(Article.id == article_id))
+            session.execute(delete(User).where(User.id.in_(user_ids)))
+            standing.recount(session)
+            session.commit()

@@ -17,7 +17,7 @@ from app.errors import Conflict, PermissionDenied
 from app.moderation import service
 from app.moderation.models import ActionKind, ModerationAction
 from tests.conftest import QueryCounter
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_article, make_comment, make_trusted_member, make_user
 from tests.helpers import csrf_from
 
 FLAGGED = "/moderation?status=flagged"
@@ -34,10 +34,10 @@ def report(
     *reasons: FlagReason,
     note: str | None = None,
 ) -> list[User]:
-    """One new member per reason flags ``comment``; returns them, in order."""
+    """One trusted member per reason flags ``comment``; returns them, in order."""
     reporters = []
     for reason in reasons:
-        reporter = make_user(session)
+        reporter = make_trusted_member(session)
         flags.flag_comment(
             session, comment.id, FlagCreate(reason=reason, note=note), actor=reporter
         )

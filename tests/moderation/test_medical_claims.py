@@ -15,7 +15,7 @@ from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.comments.standing import QueueStatus
 from app.moderation.models import ActionKind, ModerationAction
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_article, make_comment, make_trusted_member, make_user
 from tests.helpers import login, post_form
 
 CLAIM = "Stop your DMT and take vitamin D megadoses: it cured me."
@@ -39,7 +39,7 @@ def report(session: Session, comment: Comment, *reasons: FlagReason) -> None:
             session,
             comment.id,
             FlagCreate(reason=reason, note="Dangerous" if reason == "other" else None),
-            actor=make_user(session),
+            actor=make_trusted_member(session),
         )
 
 
