@@ -100,13 +100,17 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 async def get_moderator(user: CurrentUser) -> User:
-    if not user.is_moderator:
-        raise PermissionDenied("This page is for moderators.")
+    if not user.moderates:
+        raise PermissionDenied(
+            "This page is for moderators."
+            if not user.is_moderator
+            else "Your account can't moderate at the moment."
+        )
     return user
 
 
 async def get_admin(user: CurrentUser) -> User:
-    if not user.is_admin:
+    if not user.administers:
         raise PermissionDenied("This page is for administrators.")
     return user
 

@@ -80,6 +80,18 @@ class User(Base):
         return self.role == Role.ADMIN
 
     @property
+    def moderates(self) -> bool:
+        """Holds a moderator's powers now, reads included: a moderator or an
+        administrator who is not banned. (``is_moderator`` is the role alone:
+        what their own comments are, staff badges, trust.)"""
+        return self.is_moderator and not self.is_banned()
+
+    @property
+    def administers(self) -> bool:
+        """Holds an administrator's powers now: an administrator not banned."""
+        return self.is_admin and not self.is_banned()
+
+    @property
     def offered_digest(self) -> bool:
         """The moderation digest goes to moderators; administrators get nothing
         new by default (app.notifications.worker.schedule_digests)."""

@@ -1,9 +1,11 @@
 """Accounts: registration, sign-in sessions, passwords, profiles, roles and bans."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 
 from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session, joinedload
@@ -16,6 +18,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
+from app.moderation import rules
 from app.moderation import service as moderation_service
 from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
@@ -126,6 +129,27 @@ def _ensure_free(session: Session, *, username: str | None, email: str | None) -
         )
 
 
+# What a member's name may not hold, after folding (case, accents, hidden
+# marks, full-width letters): with it a name would pass for the site's team.
+# Words starting with these (moderator, moderators, modérateurs, admins) ...
+STAFF_STEMS = ("moderat", "admin")
+# ... and these words, or "Haven team" written together or apart.
+STAFF_WORDS = frozenset({"official", "staff", "haventeam"})
+STAFF_NAME = (
+    "Names that sound like the site's team (moderator, admin, official, Haven "
+    "team) are kept for the team. Please choose another."
+)
+
+
+def imitates_staff(name: str) -> bool:
+    """Whether a name would pass for the team's."""
+    words = re.findall(r"[a-z0-9]+", rules.fold(name))
+    joined = {a + b for a, b in pairwise(words)}
+    return any(word.startswith(STAFF_STEMS) for word in words) or bool(
+        STAFF_WORDS & (set(words) | joined)
+    )
+
+
 def create_user(
     session: Session,
     *,
@@ -179,6 +203,13 @@ def register(
         raise Invalid(
             "That username is reserved. Please choose another.", field="username"
         )
+    if not operator:
+        for field, name in (
+            ("username", data.username),
+            ("display_name", data.display_name or ""),
+        ):
+            if imitates_staff(name):
+                raise Invalid(STAFF_NAME, field=field)
     check_password_policy(data.password, username=data.username, email=data.email)
     user = create_user(
         session,
@@ -334,7 +365,19 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
     """Change one's own display name, bio, email and mail choices; a new
-    address waits for confirmation by a link sent to it."""
+    address waits for confirmation by a link sent to it.
+
+    A banned member keeps their public profile as it is (name and bio), and a
+    member's name may not pass for the site's team (imitates_staff()).
+    """
+    if (data.display_name, data.bio) != (actor.display_name, actor.bio):
+        if actor.is_banned():
+            raise PermissionDenied(
+                "While your account is banned you can't change your name or "
+                "your bio. Your email and mail choices can still be changed."
+            )
+        if not actor.is_moderator and imitates_staff(data.display_name):
+            raise Invalid(STAFF_NAME, field="display_name")
     listed = load_policy(session).content_notes
     chosen = {
         pick(wanted, listed, field="shown_content_notes", what="content note")
@@ -362,7 +405,7 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
 
 def set_role(session: Session, user: User, role: Role, *, actor: User | None) -> User:
     """Give someone a role; only admins may (``actor`` None means the operator's CLI)."""
-    if actor is not None and not actor.is_admin:
+    if actor is not None and not actor.administers:
         raise PermissionDenied("Only administrators change roles.")
     if user.role != role:  # staff wear a "Team" badge in discussions
         standing.bump_author(session, user.id)
@@ -384,7 +427,7 @@ def set_badge(
     """Give a member a badge from the site's list ("MS nurse", ...), shown
     beside their name everywhere, or take it off (``badge`` None); only
     admins may, audited."""
-    if actor is None or not actor.is_admin:
+    if actor is None or not actor.administers:
         raise PermissionDenied("Only administrators give badges.")
     chosen = pick(badge, load_policy(session).badges, field="badge", what="badge")
     if chosen == user.badge:

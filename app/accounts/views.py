@@ -37,7 +37,13 @@ from app.accounts.schemas import (
 from app.comments import profile as profile_comments
 from app.config import Settings
 from app.db import SessionDep, utcnow
-from app.errors import Conflict, Invalid, NotAuthenticated, RateLimited
+from app.errors import (
+    Conflict,
+    Invalid,
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+)
 from app.moderation.policy import load_policy
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
@@ -238,7 +244,7 @@ def settings_submit(
             }
         )
         service.update_profile(session, data, actor=user)
-    except (ValidationError, Invalid, Conflict) as exc:
+    except (ValidationError, Invalid, Conflict, PermissionDenied) as exc:
         return _form_error(
             request,
             "accounts/settings.html",
@@ -311,7 +317,7 @@ def _moderation_page(
             "periods": BAN_PERIODS,
             "ban_refusal": service.ban_refusal(person, moderator),
             # Admins give badges from the site's list.
-            "badges": load_policy(session).badges if moderator.is_admin else (),
+            "badges": load_policy(session).badges if moderator.administers else (),
             "form": form or {"period": "7"},
             "errors": errors or {},
         },

@@ -190,7 +190,7 @@ def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
 
 
 def _ensure_admin(actor: User | None) -> User:
-    if actor is None or not actor.is_admin:
+    if actor is None or not actor.administers:
         raise PermissionDenied("Only administrators write articles.")
     return actor
 

@@ -148,7 +148,7 @@ def reads_reason(status: str, author_id: int | None, reader: User | None) -> boo
     return (
         status in EXPLAINED
         and reader is not None
-        and (reader.is_moderator or author_id == reader.id)
+        and (reader.moderates or author_id == reader.id)
     )
 
 

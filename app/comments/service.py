@@ -288,7 +288,7 @@ def get_visible_comment(
         viewer is not None and viewer.is_admin
     ):
         raise missing
-    is_moderator = viewer is not None and viewer.is_moderator
+    is_moderator = viewer is not None and viewer.moderates
     is_author = (viewer is not None and comment.author_id == viewer.id) or (
         comment.author_id is None and comment.id in _guest_ids(guest_comment_ids)
     )

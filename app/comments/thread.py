@@ -103,7 +103,7 @@ class Viewer:
 
     @property
     def sees_everything(self) -> bool:
-        return self.user is not None and self.user.is_moderator
+        return self.user is not None and self.user.moderates
 
 
 PUBLIC = Viewer()
@@ -389,7 +389,7 @@ def _shape(viewer: Viewer) -> _Shape:
     user = viewer.user
     return _Shape(
         member=user is not None,
-        moderator=user is not None and user.is_moderator,
+        moderator=user is not None and user.moderates,
         guest=bool(viewer.guest_ids),
     )
 
@@ -435,7 +435,7 @@ def _visible(shape: _Shape, c: Any = Comment) -> ColumnElement[bool]:
 def sees_hidden(author_id: int | None, viewer: Viewer) -> bool:
     """A comment hidden by readers' reports still shows to its author and moderators."""
     user = viewer.user
-    return user is not None and (user.is_moderator or author_id == user.id)
+    return user is not None and (user.moderates or author_id == user.id)
 
 
 def _shown_to_all() -> ColumnElement[bool]:

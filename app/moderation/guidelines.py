@@ -182,7 +182,7 @@ def update_guidelines(
 
 def can_edit(actor: User | None) -> bool:
     """Whether ``actor`` may rewrite the guidelines (admins)."""
-    return actor is not None and actor.is_admin
+    return actor is not None and actor.administers
 
 
 _HAS_COMMENTED = select(exists().where(Comment.author_id == bindparam("user_id")))

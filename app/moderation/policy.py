@@ -147,7 +147,7 @@ _LONGEST = {
 
 def ensure_admin(actor: User | None) -> User:
     """The acting admin; anyone else may not change the site's settings."""
-    if actor is None or not actor.is_admin:
+    if actor is None or not actor.administers:
         raise PermissionDenied("Only administrators change the site's settings.")
     return actor
 

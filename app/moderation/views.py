@@ -61,7 +61,7 @@ DONE = {
 
 def moderation_nav(request: Request, session: SessionDep, user: OptionalUser) -> None:
     """Queue counts for the moderators' navigation, on every page they view."""
-    if request.method == "GET" and user is not None and user.is_moderator:
+    if request.method == "GET" and user is not None and user.moderates:
         request.state.moderation_counts = service.status_counts(session)
 
 
