@@ -28,6 +28,7 @@ from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.front import FrontCache
+from app.headers import SecurityHeaders, add_security_headers, docs_policies
 from app.moderation import api as moderation_api
 from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
@@ -108,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         FrontCache, engine=engine, settings=settings, cache=app.state.cache
     )
+    # Around everything, the cache's answers included.
+    app.add_middleware(SecurityHeaders, settings=settings, policies=docs_policies(app))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     api = APIRouter(prefix=API_PREFIX)
@@ -257,7 +260,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         logger.error(
             "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
         )
-        return error_response(request, 500)
+        # Starlette answers this one outside every middleware, SecurityHeaders too.
+        response = error_response(request, 500)
+        add_security_headers(
+            request.scope, response.headers, request.app.state.settings
+        )
+        return response
 
 
 class BodySizeGuard:
