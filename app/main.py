@@ -200,8 +200,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        # Keep what was typed one click away; offer to send it again only when the
-        # request came from this site (our state cookie is SameSite=Lax).
+        # Keep what was typed to copy, but never offer to send it again: a
+        # same-site page can forge a form too, and one click would complete it.
         kept = {
             name: value
             for name, value in exc.fields.items()
@@ -216,8 +216,6 @@ def _install_error_handlers(app: FastAPI) -> None:
                 "message": exc.message,
                 "status_code": 403,
                 "kept": kept,
-                "action": request.url.path,
-                "can_resend": "haven_state" in request.cookies,
             },
             status_code=403,
         )
