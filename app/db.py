@@ -61,13 +61,25 @@ WRITE_INTENT = "haven_write_intent"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine; on SQLite with WAL, foreign keys and SQLAlchemy-driven transactions."""
+def make_engine(
+    url: str, *, echo: bool = False, show_parameters: bool = False
+) -> Engine:
+    """An engine; on SQLite with WAL, foreign keys and SQLAlchemy-driven transactions.
+
+    A failed statement's parameters (a password hash, an e-mail address) stay
+    out of its exception, and so out of the logs, unless ``show_parameters``.
+    """
+    hide_parameters = not show_parameters
     sqlite = url.startswith("sqlite")
     if not sqlite:
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(
+            url, echo=echo, pool_pre_ping=True, hide_parameters=hide_parameters
+        )
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 15}
+        url,
+        echo=echo,
+        hide_parameters=hide_parameters,
+        connect_args={"check_same_thread": False, "timeout": 15},
     )
 
     @event.listens_for(engine, "connect")

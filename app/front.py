@@ -39,6 +39,17 @@ _NOT_PUBLIC = (b"authorization",)
 _COOKIES = (SESSION_COOKIE, STATE_COOKIE)
 
 
+def names_the_visitor(scope: Scope) -> bool:
+    """Whether the request carries a token or a Haven cookie: the answer to it
+    may then be that visitor's own (app.headers keeps it out of caches too)."""
+    for name, value in scope["headers"]:
+        if name in _NOT_PUBLIC:
+            return True
+        if name == b"cookie" and any(cookie.encode() in value for cookie in _COOKIES):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class _Hit:
     key: str
@@ -165,13 +176,8 @@ class FrontCache:
         await response(scope, receive, send)
 
     async def _hit(self, scope: Scope) -> tuple[renderings.Rendering, str] | None:
-        for name, value in scope["headers"]:
-            if name in _NOT_PUBLIC:
-                return None
-            if name == b"cookie" and any(
-                cookie.encode() in value for cookie in _COOKIES
-            ):
-                return None
+        if names_the_visitor(scope):
+            return None
         page = _page_number(scope.get("query_string", b""))
         if page is None:
             return None

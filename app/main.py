@@ -28,6 +28,7 @@ from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.front import FrontCache
+from app.headers import SecurityHeaders, add_security_headers, docs_policies
 from app.moderation import api as moderation_api
 from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
@@ -60,7 +61,11 @@ _STATUS_MESSAGES = {
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.sql_echo,
+        show_parameters=settings.env == "development",
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         FrontCache, engine=engine, settings=settings, cache=app.state.cache
     )
+    # Around everything, the cache's answers included.
+    app.add_middleware(SecurityHeaders, settings=settings, policies=docs_policies(app))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     api = APIRouter(prefix=API_PREFIX)
@@ -197,8 +204,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        # Keep what was typed one click away; offer to send it again only when the
-        # request came from this site (our state cookie is SameSite=Lax).
+        # Keep what was typed to copy, but never offer to send it again: a
+        # same-site page can forge a form too, and one click would complete it.
         kept = {
             name: value
             for name, value in exc.fields.items()
@@ -213,8 +220,6 @@ def _install_error_handlers(app: FastAPI) -> None:
                 "message": exc.message,
                 "status_code": 403,
                 "kept": kept,
-                "action": request.url.path,
-                "can_resend": "haven_state" in request.cookies,
             },
             status_code=403,
         )
@@ -257,7 +262,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         logger.error(
             "unhandled error on %s %s", request.method, request.url.path, exc_info=exc
         )
-        return error_response(request, 500)
+        # Starlette answers this one outside every middleware, SecurityHeaders too.
+        response = error_response(request, 500)
+        add_security_headers(
+            request.scope, response.headers, request.app.state.settings
+        )
+        return response
 
 
 class BodySizeGuard:

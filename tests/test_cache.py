@@ -134,7 +134,7 @@ def test_a_personal_json_view_has_a_private_etag(
     again = client.get(url, headers={**headers, "If-None-Match": mine.headers["etag"]})
     public = client.get(url)
 
-    assert mine.headers["cache-control"] == "private, no-cache"
+    assert mine.headers["cache-control"] == "no-store"  # personal: kept nowhere (#16)
     assert again.status_code == 304
     assert len(mine.json()["items"]) == 1  # their own waiting comment
     assert public.json()["items"] == []

@@ -59,6 +59,14 @@ def get_auth_session(request: Request, session: SessionDep) -> AuthSession | Non
         if token
         else (None, False)
     )
+    if auth is None and kind is SessionKind.API and "authorization" in request.headers:
+        # A caller who sent credentials we cannot honour (revoked, expired,
+        # unknown, another scheme) is told so, never served as a guest.
+        raise HTTPException(
+            status_code=401,
+            detail="That token is not valid: sign in again for a new one.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     if refreshed and kind is SessionKind.BROWSER:
         # The cookie slides with the server-side expiry (see SessionCookieRefresh).
         request.state.renew_session_cookie = token

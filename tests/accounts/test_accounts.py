@@ -1,5 +1,6 @@
 """Accounts: registration, sign-in, sessions, CSRF, rate limits, profiles."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -278,8 +279,31 @@ def test_form_without_csrf_token_is_refused_and_text_kept(
     assert missing.status_code == 403
     assert wrong.status_code == 403
     assert "My long story" in missing.text
-    assert "Send again" in missing.text
     assert session.get(User, user.id).display_name != "X"  # type: ignore[union-attr]
+
+
+def test_csrf_error_page_shows_the_text_but_never_sends_it_again(
+    client: TestClient, session: Session
+) -> None:
+    """A forged same-site form once came back with a fresh token and a "Send
+    again" button: one click completed the forgery (#16)."""
+    user = make_user(session)
+    login(client, user.username)
+
+    page = client.post(
+        "/settings",
+        data={"display_name": "Forged <b>name</b>", "email": "forger@example.org"},
+    )
+
+    assert page.status_code == 403
+    assert "Forged &lt;b&gt;name&lt;/b&gt;" in page.text
+    assert "forger@example.org" in page.text
+    kept = re.findall(r"<textarea[^>]*>", page.text)
+    assert kept
+    assert all("readonly" in field and "name=" not in field for field in kept)
+    assert 'method="post"' not in page.text.split("<main", 1)[1].split("</main>")[0]
+    assert 'name="csrf_token"' not in page.text.split("<main", 1)[1]
+    assert "Send again" not in page.text
 
 
 def test_csrf_token_is_bound_to_the_session(

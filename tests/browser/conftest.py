@@ -308,11 +308,18 @@ def open_as(
     new_context: Callable[..., BrowserContext],
     signed_in_state: Callable[[Who], StorageState],
 ) -> OpenAs:
-    """A new page for a guest or a signed-in role; JavaScript on unless told."""
+    """A new page for a guest or a signed-in role; JavaScript on unless told.
 
-    def open_page(who: Who = "guest", *, javascript: bool = True) -> Page:
+    ``bypass_csp`` is for a test that injects a style or script of its own.
+    """
+
+    def open_page(
+        who: Who = "guest", *, javascript: bool = True, bypass_csp: bool = False
+    ) -> Page:
         state = None if who == "guest" else signed_in_state(who)
-        context = new_context(storage_state=state, java_script_enabled=javascript)
+        context = new_context(
+            storage_state=state, java_script_enabled=javascript, bypass_csp=bypass_csp
+        )
         context.set_default_timeout(TIMEOUT_MS)
         return context.new_page()
 

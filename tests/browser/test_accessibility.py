@@ -565,7 +565,7 @@ button, .button, a { transition: background-color 0.3s ease, transform 0.2s; }
 def test_reduced_motion_stops_transitions_animations_and_smooth_scroll(
     who: Who, open_as: OpenAs, seed: Seed
 ) -> None:
-    page = open_as(who)
+    page = open_as(who, bypass_csp=True)  # for SOME_MOTION's style tag
     page.emulate_media(reduced_motion="reduce")
     page.goto(ARTICLE.format(seed=seed))
     open_every_details(page)
@@ -578,7 +578,7 @@ def test_reduced_motion_stops_transitions_animations_and_smooth_scroll(
 def test_motion_check_sees_motion_when_it_is_not_reduced(
     open_as: OpenAs, seed: Seed
 ) -> None:
-    page = open_as("guest")
+    page = open_as("guest", bypass_csp=True)  # for SOME_MOTION's style tag
     page.emulate_media(reduced_motion="no-preference")
     page.goto(ARTICLE.format(seed=seed))
     page.add_style_tag(content=SOME_MOTION)
