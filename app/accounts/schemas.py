@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.accounts.models import Role
 from app.moderation.schemas import LogRead
+from app.text import OneLine, Storable
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
 
@@ -31,7 +32,9 @@ Username = Annotated[
     str, StringConstraints(strip_whitespace=True), AfterValidator(_username)
 ]
 Password = Annotated[str, Field(min_length=10, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=60), OneLine
+]
 
 
 class RegisterIn(BaseModel):
@@ -43,13 +46,13 @@ class RegisterIn(BaseModel):
 
 class ProfileUpdate(BaseModel):
     display_name: DisplayName = Field(min_length=1)
-    bio: str = Field(default="", max_length=5000)
+    bio: Annotated[str, Field(max_length=5000), Storable] = ""
     email: EmailStr
     notify_replies: bool = False
     notify_decisions: bool = False
     notify_digest: bool = False
     # The content notes whose comments this member always reads opened.
-    shown_content_notes: list[Annotated[str, Field(max_length=60)]] = Field(
+    shown_content_notes: list[Annotated[str, Field(max_length=60), OneLine]] = Field(
         default_factory=list, max_length=20
     )
 
@@ -57,9 +60,10 @@ class ProfileUpdate(BaseModel):
 class BadgeIn(BaseModel):
     """A badge from the site's list for a member; null takes it off."""
 
-    badge: Annotated[
-        str | None, StringConstraints(strip_whitespace=True, max_length=60)
-    ] = None
+    badge: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), OneLine]
+        | None
+    ) = None
 
 
 class PasswordChange(BaseModel):
@@ -90,13 +94,13 @@ class MeUpdate(BaseModel):
     """A change to the caller's own profile or mail choices; what is left out stays."""
 
     display_name: DisplayName | None = Field(default=None, min_length=1)
-    bio: str | None = Field(default=None, max_length=5000)
+    bio: Annotated[str, Field(max_length=5000), Storable] | None = None
     email: EmailStr | None = None
     notify_replies: bool | None = None
     notify_decisions: bool | None = None
     notify_digest: bool | None = None
-    shown_content_notes: list[Annotated[str, Field(max_length=60)]] | None = Field(
-        default=None, max_length=20
+    shown_content_notes: list[Annotated[str, Field(max_length=60), OneLine]] | None = (
+        Field(default=None, max_length=20)
     )
 
 
@@ -151,7 +155,7 @@ class BanIn(BaseModel):
 
     until: Annotated[datetime | None, AfterValidator(_as_utc)] = None
     days: int | None = Field(default=None, ge=1, le=BAN_DAYS_MAX)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, Field(min_length=1, max_length=2000), Storable]
     reject_pending: bool = False
     # Also take down every comment of theirs that readers can see now.
     remove_published: bool = False
@@ -182,7 +186,7 @@ class BanRead(BaseModel):
 
 
 class NoteIn(BaseModel):
-    body: str = Field(min_length=1, max_length=5000)
+    body: Annotated[str, Field(min_length=1, max_length=5000), Storable]
 
     @field_validator("body")
     @classmethod
