@@ -143,17 +143,35 @@ class TokenRead(BaseModel):
 BAN_DAYS_MAX = 3650
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    """A date or time without a zone is read as UTC (the site's clock)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+_TOO_LONG = "A ban ends within 10 years; for longer, choose to ban for good."
+
+
+def _ban_end(value: datetime | None) -> datetime | None:
+    """A ban's end in UTC, at most ``BAN_DAYS_MAX`` days away.
+
+    A date or time without a zone is read as UTC (the site's clock). The limit
+    keeps every end a date the database and Python can hold: 9999-12-31 at
+    -14:00 is past the last day Python knows. Longer is a ban for good.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # past either end of the calendar
+        if value.year == 1:
+            raise ValueError("A ban must end in the future.") from None
+        raise ValueError(_TOO_LONG) from None
+    if value > datetime.now(UTC) + timedelta(days=BAN_DAYS_MAX):
+        raise ValueError(_TOO_LONG)
     return value
 
 
 class BanIn(BaseModel):
     """A ban: ``days`` from now, ``until`` a moment, or neither for good."""
 
-    until: Annotated[datetime | None, AfterValidator(_as_utc)] = None
+    until: Annotated[datetime | None, AfterValidator(_ban_end)] = None
     days: int | None = Field(default=None, ge=1, le=BAN_DAYS_MAX)
     reason: Annotated[str, Field(min_length=1, max_length=2000), Storable]
     reject_pending: bool = False
