@@ -38,6 +38,7 @@ from app.notifications.transport import make_transport
 from app.notifications.worker import start_in_app
 from app.paths import API_PREFIX
 from app.ratelimit import RateLimiter
+from app.text import refuse_unstorable_address
 from app.web import CsrfFailed, make_templates, render
 
 logger = logging.getLogger("haven")
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=settings.site_name,
         lifespan=lifespan,
         # Every page knows who is asking, for the navigation and CSRF binding.
-        dependencies=[Depends(get_auth_session)],
+        dependencies=[Depends(refuse_unstorable_address), Depends(get_auth_session)],
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",

@@ -188,3 +188,67 @@ def test_excerpt_is_plain_and_short() -> None:
     assert len(short) <= 60
     assert "*" not in short
     assert "](" not in short
+
+
+class Visible(HTMLParser):
+    """The text a reader sees, as a browser decodes it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = Visible()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+SHOWN_AS_TYPED = [
+    ("`a < b`", "a < b"),
+    ("`a < b && c > d`", "a < b && c > d"),
+    ("`<script>alert(1)</script>`", "<script>alert(1)</script>"),
+    ("`a &lt; b`", "a &lt; b"),
+    ("```\nif a < b & c:\n```", "if a < b & c:"),
+    ("    x = a < b", "x = a < b"),
+    ("`https://example.org/?a=1&b=2`", "https://example.org/?a=1&b=2"),
+    ("x < y & z", "x < y & z"),
+    ("Tom & Jerry's <3", "Tom & Jerry's <3"),
+    ("AT&T &amp; co", "AT&T & co"),
+    ("see https://example.org/?a=1&b=2", "see https://example.org/?a=1&b=2"),
+    ("**`a < b`** and `c > d`", "a < b and c > d"),
+]
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+@pytest.mark.parametrize(("markdown", "shown"), SHOWN_AS_TYPED)
+def test_safe_text_is_shown_exactly_as_typed(
+    profile: Profile, markdown: str, shown: str
+) -> None:
+    assert visible_text(render_markdown(markdown, profile)) == shown
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_no_corpus_payload_is_escaped_twice(profile: Profile) -> None:
+    # An entity a reader can see must have been typed: otherwise something
+    # escaped text that was escaped already.
+    failures = {}
+    for index, payload in enumerate(PAYLOADS):
+        shown = visible_text(render_markdown(payload, profile))
+        extra = [
+            entity
+            for entity in ("&lt;", "&gt;", "&amp;", "&quot;", "&#")
+            if shown.count(entity) > payload.count(entity)
+        ]
+        if extra:
+            failures[index] = (payload[:80], extra)
+    assert failures == {}
+
+
+def test_visible_text_sees_an_escape_twice() -> None:
+    # The check itself must be able to fail.
+    assert visible_text("<code>a &amp;lt; b</code>") == "a &lt; b"

@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.accounts.models import Role
 from app.moderation.schemas import LogRead
+from app.text import OneLine, Storable
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
 
@@ -31,7 +32,9 @@ Username = Annotated[
     str, StringConstraints(strip_whitespace=True), AfterValidator(_username)
 ]
 Password = Annotated[str, Field(min_length=10, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=60), OneLine
+]
 
 
 class RegisterIn(BaseModel):
@@ -43,13 +46,13 @@ class RegisterIn(BaseModel):
 
 class ProfileUpdate(BaseModel):
     display_name: DisplayName = Field(min_length=1)
-    bio: str = Field(default="", max_length=5000)
+    bio: Annotated[str, Field(max_length=5000), Storable] = ""
     email: EmailStr
     notify_replies: bool = False
     notify_decisions: bool = False
     notify_digest: bool = False
     # The content notes whose comments this member always reads opened.
-    shown_content_notes: list[Annotated[str, Field(max_length=60)]] = Field(
+    shown_content_notes: list[Annotated[str, Field(max_length=60), OneLine]] = Field(
         default_factory=list, max_length=20
     )
 
@@ -57,9 +60,10 @@ class ProfileUpdate(BaseModel):
 class BadgeIn(BaseModel):
     """A badge from the site's list for a member; null takes it off."""
 
-    badge: Annotated[
-        str | None, StringConstraints(strip_whitespace=True, max_length=60)
-    ] = None
+    badge: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), OneLine]
+        | None
+    ) = None
 
 
 class PasswordChange(BaseModel):
@@ -90,13 +94,13 @@ class MeUpdate(BaseModel):
     """A change to the caller's own profile or mail choices; what is left out stays."""
 
     display_name: DisplayName | None = Field(default=None, min_length=1)
-    bio: str | None = Field(default=None, max_length=5000)
+    bio: Annotated[str, Field(max_length=5000), Storable] | None = None
     email: EmailStr | None = None
     notify_replies: bool | None = None
     notify_decisions: bool | None = None
     notify_digest: bool | None = None
-    shown_content_notes: list[Annotated[str, Field(max_length=60)]] | None = Field(
-        default=None, max_length=20
+    shown_content_notes: list[Annotated[str, Field(max_length=60), OneLine]] | None = (
+        Field(default=None, max_length=20)
     )
 
 
@@ -139,19 +143,37 @@ class TokenRead(BaseModel):
 BAN_DAYS_MAX = 3650
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    """A date or time without a zone is read as UTC (the site's clock)."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+_TOO_LONG = "A ban ends within 10 years; for longer, choose to ban for good."
+
+
+def _ban_end(value: datetime | None) -> datetime | None:
+    """A ban's end in UTC, at most ``BAN_DAYS_MAX`` days away.
+
+    A date or time without a zone is read as UTC (the site's clock). The limit
+    keeps every end a date the database and Python can hold: 9999-12-31 at
+    -14:00 is past the last day Python knows. Longer is a ban for good.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # past either end of the calendar
+        if value.year == 1:
+            raise ValueError("A ban must end in the future.") from None
+        raise ValueError(_TOO_LONG) from None
+    if value > datetime.now(UTC) + timedelta(days=BAN_DAYS_MAX):
+        raise ValueError(_TOO_LONG)
     return value
 
 
 class BanIn(BaseModel):
     """A ban: ``days`` from now, ``until`` a moment, or neither for good."""
 
-    until: Annotated[datetime | None, AfterValidator(_as_utc)] = None
+    until: Annotated[datetime | None, AfterValidator(_ban_end)] = None
     days: int | None = Field(default=None, ge=1, le=BAN_DAYS_MAX)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, Field(min_length=1, max_length=2000), Storable]
     reject_pending: bool = False
     # Also take down every comment of theirs that readers can see now.
     remove_published: bool = False
@@ -182,7 +204,7 @@ class BanRead(BaseModel):
 
 
 class NoteIn(BaseModel):
-    body: str = Field(min_length=1, max_length=5000)
+    body: Annotated[str, Field(min_length=1, max_length=5000), Storable]
 
     @field_validator("body")
     @classmethod

@@ -26,6 +26,7 @@ from app.moderation.policy import load_policy, pick
 from app.notifications import service as notifications
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
+from app.text import unstorable
 
 RESERVED_USERNAMES = frozenset(
     {
@@ -97,6 +98,8 @@ def check_password_policy(password: str, *, username: str, email: str) -> None:
 
 def find_user(session: Session, username: str) -> User | None:
     """A user by username, ignoring case; None when there is none."""
+    if unstorable(username, one_line=True):
+        return None  # no name holds one, and PostgreSQL would refuse to look
     return session.scalars(
         select(User).where(User.username_key == username_key(username))
     ).one_or_none()

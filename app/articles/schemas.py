@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.articles.models import ArticleStatus
+from app.text import OneLine, Storable
 
 
 class TagRead(BaseModel):
@@ -64,14 +65,17 @@ def _body_given(value: str) -> str:
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=200),
+    OneLine,
     AfterValidator(_title_given),
 ]
-Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), OneLine]
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000), Storable
+]
 # Markdown keeps its leading whitespace (indented code), so the body is not stripped.
-Body = Annotated[str, Field(max_length=200_000), AfterValidator(_body_given)]
+Body = Annotated[str, Field(max_length=200_000), Storable, AfterValidator(_body_given)]
 TagName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), OneLine
 ]
 Tags = Annotated[list[TagName], Field(max_length=20)]
 

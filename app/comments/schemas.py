@@ -16,6 +16,7 @@ from pydantic import (
 
 from app.comments.models import FlagReason
 from app.moderation.crisis import Support
+from app.text import OneLine, Storable
 
 if TYPE_CHECKING:  # the services import these schemas for their input
     from app.comments.drafts import Draft
@@ -280,34 +281,20 @@ MAX_BODY = 10_000
 MAX_ID = 2**31 - 1
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("The text contains a NUL character; please remove it.")
-    return value
-
-
 def _body_rules(value: str) -> str:
-    _no_nul(value)
     if not value.strip():
         raise ValueError("Please write something before sending.")
     return value
 
 
-def _name_rules(value: str) -> str:
-    # PostgreSQL refuses NUL in text, so it must be a 422 here, not a 500 there.
-    if any(ord(char) < 32 for char in value):
-        raise ValueError("The name contains a control character; please remove it.")
-    return value
-
-
 # A content note as the admins' list holds it (checked against the list by the service).
 ContentNoteName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=60),
-    AfterValidator(_name_rules),
+    str, StringConstraints(strip_whitespace=True, max_length=60), OneLine
 ]
 
-CommentBody = Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_body_rules)]
+CommentBody = Annotated[
+    str, Field(max_length=MAX_BODY), Storable, AfterValidator(_body_rules)
+]
 
 
 class CommentCreate(BaseModel):
@@ -316,11 +303,7 @@ class CommentCreate(BaseModel):
     body: CommentBody
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     guest_name: (
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, max_length=60),
-            AfterValidator(_name_rules),
-        ]
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), OneLine]
         | None
     ) = None
     guest_email: EmailStr | None = None
@@ -334,7 +317,7 @@ class DraftWrite(BaseModel):
     """A member's draft under an article (PUT /me/drafts/{article_slug}, and the
     pages' autosave): held to a comment's length; a blank body discards it."""
 
-    body: Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_no_nul)]
+    body: Annotated[str, Field(max_length=MAX_BODY), Storable]
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
@@ -456,12 +439,6 @@ class CommentCreated(BaseModel):
 MAX_FLAG_NOTE = 1000
 
 
-def _note_rules(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("The note contains a NUL character; please remove it.")
-    return value
-
-
 class FlagCreate(BaseModel):
     """A reader's report of a published comment; "other" needs a note saying why."""
 
@@ -470,7 +447,7 @@ class FlagCreate(BaseModel):
         Annotated[
             str,
             StringConstraints(strip_whitespace=True, max_length=MAX_FLAG_NOTE),
-            AfterValidator(_note_rules),
+            Storable,
         ]
         | None
     ) = Field(default=None, validate_default=True)

@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.errors import Invalid, PermissionDenied
 from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
+from app.text import OneLine
 
 # Each word list holds at most this many entries of at most this many characters.
 MAX_WORDS = 500
@@ -71,7 +72,7 @@ class Policy:
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
-ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH)]
+ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH), OneLine]
 
 
 def _resource_line(value: str) -> str:
@@ -84,10 +85,10 @@ def _resource_line(value: str) -> str:
 
 
 # A content note or a badge: a few words (stored in 60-character columns).
-LabelLine = Annotated[str, StringConstraints(max_length=MAX_LABEL_LENGTH)]
+LabelLine = Annotated[str, StringConstraints(max_length=MAX_LABEL_LENGTH), OneLine]
 
 ResourceLine = Annotated[
-    str, StringConstraints(max_length=300), AfterValidator(_resource_line)
+    str, StringConstraints(max_length=300), OneLine, AfterValidator(_resource_line)
 ]
 
 

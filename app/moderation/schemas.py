@@ -14,21 +14,14 @@ from app.moderation.models import ModerationAction
 from app.moderation.policy import Policy
 from app.moderation.queue import QueueItem, QueuePage
 from app.pagination import Page
+from app.text import OneLine, Storable
 
 MAX_REASON = 500
 
 
-def _reason_rules(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("The reason contains a NUL character; please remove it.")
-    return value
-
-
 Reason = (
     Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, max_length=MAX_REASON),
-        AfterValidator(_reason_rules),
+        str, StringConstraints(strip_whitespace=True, max_length=MAX_REASON), Storable
     ]
     | None
 )
@@ -53,8 +46,6 @@ MAX_EDITOR_NOTE = 1000
 
 
 def _note_text_rules(value: str) -> str:
-    if any(ord(char) < 32 and char not in "\n\t" for char in value):
-        raise ValueError("The note contains a control character; please remove it.")
     if not value:
         raise ValueError("Please write the note readers will see under the comment.")
     return value
@@ -80,6 +71,7 @@ class EditorNoteIn(BaseModel):
     text: Annotated[
         str,
         StringConstraints(strip_whitespace=True, max_length=MAX_EDITOR_NOTE),
+        Storable,
         AfterValidator(_note_text_rules),
     ]
     url: Annotated[
@@ -92,9 +84,10 @@ class EditorNoteIn(BaseModel):
 class ContentNoteIn(BaseModel):
     """A content note from the site's list for a comment; null takes it off."""
 
-    content_note: Annotated[
-        str | None, StringConstraints(strip_whitespace=True, max_length=60)
-    ] = None
+    content_note: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), OneLine]
+        | None
+    ) = None
 
 
 class CommentNotesRead(BaseModel):
@@ -347,12 +340,12 @@ MAX_CANNED_LABEL = 80
 CannedLabel = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CANNED_LABEL),
-    AfterValidator(_reason_rules),
+    OneLine,
 ]
 CannedBody = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON),
-    AfterValidator(_reason_rules),
+    Storable,
 ]
 CannedPosition = Annotated[int, Field(ge=0, le=10_000)]
 
@@ -392,9 +385,6 @@ MAX_GUIDELINES = 20_000
 
 
 def _guidelines_rules(value: str) -> str:
-    # PostgreSQL refuses NUL in text, so it must be a 422 here, not a 500 there.
-    if "\x00" in value:
-        raise ValueError("The text contains a NUL character; please remove it.")
     if not value.strip():
         raise ValueError("Write the guidelines before saving them.")
     return value
@@ -407,7 +397,10 @@ class GuidelinesUpdate(BaseModel):
 
     # Markdown keeps its leading whitespace (indented code), so it is not stripped.
     markdown: Annotated[
-        str, Field(max_length=MAX_GUIDELINES), AfterValidator(_guidelines_rules)
+        str,
+        Field(max_length=MAX_GUIDELINES),
+        Storable,
+        AfterValidator(_guidelines_rules),
     ]
 
 

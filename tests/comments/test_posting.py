@@ -712,7 +712,7 @@ def test_preview_of_a_reply_stays_on_the_reply_page(
     [
         ("", "Please write something before sending."),
         ("   \n\t ", "Please write something before sending."),
-        ("before\x00after", "NUL character"),
+        ("before\x00after", "control character"),
         ("x" * 10_001, "at most 10000 characters"),
     ],
     ids=["empty", "spaces", "nul", "too-long"],
