@@ -79,8 +79,18 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
+# Characters a password holds besides spaces, at the least.
+MIN_PASSWORD_CHARACTERS = 10
+
+
 def check_password_policy(password: str, *, username: str, email: str) -> None:
-    """Refuse passwords that are common or repeat the account's own names."""
+    """Refuse passwords that are mostly spaces, common, or repeat the
+    account's own names (every way a password is set comes through here)."""
+    if len("".join(password.split())) < MIN_PASSWORD_CHARACTERS:
+        raise Invalid(
+            f"Please use at least {MIN_PASSWORD_CHARACTERS} characters besides spaces.",
+            field="password",
+        )
     lowered = password.strip().casefold()
     if lowered in common_passwords():
         raise Invalid(

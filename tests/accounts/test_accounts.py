@@ -68,6 +68,9 @@ def test_register_signs_in_and_stores_only_an_argon2_hash(
         ({"password": "short"}, "password", "10 characters"),
         ({"password": "p" * 129}, "password", "128 characters"),
         ({"password": "password123"}, "password", "too common"),
+        # Blank, or mostly spaces (issue #16, defect 9).
+        ({"password": " " * 10}, "password", "10 characters besides spaces"),
+        ({"password": "a b c d e  f  "}, "password", "10 characters besides spaces"),
         (
             {"password": "Newperson-x", "username": "Newperson-x"},
             "password",
@@ -519,3 +522,31 @@ def test_only_the_operator_creates_team_or_reserved_accounts(session: Session) -
     made = service.register(session, data, role=Role.MODERATOR, operator=True)
 
     assert made.role == Role.MODERATOR
+
+
+def test_every_way_of_setting_a_password_refuses_spaces(
+    session: Session, client: TestClient
+) -> None:
+    """Registration, a change, the operator's set-password and a reset all go
+    through one policy: none takes a password of spaces."""
+    member = make_user(session)
+    spaces = " " * 12
+    with pytest.raises(Invalid, match="besides spaces"):
+        service.set_password(session, member, spaces)
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={"username": "spacey", "email": "spacey@example.org", "password": spaces},
+    )
+    assert registered.status_code == 422
+    assert "besides spaces" in registered.json()["detail"]
+    login(client, member.username)
+    changed = client.post(
+        "/settings/password",
+        data={
+            "csrf_token": csrf_from(client.get("/settings").text),
+            "current_password": TEST_PASSWORD,
+            "new_password": spaces,
+        },
+    )
+    assert changed.status_code == 422
+    assert "besides spaces" in changed.text
