@@ -46,8 +46,11 @@ def main_box(page: Page) -> Locator:
 
 
 def send(page: Page, text: str) -> None:
+    """Posts and waits for the answer page to load, so its deferred haven.js has
+    run: leaving a page before its scripts run is no reader's pace."""
     main_box(page).fill(text)
-    page.get_by_role("button", name="Post comment").click()
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Post comment").click()
 
 
 def test_a_draft_comes_back_after_a_reload(open_as: OpenAs, seed: Seed) -> None:
