@@ -5,10 +5,11 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Everything Haven ships (templates, static files, migrations) is found from here,
 # never from the current working directory.
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     )
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
+    # Other host names the site answers to (comma-separated); every address
+    # Haven writes still names base_url's host.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     site_name: str = "Haven"
     site_tagline: str = "Learning and talking together about life with MS"
     allow_guest_comments: bool = False
@@ -85,6 +89,30 @@ class Settings(BaseSettings):
                 )
             self.secret_key = _development_secret(self.data_dir)
         return self
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host headers served: base_url's, the aliases, and outside
+        production the loopback names `make run` is opened with (and the
+        test client's)."""
+        hosts = [urlsplit(self.base_url).hostname or "", *self.allowed_hosts]
+        if self.env != "production":
+            hosts += ["localhost", "127.0.0.1"]
+        if self.env == "test":
+            hosts.append("testserver")
+        return [host for host in hosts if host]
+
+    def absolute_url(self, path: str) -> str:
+        """A site path as a full address, always under base_url (mail, API
+        links): never built from the request, whose Host a client chooses."""
+        return self.base_url.rstrip("/") + path
 
     @property
     def sends_mail_in_app(self) -> bool:

@@ -29,6 +29,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.front import FrontCache
 from app.headers import SecurityHeaders, add_security_headers, docs_policies
+from app.hosts import HEALTH_PATH, TrustedHosts
 from app.moderation import api as moderation_api
 from app.moderation import settings_api, settings_views
 from app.moderation import views as moderation_views
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         FrontCache, engine=engine, settings=settings, cache=app.state.cache
     )
+    # Before the cache: a forged Host gets nothing, not even a cached page.
+    app.add_middleware(TrustedHosts, settings=settings)
     # Around everything, the cache's answers included.
     app.add_middleware(SecurityHeaders, settings=settings, policies=docs_policies(app))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -140,7 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(views.router, dependencies=pages)
 
-    @app.get("/healthz", name="health", include_in_schema=False)
+    @app.get(HEALTH_PATH, name="health", include_in_schema=False)
     def healthz() -> JSONResponse:
         try:
             with engine.connect() as connection:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
+from app import paths
 from app.accounts import history, recovery, service
 from app.accounts.deps import (
     AdminUser,
@@ -132,6 +133,7 @@ def user_comments(
     """Someone's published comments, newest first: what their profile page lists."""
     person = service.get_user(session, username)
     result = profile_comments.list_public_comments(session, person, page=page)
+    settings: Settings = request.app.state.settings
     items = [
         PublicCommentRead(
             id=item.comment.id,
@@ -142,7 +144,9 @@ def user_comments(
             excerpt=item.excerpt,
             created_at=item.comment.created_at,
             edited_at=item.comment.edited_at,
-            url=str(request.url_for("comments.permalink", comment_id=item.comment.id)),
+            url=settings.absolute_url(
+                paths.fill(paths.COMMENT, comment_id=item.comment.id)
+            ),
         )
         for item in result.items
     ]

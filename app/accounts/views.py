@@ -124,7 +124,9 @@ def logout(request: Request, form: CsrfForm, session: SessionDep) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.end_session(session, token)
-    response = RedirectResponse(request.url_for("articles.index"), status_code=303)
+    response = RedirectResponse(
+        request.app.url_path_for("articles.index"), status_code=303
+    )
     response.delete_cookie(SESSION_COOKIE)
     flash(request, "You are signed out.")
     return response
@@ -133,7 +135,9 @@ def logout(request: Request, form: CsrfForm, session: SessionDep) -> Response:
 @router.get("/register", name="accounts.register")
 def register_page(request: Request, user: OptionalUser) -> Response:
     if user is not None:
-        return RedirectResponse(request.url_for("articles.index"), status_code=303)
+        return RedirectResponse(
+            request.app.url_path_for("articles.index"), status_code=303
+        )
     return render(request, "accounts/register.html", {"form": {}})
 
 
@@ -141,7 +145,9 @@ def register_page(request: Request, user: OptionalUser) -> Response:
 def register_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
     if not request.app.state.settings.allow_registration:
         flash(request, "New accounts are not being accepted at the moment.", "error")
-        return RedirectResponse(request.url_for("articles.index"), status_code=303)
+        return RedirectResponse(
+            request.app.url_path_for("articles.index"), status_code=303
+        )
     try:
         data = RegisterIn.model_validate(
             {**form, "display_name": form.get("display_name") or None}
@@ -253,7 +259,9 @@ def settings_submit(
             note_choices=_note_choices(session, shown_notes),
         )
     flash(request, "Your settings are saved.")
-    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("accounts.settings"), status_code=303
+    )
 
 
 @router.post("/settings/password", name="accounts.password_submit")
@@ -282,7 +290,9 @@ def password_submit(
             status_code=422,
         )
     flash(request, "Your password is changed. Other devices have been signed out.")
-    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("accounts.settings"), status_code=303
+    )
 
 
 # Moderators' tools for one member (issue #5, part D): the record, bans, notes.
@@ -475,7 +485,7 @@ def note_submit(
 
 
 def _to_record(request: Request, person: User, fragment: str = "") -> Response:
-    url = request.url_for("accounts.moderation", username=person.username)
+    url = request.app.url_path_for("accounts.moderation", username=person.username)
     return RedirectResponse(f"{url}{fragment}", status_code=303)
 
 
@@ -594,7 +604,7 @@ def confirm_email(
         )
     flash(request, f"Thank you: {confirmed.email} is confirmed.")
     target = "accounts.settings" if user is not None else "articles.index"
-    return RedirectResponse(request.url_for(target), status_code=303)
+    return RedirectResponse(request.app.url_path_for(target), status_code=303)
 
 
 @router.post("/settings/confirm-email", name="accounts.confirm_email_resend")
@@ -608,4 +618,6 @@ def confirm_email_resend(
         flash(request, exc.message)
     else:
         flash(request, f"We have sent a new link to {user.email}.")
-    return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("accounts.settings"), status_code=303
+    )

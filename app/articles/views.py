@@ -194,7 +194,7 @@ def _wants_preview(form: FormFields) -> bool:
 
 def _to_article(request: Request, article: Article) -> Response:
     return RedirectResponse(
-        request.url_for("articles.detail", slug=article.slug), status_code=303
+        request.app.url_path_for("articles.detail", slug=article.slug), status_code=303
     )
 
 

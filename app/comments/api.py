@@ -183,7 +183,8 @@ def own_comments(
 ) -> OwnCommentPageRead:
     """The caller's own comments, newest first, each with where it stands."""
     return OwnCommentPageRead.from_page(
-        profile.list_own_comments(session, user, page=page), str(request.base_url)
+        profile.list_own_comments(session, user, page=page),
+        request.app.state.settings.base_url,
     )
 
 

@@ -21,7 +21,8 @@ def draft_list(
 ) -> DraftPageRead:
     """The caller's drafts, most recently saved first."""
     return DraftPageRead.from_page(
-        drafts.list_drafts(session, actor=user, page=page), str(request.base_url)
+        drafts.list_drafts(session, actor=user, page=page),
+        request.app.state.settings.base_url,
     )
 
 

@@ -58,4 +58,6 @@ def draft_discard(
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
     drafts.delete_draft(session, article, actor=user)
     flash(request, f"Your draft under “{article.title}” is discarded.")
-    return RedirectResponse(request.url_for("comments.drafts"), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("comments.drafts"), status_code=303
+    )

@@ -553,7 +553,7 @@ def comment_delete(
     comment = service.get_comment(session, comment_id)
     editing.delete_comment(session, comment, actor=user)
     flash(request, "Your comment is deleted.")
-    url = request.url_for("articles.detail", slug=comment.article.slug)
+    url = request.app.url_path_for("articles.detail", slug=comment.article.slug)
     return RedirectResponse(f"{url}#comments", status_code=303)
 
 
@@ -643,7 +643,7 @@ def comment_flag(
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, kept, exc)
     flash(request, "Thank you for telling us. A moderator will look at this comment.")
-    url = request.url_for("articles.detail", slug=flag.comment.article.slug)
+    url = request.app.url_path_for("articles.detail", slug=flag.comment.article.slug)
     return RedirectResponse(f"{url}#comment-{flag.comment_id}", status_code=303)
 
 
@@ -689,7 +689,7 @@ def _to_comment(
         viewer=viewer,
         per_page=request.app.state.settings.comments_per_page,
     )
-    return RedirectResponse(str(request.base_url).rstrip("/") + where, status_code=303)
+    return RedirectResponse(where, status_code=303)
 
 
 @router.get(paths.COMMENT_REPLIES, name="comments.replies")

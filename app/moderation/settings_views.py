@@ -119,7 +119,7 @@ def _page(
 
 def _back(request: Request, fragment: str = "") -> RedirectResponse:
     return RedirectResponse(
-        f"{request.url_for('moderation.settings')}{fragment}", status_code=303
+        f"{request.app.url_path_for('moderation.settings')}{fragment}", status_code=303
     )
 
 
@@ -265,4 +265,6 @@ def guidelines_save(
         return _guidelines_editor(request, kept, errors=errors, status_code=422)
     guidelines.update_guidelines(session, data, actor=admin)
     flash(request, "The community guidelines are saved.")
-    return RedirectResponse(request.url_for("moderation.guidelines"), status_code=303)
+    return RedirectResponse(
+        request.app.url_path_for("moderation.guidelines"), status_code=303
+    )

@@ -174,7 +174,7 @@ def queue_page(
     page = service.queue(
         session, status=status, after=after, before=before, actor=moderator
     )
-    here = f"{request.url_for('moderation.queue').path}?status={status}"
+    here = f"{request.app.url_path_for('moderation.queue')}?status={status}"
     return render(
         request,
         "moderation/queue.html",
@@ -213,7 +213,7 @@ def editor_note(
 ) -> Response:
     """Add or replace the editor's note under a comment (from the queue's
     medical view or the comment's moderator tools)."""
-    back = _back(form, f"{request.url_for('moderation.queue')}?status=medical")
+    back = _back(form, f"{request.app.url_path_for('moderation.queue')}?status=medical")
     data = _parse(
         request, EditorNoteIn, {"text": form.get("text"), "url": form.get("url")}
     )
@@ -241,7 +241,7 @@ def editor_note_delete(
     session: SessionDep,
     moderator: ModeratorUser,
 ) -> Response:
-    back = _back(form, str(request.url_for("moderation.queue")))
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
     return _on_comment(
         request,
         session,
@@ -265,7 +265,7 @@ def content_note(
     moderator: ModeratorUser,
 ) -> Response:
     """Put a content note on a comment, change it or take it off."""
-    back = _back(form, str(request.url_for("moderation.queue")))
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
     data = _parse(
         request, ContentNoteIn, {"content_note": form.get("content_note") or None}
     )
@@ -294,7 +294,7 @@ def decide(
     session: SessionDep,
     moderator: ModeratorUser,
 ) -> Response:
-    back = _back(form, str(request.url_for("moderation.queue")))
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
     data = _parse(
         request,
         DecisionIn,
@@ -327,7 +327,7 @@ def mark_handled(
     moderator: ModeratorUser,
 ) -> Response:
     """An urgent comment's author has been looked after (it still awaits a decision)."""
-    back = _back(form, str(request.url_for("moderation.queue")))
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
     return _on_comment(
         request,
         session,
@@ -350,7 +350,7 @@ def dismiss_flags(
     moderator: ModeratorUser,
 ) -> Response:
     """Keep a reported comment: its reports are answered and it shows again."""
-    back = _back(form, f"{request.url_for('moderation.queue')}?status=flagged")
+    back = _back(form, f"{request.app.url_path_for('moderation.queue')}?status=flagged")
     data = _reason(request, form)
     if data is None:
         return back
@@ -380,7 +380,7 @@ def bulk(
     session: SessionDep,
     moderator: ModeratorUser,
 ) -> Response:
-    back = _back(form, str(request.url_for("moderation.queue")))
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
     fields = {name: form.get(name) or None for name in ("action", "seen")}
     fields["reason"] = chosen_reason(form)
     if not ids:
@@ -436,7 +436,7 @@ def _discussion(
     article = articles_service.get_article(session, slug, viewer=moderator)
     back = _back(
         form,
-        f"{request.url_for('articles.detail', slug=article.slug)}#comments",
+        f"{request.app.url_path_for('articles.detail', slug=article.slug)}#comments",
     )
     data = _reason(request, form)
     if data is None:
@@ -484,7 +484,7 @@ def _lock(
     comment = comments_service.get_comment(session, comment_id)
     back = _back(
         form,
-        f"{request.url_for('articles.detail', slug=comment.article.slug)}"
+        f"{request.app.url_path_for('articles.detail', slug=comment.article.slug)}"
         f"#comment-{comment.id}",
     )
     data = _reason(request, form)

@@ -253,9 +253,7 @@ def test_profile_costs_the_same_queries_for_2_or_30_comments(
 
 def _is_on(page_url: str, article_slug: str, page: int, comment: Comment) -> bool:
     query = f"?page={page}" if page > 1 else ""
-    return page_url == (
-        f"http://testserver/articles/{article_slug}{query}#comment-{comment.id}"
-    )
+    return page_url == (f"/articles/{article_slug}{query}#comment-{comment.id}")
 
 
 def test_permalink_lands_on_the_discussion_page_that_shows_the_comment(

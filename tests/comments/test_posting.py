@@ -102,7 +102,7 @@ def test_member_comment_lifecycle_through_the_pages(
     comment = latest(session)
     assert response.status_code == 303
     assert response.headers["location"] == (
-        f"http://testserver/articles/{article.slug}#comment-{comment.id}"
+        f"/articles/{article.slug}#comment-{comment.id}"
     )
     assert (comment.status, comment.author_id) == (CommentStatus.PENDING, author.id)
     assert comment.body_html == "<p>A <em>cooling vest</em> helps me in summer.</p>"

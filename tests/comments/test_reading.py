@@ -189,10 +189,10 @@ def test_permalinks_land_where_the_comment_is_shown(
     late = client.get(f"/comments/{replies[12].id}")
 
     assert early.headers["location"] == (
-        f"http://testserver/articles/{article.slug}#comment-{replies[2].id}"
+        f"/articles/{article.slug}#comment-{replies[2].id}"
     )
     assert late.headers["location"] == (
-        f"http://testserver/comments/{root.id}/replies#comment-{replies[12].id}"
+        f"/comments/{root.id}/replies#comment-{replies[12].id}"
     )
     shown = client.get(late.headers["location"]).text
     assert f'id="comment-{replies[12].id}"' in shown
