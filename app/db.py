@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -104,6 +105,38 @@ def make_engine(
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+# SQLite's primary result codes for a database that can't be reached: busy
+# (locked past busy_timeout), I/O error (a failing disk or network mount),
+# can't open (the file or its folder is gone or out of reach).
+_SQLITE_UNREACHABLE = frozenset({5, 10, 14})
+# PostgreSQL's SQLSTATEs for the same: connection exceptions (class 08),
+# the server shutting down or starting up, too many connections.
+_PG_UNREACHABLE = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database can't be reached now (down, refused,
+    cut off, locked out), as opposed to a statement that is wrong.
+
+    Only these become a 503 that asks to try again: a SQL mistake, a broken
+    constraint or a serialization failure stays an error of ours (500).
+    """
+    if isinstance(exc, PoolTimeout):  # every connection busy past the timeout
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:  # the dialect saw the connection drop
+        return True
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _SQLITE_UNREACHABLE
+    if not isinstance(exc, OperationalError):
+        return False
+    # psycopg gives no SQLSTATE when it could not connect or lost the server.
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _PG_UNREACHABLE
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,7 +27,7 @@ from app.comments import api as comments_api
 from app.comments import draft_api, draft_views, spam
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import database_unreachable, make_engine, make_sessionmaker
 from app.errors import DomainError, RateLimited, TooLarge, describe_validation
 from app.front import FrontCache
 from app.headers import SecurityHeaders, add_security_headers, docs_policies
@@ -44,6 +46,8 @@ from app.web import CsrfFailed, make_templates, render
 
 logger = logging.getLogger("haven")
 
+# What a 503 asks a client to wait while the database is out of reach.
+DATABASE_RETRY_SECONDS = 60
 # Far above any article (200,000 characters) or comment.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -143,15 +147,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(views.router, dependencies=pages)
 
-    @app.get(HEALTH_PATH, name="health", include_in_schema=False)
-    def healthz() -> JSONResponse:
+    # A plain Starlette route: none of the app's dependencies (who is asking)
+    # run, so a stale cookie can't turn the answer into a page.
+    def healthz(_request: Request) -> JSONResponse:
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception:
             logger.exception("health check: database did not answer")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+            return JSONResponse(
+                {"status": "unavailable", "database": "down"}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    app.add_route(HEALTH_PATH, healthz, name="health", include_in_schema=False)
 
     _install_error_handlers(app)
     return app
@@ -177,7 +186,7 @@ def error_response(
         )
     template = (
         f"errors/{status_code}.html"
-        if status_code in (403, 404, 429, 500)
+        if status_code in (403, 404, 429, 500, 503)
         else "errors/error.html"
     )
     response = render(
@@ -193,10 +202,38 @@ def error_response(
 
 def _look_up_viewer(request: Request) -> None:
     with request.app.state.sessionmaker() as session:
-        get_auth_session(request, session)
+        try:
+            get_auth_session(request, session)
+        except (DBAPIError, PoolTimeout) as exc:
+            if not database_unreachable(exc):
+                raise
+            # Nobody can be looked up just now: the page shows a visitor.
+            request.state.auth_session = request.state.user = None
+
+
+def database_down(request: Request) -> Response:
+    """The answer while the database is out of reach: 503, and when to retry."""
+    site = request.app.state.settings.site_name
+    message = f"{site} can't reach its database just now. Please try again in a minute."
+    return error_response(
+        request, 503, message, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if not database_unreachable(exc):
+            raise exc  # a mistake of ours: the 500 handler logs it
+        logger.warning(
+            "database unreachable on %s %s: %s",
+            request.method,
+            request.url.path,
+            getattr(exc, "orig", exc),
+        )
+        return database_down(request)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         headers = (

@@ -9,7 +9,7 @@ from app.main import create_app
 def test_health_ok(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok"}
 
 
 def test_health_503_when_database_is_unreachable(settings: Settings) -> None:
@@ -19,4 +19,4 @@ def test_health_503_when_database_is_unreachable(settings: Settings) -> None:
     with TestClient(create_app(broken)) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "down"}
