@@ -262,11 +262,16 @@ def authenticate(
 ) -> User:
     """Check a password, counting failures per account and per address.
 
+    A try is counted before the password is checked, so parallel tries get no
+    more checks than the limit; a right password gives its count back, so only
+    failures use it up (earlier failures stay: wiping them would let whoever
+    knows one password reset the per-address count between guesses at others).
     An unknown user and a wrong password get the same answer.
     """
-    message = "Too many failed sign-in attempts. Please wait and try again."
-    limiter.check(limits.account, username_key(username), message=message)
-    limiter.check(limits.ip, client_ip, message=message)
+    buckets = (limits.account.on(username_key(username)), limits.ip.on(client_ip))
+    limiter.take(
+        *buckets, message="Too many failed sign-in attempts. Please wait and try again."
+    )
     user = find_user(session, username)
     if user is None:
         verify_password(password, _dummy_hash())  # same work either way
@@ -274,9 +279,8 @@ def authenticate(
     else:
         valid, new_hash = verify_password(password, user.password_hash)
     if user is None or not valid:
-        limiter.hit(limits.account, username_key(username))
-        limiter.hit(limits.ip, client_ip)
         raise NotAuthenticated(BAD_LOGIN)
+    limiter.give_back(*buckets)
     if new_hash is not None:
         user.password_hash = new_hash
     user.last_login_at = utcnow()
