@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # `limits` notation ("5/15 minutes"); an empty value turns a limit off.
     login_limit_account: str = "5/15 minutes"
     login_limit_ip: str = "20/15 minutes"
+    # Sign-up attempts per client address, counted before anything is checked.
+    register_rate_limit: str = "5/hour;20/day"
     # Comments per account (per address for guests); moderators are exempt.
     post_rate_limit: str = "5/minute;50/day"
     # The comment form must have been open this long before it is sent (bots are quick).

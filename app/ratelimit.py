@@ -81,15 +81,17 @@ class RateLimiter:
 
     def take(self, *buckets: Bucket, message: str) -> None:
         """Count one event in every bucket, or in none: raise RateLimited, having
-        given back what was taken, when one of them has no room."""
+        given back what was taken, when one of them has no room. "{wait}" in
+        ``message`` becomes the wait in words."""
         taken: list[tuple[RateLimitItem, Bucket]] = []
         for bucket in buckets:
             for item in bucket.limit.items:
                 if not self.strategy.hit(item, bucket.limit.name, *bucket.keys):
                     self._release(taken)
+                    wait = self.retry_after(bucket.limit, *bucket.keys)
                     raise RateLimited(
-                        message,
-                        retry_after=self.retry_after(bucket.limit, *bucket.keys),
+                        message.replace("{wait}", describe_wait(wait)),
+                        retry_after=wait,
                     )
                 taken.append((item, bucket))
 

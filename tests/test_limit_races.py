@@ -11,20 +11,25 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx2
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from passlib.context import CryptContext
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
+from app.articles.models import Article
+from app.comments import spam, standing
+from app.comments.models import Comment
 from app.config import Settings
 from app.db import make_sessionmaker
 from app.main import create_app
-from tests.factories import TEST_PASSWORD, make_user
+from tests.factories import TEST_PASSWORD, make_article, make_user
+from tests.helpers import api_token
 from tests.test_ratelimit import require_redis
 
 # A database of Redis's own for these tests; every key in it is new per run.
@@ -115,4 +120,82 @@ def test_parallel_wrong_passwords_reach_the_check_five_times(
     finally:
         with maker() as session:
             session.execute(delete(User).where(User.id == user_id))
+            session.commit()
+
+
+def test_parallel_sign_ups_from_one_address_get_the_limit_through(
+    engine: Engine, open_app: Opener
+) -> None:
+    maker = make_sessionmaker(engine)
+    prefix = f"su{uuid.uuid4().hex[:8]}"
+    try:
+        client = open_app(register_rate_limit="5/hour;20/day")
+
+        codes = burst(
+            lambda n: client.post(
+                "/api/v1/auth/register",
+                json={
+                    "username": f"{prefix}_{n}",
+                    "email": f"{prefix}_{n}@example.org",
+                    "password": "quiet lantern over the harbour",
+                },
+            )
+        )
+
+        with maker() as session:
+            made = session.scalar(
+                select(func.count(User.id)).where(User.username.startswith(prefix))
+            )
+        assert codes == {201: 5, 429: BURST - 5}
+        assert made == 5
+    finally:
+        with maker() as session:
+            session.execute(delete(User).where(User.username.startswith(prefix)))
+            session.commit()
+
+
+@pytest.mark.parametrize("spec", ["5/minute;50/day", "10/minute;5/day"])
+def test_parallel_posts_store_exactly_the_limit(
+    engine: Engine, open_app: Opener, spec: str
+) -> None:
+    """Past the day's part of the limit, a refused post gives back the minute's."""
+    maker = make_sessionmaker(engine)
+    with maker() as session:
+        member = make_user(session, username=f"race_{uuid.uuid4().hex[:12]}")
+        admin = make_user(
+            session, username=f"race_{uuid.uuid4().hex[:12]}", role=Role.ADMIN
+        )
+        article = make_article(session, author=admin)
+        session.commit()
+        member_id, article_id, slug = member.id, article.id, article.slug
+        users = [member.id, admin.id]
+    try:
+        client = open_app(post_rate_limit=spec)
+        token = api_token(client, member.username)
+
+        codes = burst(
+            lambda n: client.post(
+                f"/api/v1/articles/{slug}/comments",
+                json={"body": f"Comment number {n} in the burst"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
+
+        with maker() as session:
+            stored = session.scalar(
+                select(func.count(Comment.id)).where(Comment.article_id == article_id)
+            )
+        limiter = cast(FastAPI, client.app).state.limiter
+        limit = spam.post_limit(cast(FastAPI, client.app).state.settings)
+        minute = limiter.strategy.get_window_stats(
+            limit.items[0], "post", f"user:{member_id}"
+        )
+        assert codes == {201: 5, 429: BURST - 5}
+        assert stored == 5
+        assert minute.remaining == limit.items[0].amount - 5
+    finally:
+        with maker() as session:
+            session.execute(delete(Article).where(Article.id == article_id))
+            session.execute(delete(User).where(User.id.in_(users)))
+            standing.recount(session)
             session.commit()

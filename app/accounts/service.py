@@ -203,13 +203,17 @@ def register(
     *,
     role: Role = Role.MEMBER,
     operator: bool = False,
+    allowance: "SignupAllowance | None" = None,
 ) -> User:
     """Sign someone up with a password that is not common.
 
     People signing up can't take a reserved username and are sent a link to
     confirm their address; the operator (CLI) can, may give any role, and the
-    address they type counts as confirmed.
+    address they type counts as confirmed. Each attempt is counted against
+    ``allowance`` (per address) first, refused with 429 past it.
     """
+    if allowance is not None:
+        allowance.take()
     if role != Role.MEMBER and not operator:
         raise PermissionDenied("Only the site's operator creates team accounts.")
     if not operator and username_key(data.username) in RESERVED_USERNAMES:
@@ -236,6 +240,33 @@ def register(
     if not operator:
         notifications.address_needs_confirmation(session, user)
     return user
+
+
+REGISTER_LIMITED = (
+    "Several accounts were made from your network in a short time. "
+    "Please wait about {wait} and try again."
+)
+
+
+@dataclass(frozen=True)
+class SignupAllowance:
+    """Where sign-ups are counted: the limiter, the limit and the visitor's
+    address. register() takes one."""
+
+    limiter: RateLimiter
+    limit: Limit
+    client_ip: str
+
+    @classmethod
+    def for_client(
+        cls, limiter: RateLimiter, settings: Settings, client_ip: str
+    ) -> "SignupAllowance":
+        return cls(
+            limiter, Limit.parse("register", settings.register_rate_limit), client_ip
+        )
+
+    def take(self) -> None:
+        self.limiter.consume(self.limit, self.client_ip, message=REGISTER_LIMITED)
 
 
 @dataclass(frozen=True)
