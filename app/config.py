@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from limits import parse_many
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Everything Haven ships (templates, static files, migrations) is found from here,
@@ -75,6 +76,26 @@ class Settings(BaseSettings):
     form_min_seconds: float = Field(default=3.0, ge=0, le=3600)
     # Each worker's cache of public pages, in megabytes (Redis, when set, is shared).
     cache_mb: float = Field(default=32, ge=0, le=4096)
+
+    @field_validator(
+        "reset_limit",
+        "login_limit_account",
+        "login_limit_ip",
+        "register_rate_limit",
+        "post_rate_limit",
+    )
+    @classmethod
+    def _limit_parses(cls, spec: str) -> str:
+        # Refused at start, not as a 500 on every request the limit counts.
+        if spec.strip():
+            try:
+                parse_many(spec)
+            except ValueError:
+                raise ValueError(
+                    f"{spec!r} is not a rate limit in `limits` notation "
+                    '(e.g. "5/minute;50/day"; empty turns it off)'
+                ) from None
+        return spec
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

@@ -1,9 +1,14 @@
 """Sign-ups are limited per client address, in the pages and the API alike."""
 
+from pathlib import Path
+
 import httpx2
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from app.accounts.service import REGISTER_LIMITED
+from app.config import Settings
 from app.ratelimit import describe_wait
 from tests.conftest import AppFactory
 from tests.helpers import csrf_from
@@ -94,3 +99,21 @@ def test_the_default_is_five_an_hour_and_twenty_a_day(
     app_factory: AppFactory,
 ) -> None:
     assert app_factory().state.settings.register_rate_limit == "5/hour;20/day"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "register_rate_limit",
+        "login_limit_account",
+        "login_limit_ip",
+        "post_rate_limit",
+        "reset_limit",
+    ],
+)
+def test_a_limit_that_does_not_parse_stops_the_start(tmp_path: Path, name: str) -> None:
+    """Not a 500 at every sign-in or post later on."""
+    with pytest.raises(ValidationError, match="limits"):
+        Settings.model_validate(
+            {"env": "test", "data_dir": tmp_path, "secret_key": "x" * 40, name: "lots"}
+        )
