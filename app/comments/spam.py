@@ -21,7 +21,7 @@ from app.comments.models import Comment, CommentStatus
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, RateLimited
-from app.ratelimit import Limit, RateLimiter
+from app.ratelimit import Limit, RateLimiter, describe_wait
 
 # Named like a field bots love to fill; people never see it (see _form.html).
 HONEYPOT_FIELD = "website"
@@ -156,15 +156,6 @@ def post_limit(settings: Settings) -> Limit:
     return Limit.parse("post", settings.post_rate_limit)
 
 
-def _wait(seconds: int) -> str:
-    if seconds < 90:
-        return "a minute"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes"
-    hours = round(seconds / 3600)
-    return "an hour" if hours == 1 else f"{hours} hours"
-
-
 @dataclass(frozen=True)
 class PostAllowance:
     """Where a new comment's allowance is counted: the limiter, the limit and the
@@ -191,6 +182,6 @@ def count_post(
     except RateLimited as exc:
         raise RateLimited(
             "You have posted several comments in a short time. "
-            f"Please wait about {_wait(exc.retry_after)} before posting again.",
+            f"Please wait about {describe_wait(exc.retry_after)} before posting again.",
             retry_after=exc.retry_after,
         ) from None
