@@ -158,7 +158,7 @@ ADMINS: dict[str, Call] = {
     "app.moderation.policy.store_settings": lambda s, w, a: policy.store_settings(
         s,
         {"trust_threshold": 3},
-        actor=a,  # type: ignore[arg-type]
+        actor=a,
     ),
     "app.moderation.canned.create_canned_reason": lambda s, w, a: (
         canned.create_canned_reason(s, NEW_REASON, actor=a)
