@@ -276,7 +276,6 @@ NOT_PRIVILEGED: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
-            "app.accounts.history.comment_counts",
             "app.accounts.service.ban_message",
             "app.accounts.service.ban_term",
             "app.accounts.service.check_password_policy",
