@@ -23,7 +23,7 @@ from app.accounts.deps import AuthSessionDep
 from app.comments import spam
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
-from app.security import csrf_token, csrf_valid, new_token
+from app.security import csrf_token, csrf_valid, new_token, same_origin
 
 FormFields = dict[str, str]
 CSRF_FIELD = "csrf_token"
@@ -169,11 +169,26 @@ async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     seed = csrf_seed(request, create=False)
+    settings = request.app.state.settings
     if not csrf_valid(
-        request.app.state.settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+        settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+    ) or not same_origin(
+        request.headers.get("origin"),
+        request.headers.get("referer"),
+        site_origins=site_origins(request),
     ):
         raise CsrfFailed(fields)
     return fields
+
+
+def site_origins(request: Request) -> set[str]:
+    """The origins this site's own pages post from: the one the request was
+    addressed to, and the configured public address (behind a TLS proxy)."""
+    configured = urlsplit(request.app.state.settings.base_url)
+    return {
+        f"{request.url.scheme}://{request.url.netloc}".lower(),
+        f"{configured.scheme}://{configured.netloc}".lower(),
+    }
 
 
 CsrfForm = Annotated[FormFields, Depends(get_form)]

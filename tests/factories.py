@@ -15,6 +15,7 @@ from app.comments import standing, thread
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
+from app.moderation.models import CannedReason
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -190,3 +191,23 @@ def read_thread(
         viewer=thread.Viewer.of(viewer, guest_ids),
         per_page=per_page,
     )
+
+
+def route_targets(session: Session, *, decision: str) -> dict[str, str]:
+    """Path parameters naming real things (an article, its comment by another
+    member, a canned reason), for tests that call every route."""
+    target = make_user(session, username="matrix_target")
+    article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
+    comment = make_comment(session, article, author=target)
+    canned_reason = CannedReason(label="Off topic", body="Please stay on topic.")
+    session.add(canned_reason)
+    session.flush()
+    return {
+        "{slug}": article.slug,
+        "{article_slug}": article.slug,
+        "{username}": target.username,
+        "{comment_id}": str(comment.id),
+        "{decision}": decision,
+        "{reason_id}": str(canned_reason.id),
+        "{token}": "not-a-real-token",
+    }

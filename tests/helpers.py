@@ -2,6 +2,8 @@
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import cast
 
 import httpx2
@@ -69,3 +71,15 @@ def sign_in_as(client: TestClient, username: str, *, api: bool) -> None:
         client.headers["Authorization"] = f"Bearer {api_token(client, username)}"
     else:
         login(client, username)
+
+
+@contextmanager
+def signed_in_clients(app: FastAPI, *usernames: str) -> Iterator[list[TestClient]]:
+    """One browser per user, each signed in through the login form."""
+    with ExitStack() as stack:
+        clients = []
+        for username in usernames:
+            client = stack.enter_context(TestClient(app, follow_redirects=False))
+            login(client, username)
+            clients.append(client)
+        yield clients

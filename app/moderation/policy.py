@@ -247,17 +247,19 @@ def update_policy(
 
 
 def store_settings(
-    session: Session, values: Mapping[str, object], *, actor: User
+    session: Session, values: Mapping[str, object], *, actor: User | None
 ) -> None:
     """Write settings rows and bump the settings version, so that every worker
-    reads what it keeps of them (the policy, the guidelines) again."""
+    reads what it keeps of them (the policy, the guidelines) again. Only an
+    administrator's change is written, whoever calls this."""
+    admin = ensure_admin(actor)
     for key, value in values.items():
         row = session.get(SiteSetting, key)
         if row is None:
-            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
+            session.add(SiteSetting(key=key, value=value, updated_by_id=admin.id))
         else:
             row.value = value
-            row.updated_by_id = actor.id
+            row.updated_by_id = admin.id
             row.updated_at = utcnow()
     # A fresh random version, not version + 1: a change rolled back after a
     # worker cached its version can never be mistaken for a later one.
