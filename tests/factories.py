@@ -15,6 +15,7 @@ from app.comments import standing, thread
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
+from app.moderation.policy import PolicyUpdate, update_policy
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -190,3 +191,11 @@ def read_thread(
         viewer=thread.Viewer.of(viewer, guest_ids),
         per_page=per_page,
     )
+
+
+def allow_api_guests(session: Session) -> None:
+    """An admin lets guests post through the JSON API (off by default)."""
+    update_policy(
+        session, PolicyUpdate(allow_api_guests=True), actor=make_admin(session)
+    )
+    session.info.clear()
