@@ -44,7 +44,7 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["date"] = dates.long_date
     env.filters["datetime"] = dates.date_and_time
     env.filters["iso"] = dates.iso
-    env.globals["comment_form_token"] = spam.form_token
+    env.globals["comment_form_token"] = _comment_form_token
     env.globals["url_for"] = _url_for
     return Jinja2Templates(env=env)
 
@@ -61,6 +61,15 @@ def _url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
 @lru_cache(maxsize=4096)
 def _path_for(app: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
     return str(app.url_path_for(name, **dict(params)))
+
+
+@pass_context
+def _comment_form_token(context: dict[str, Any], article_id: int) -> str:
+    """A fresh timing token for this visitor's comment form (app.comments.spam)."""
+    request: Request = context["request"]
+    return spam.form_token(
+        request.app.state.settings.secret_key, article_id, seed=state_seed(request)
+    )
 
 
 class _LazyCsrfToken:
@@ -151,6 +160,19 @@ def csrf_seed(request: Request, *, create: bool = True) -> str | None:
         anonymous = new_token()
         request.session["csrf_seed"] = anonymous
     return anonymous
+
+
+def state_seed(request: Request) -> str:
+    """The seed in this browser's state cookie (made now if it had none), signed
+    in or not: what its comment forms' timing tokens are bound to. Signing in
+    or out keeps it, so a form opened before still works."""
+    if "session" not in request.scope:
+        return ""
+    seed: str | None = request.session.get("csrf_seed")
+    if seed is None:
+        seed = new_token()
+        request.session["csrf_seed"] = seed
+    return seed
 
 
 class CsrfFailed(DomainError):

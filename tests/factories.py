@@ -16,6 +16,7 @@ from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
 from app.moderation.models import CannedReason
+from app.moderation.policy import PolicyUpdate, update_policy
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -211,3 +212,11 @@ def route_targets(session: Session, *, decision: str) -> dict[str, str]:
         "{reason_id}": str(canned_reason.id),
         "{token}": "not-a-real-token",
     }
+
+
+def allow_api_guests(session: Session) -> None:
+    """An admin lets guests post through the JSON API (off by default)."""
+    update_policy(
+        session, PolicyUpdate(allow_api_guests=True), actor=make_admin(session)
+    )
+    session.info.clear()

@@ -69,6 +69,9 @@ class Policy:
     badges: tuple[str, ...] = ("MS nurse", "neurologist", "physio", "carer")
     # The line beside every comment form (app.moderation.guidelines).
     medical_disclaimer: str = DEFAULT_DISCLAIMER
+    # Whether guests (where the site takes them) may post through the JSON
+    # API, which has no honeypot or timing token; otherwise only by the form.
+    allow_api_guests: bool = False
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -126,6 +129,7 @@ class PolicyUpdate(BaseModel):
     content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
     badges: list[LabelLine] | None = Field(default=None, max_length=20)
     medical_disclaimer: Disclaimer | None = None
+    allow_api_guests: bool | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}
