@@ -19,6 +19,7 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.pagination import Page, offset_for
+from app.search import index as search_index
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def create_article(
         )
         session.add(article)
     standing.bump_discussions(session, [article.id])
+    search_index.article_changed(session, article)
     return article
 
 
@@ -262,6 +264,7 @@ def update_article(
             if data.status == ArticleStatus.PUBLISHED and article.published_at is None:
                 article.published_at = utcnow()
     standing.bump_discussions(session, [article.id])
+    search_index.article_changed(session, article)
     return article
 
 
