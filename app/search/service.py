@@ -143,6 +143,17 @@ def search(
     )
 
 
+def matching_articles(session: Session, query: SearchQuery) -> Select[int]:
+    """The ids of the articles whose own text holds every word of ``query``
+    (an article list filtered by the same rule as the search)."""
+    finder = _sqlite(query) if _is_sqlite(session) else _postgres(query)
+    return (
+        select(SearchDocument.article_id)
+        .select_from(finder.source)
+        .where(finder.matches, SearchDocument.comment_id.is_(None))
+    )
+
+
 @dataclass(frozen=True)
 class _Finder:
     """One database's way to match, rank and quote."""
