@@ -425,4 +425,4 @@ def test_the_results_page_costs_the_same_queries_for_few_and_many_hits(
     many = cost()
 
     assert few == many
-    assert many <= 3
+    assert many <= 2, many
