@@ -41,7 +41,7 @@ from app.search.models import (
     SearchDocument,
 )
 
-# A query longer than this is cut (at a word), and so is its number of words.
+# A query is cut to this many characters, and to this many words or phrases.
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 # Results per page.
