@@ -7,7 +7,7 @@ kept in step by triggers; on PostgreSQL a generated ``tsvector`` column
 text already published is indexed here.
 
 Revision ID: 4f1a7c9e2b30
-Revises: 9e3b6c2d8a15
+Revises: 6f2a9c1d7e40
 Create Date: 2026-12-05 13:00:00+00:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from app.search.index import plain_text
 
 revision: str = "4f1a7c9e2b30"
-down_revision: str | None = "9e3b6c2d8a15"
+down_revision: str | None = "6f2a9c1d7e40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
