@@ -5,7 +5,7 @@ The corpus (tests/data/xss/xss.txt) and Markdown vectors of our own go in
 through the services, as an approved comment each (with its author's display
 name and an editor's note), as pending comments in the moderators' queue, as
 bios, article titles, bodies, summaries and tags, ban reasons, moderators'
-notes, content notes, and as search terms. Text a field refuses (too long,
+notes, content notes, and as search terms (on the shared site). Text a field refuses (too long,
 several lines) is counted, not shown.
 
 Hooks are installed before any page script: alert, confirm, prompt and print
@@ -43,7 +43,7 @@ from app.moderation import policy as moderation_policy
 from app.moderation import service as moderation_service
 from app.moderation.schemas import EditorNoteIn, ReasonIn
 from app.moderation.service import LOG_PAGE_SIZE
-from tests.browser.conftest import TIMEOUT_MS, serving, sign_in
+from tests.browser.conftest import TIMEOUT_MS, LiveServer, serving, sign_in
 from tests.factories import make_article, make_user
 from tests.test_markup import load_corpus
 
@@ -417,16 +417,6 @@ def test_no_payload_runs_anywhere_it_is_shown(
         sweep(reader, f"/articles/{slug}", watch)
     for username in swept.bio_users:
         sweep(reader, f"/users/{username}", watch)
-    started_searching = time.monotonic()
-    searches: dict[int, int] = {}
-    for payload in PAYLOADS:
-        term = payload.strip()[:200]
-        if term:
-            path = f"/?q={quote(term, safe='')}"
-            status = sweep(reader, path, watch, touch=False, refusable=True)
-            searches[status] = searches.get(status, 0) + 1
-    searched = time.monotonic() - started_searching
-
     moderator = watched_page(browser, url, watch, swept.moderator)
     crawl(moderator, "/moderation", watch, "main a[rel=prev]")
     log_pages = crawl(moderator, "/moderation/log", watch, "main a[rel=next]")
@@ -440,8 +430,6 @@ def test_no_payload_runs_anywhere_it_is_shown(
         "own Markdown vectors": len(OWN_VECTORS),
         "stored": swept.stored,
         "refused by a field's rules": swept.refused,
-        "search terms by status": searches,
-        "seconds searching": round(searched, 1),
         "pages visited": watch.pages,
         "elements focused and hovered": watch.touched,
         "executions": len(watch.executions),
@@ -450,6 +438,31 @@ def test_no_payload_runs_anywhere_it_is_shown(
         "seconds in the browser": round(time.monotonic() - started, 1),
     }
     print("\nXSS sweep:", json.dumps(figures, indent=2))  # noqa: T201 (#16 asks for the figures)
+    assert watch.executions == []
+
+
+def test_no_search_term_runs(browser: Browser, live_server: LiveServer) -> None:
+    # The term is echoed in the search box and the results' heading; what a
+    # search finds (titles and summaries) is swept above. The shared site
+    # answers faster than the sweep's, whose home page lists 576 tags.
+    watch = Watch()
+    started = time.monotonic()
+    reader = watched_page(browser, live_server.url, watch, None)
+    searches: dict[int, int] = {}
+    for payload in PAYLOADS:
+        term = payload.strip()[:200]
+        if term:
+            path = f"/?q={quote(term, safe='')}"
+            status = sweep(reader, path, watch, touch=False, refusable=True)
+            searches[status] = searches.get(status, 0) + 1
+    figures = {
+        "search terms by status": searches,
+        "executions": len(watch.executions),
+        "blocked by the CSP": len(watch.blocked),
+        "seconds in the browser": round(time.monotonic() - started, 1),
+    }
+    print("\nXSS sweep of search:", json.dumps(figures))  # noqa: T201 (#16 asks for the figures)
+    assert sum(searches.values()) == len([p for p in PAYLOADS if p.strip()])
     assert watch.executions == []
 
 
