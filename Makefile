@@ -7,7 +7,7 @@ PORT ?= 8000
 WORKERS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test lint fmt migration clean
+.PHONY: help install install-dev run test lint audit fmt migration clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,13 @@ lint: install-dev ## ruff (lint and format check) and mypy --strict
 test: lint ## Lint, install Chromium if missing, then the whole suite on SQLite and PostgreSQL
 	scripts/install-browser.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh
+
+# Not part of `make test`: the advisory database changes every day, so a check
+# that passed would start failing with no change here, and it needs the network.
+# --strict: a dependency the advisory service can't look up fails the audit
+# instead of passing unchecked.
+audit: install-dev ## Known vulnerabilities in the installed dependencies (pip-audit; network)
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
 
 fmt: install-dev ## Format and autofix
 	$(BIN)/ruff format app tests migrations

@@ -1,5 +1,6 @@
 """The one markup pipeline: Markdown in, sanitized HTML out, for every profile."""
 
+import ast
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -252,3 +253,32 @@ def test_no_corpus_payload_is_escaped_twice(profile: Profile) -> None:
 def test_visible_text_sees_an_escape_twice() -> None:
     # The check itself must be able to fail.
     assert visible_text("<code>a &amp;lt; b</code>") == "a &lt; b"
+
+
+def bleach_importers(root: Path) -> set[str]:
+    """The modules under ``root`` that import bleach, as paths relative to it."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if any(name == "bleach" or name.startswith("bleach.") for name in names):
+                found.add(path.relative_to(root).as_posix())
+    return found
+
+
+def test_only_the_markup_module_imports_bleach() -> None:
+    # One module to change when bleach gives way to a successor such as nh3.
+    app = Path(__file__).resolve().parents[1] / "app"
+    assert bleach_importers(app) == {"markup.py"}
+
+
+def test_the_import_check_sees_every_form(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import bleach\n")
+    (tmp_path / "b.py").write_text("from bleach.linkifier import LinkifyFilter\n")
+    (tmp_path / "c.py").write_text("import os, bleach.sanitizer as s\n")
+    (tmp_path / "d.py").write_text("import bleachers\n# import bleach\n")
+    assert bleach_importers(tmp_path) == {"a.py", "b.py", "c.py"}

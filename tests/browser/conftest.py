@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pytest
 import uvicorn
@@ -48,6 +48,7 @@ WIDTHS = (390, 1280)
 TIMEOUT_MS = 10_000
 
 Who = Literal["guest", "member", "moderator", "admin"]
+T = TypeVar("T")
 
 ARTICLE_BODY = """\
 Spasticity is muscle stiffness that comes from the nerves, not the muscle.
@@ -205,13 +206,9 @@ def browser_type_launch_args(
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # our own socket: no race for a free port
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    data_dir = tmp_path_factory.mktemp("browser")
-    settings = Settings(
+def browser_settings(data_dir: Path, url: str, **overrides: Any) -> Settings:
+    """Settings for a live site over its own SQLite file in ``data_dir``."""
+    return Settings(
         env="test",
         database_url=f"sqlite:///{data_dir / 'haven.db'}",
         data_dir=data_dir,
@@ -222,33 +219,53 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         form_min_seconds=0,
         # One seeded member posts in many journeys; posting limits are tested there too.
         post_rate_limit="",
+        **overrides,
     )
-    engine = make_engine(settings.database_url)
-    with engine.begin() as connection:
-        schema.upgrade(settings, connection)
-    with Session(engine, expire_on_commit=False) as session:
-        seed = _seed(session)
-        session.commit()
-    engine.dispose()
 
-    app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, log_level="warning", access_log=False, ws="none", lifespan="on"
+
+@contextmanager
+def serving(
+    data_dir: Path, seed: Callable[[Session], T], **overrides: Any
+) -> Iterator[tuple[str, FastAPI, T]]:
+    """A live site on a migrated database that ``seed`` filled: its address,
+    its app and what ``seed`` returned."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))  # our own socket: no race for a free port
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        settings = browser_settings(data_dir, url, **overrides)
+        engine = make_engine(settings.database_url)
+        with engine.begin() as connection:
+            schema.upgrade(settings, connection)
+        with Session(engine, expire_on_commit=False) as session:
+            seeded = seed(session)
+            session.commit()
+        engine.dispose()
+
+        app = create_app(settings)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app, log_level="warning", access_log=False, ws="none", lifespan="on"
+            )
         )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
-    thread.daemon = True
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the live server stopped while starting"
-        assert time.monotonic() < deadline, "the live server did not start in 10 s"
-        time.sleep(0.01)
-    yield LiveServer(url=url, app=app, seed=seed)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+        thread.daemon = True
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive(), "the live server stopped while starting"
+            assert time.monotonic() < deadline, "the live server did not start in 10 s"
+            time.sleep(0.01)
+        try:
+            yield url, app, seeded
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving(tmp_path_factory.mktemp("browser"), _seed) as (url, app, seed):
+        yield LiveServer(url=url, app=app, seed=seed)
 
 
 @pytest.fixture(scope="session")
