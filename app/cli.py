@@ -19,6 +19,7 @@ from app.db import make_engine, make_sessionmaker, session_scope
 from app.errors import DomainError, describe_validation
 from app.notifications.transport import make_transport
 from app.notifications.worker import Worker
+from app.search import index as search_index
 
 cli = typer.Typer(
     help="Haven: articles with moderated, threaded discussion.", no_args_is_help=True
@@ -27,6 +28,8 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 users_cli = typer.Typer(help="People and their roles.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
+search_cli = typer.Typer(help="The full-text search index.", no_args_is_help=True)
+cli.add_typer(search_cli, name="search")
 
 
 @cli.command()
@@ -199,6 +202,20 @@ def users_list() -> None:
                 cell.ljust(width) for cell, width in zip(row, widths, strict=True)
             ).rstrip()
         )
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the published articles and comments (after
+    a bulk load or an import that bypassed Haven's services)."""
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"  {done} of {total} comments indexed")
+
+    typer.echo("Rebuilding the search index...")
+    with session_scope(get_settings()) as session:
+        articles, comments = search_index.reindex(session, progress=progress)
+    typer.echo(f"Search index rebuilt: {articles} articles, {comments} comments.")
 
 
 @cli.command()

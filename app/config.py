@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -71,12 +72,34 @@ class Settings(BaseSettings):
     # `limits` notation ("5/15 minutes"); an empty value turns a limit off.
     login_limit_account: str = "5/15 minutes"
     login_limit_ip: str = "20/15 minutes"
+    # Sign-up attempts per client address, counted before anything is checked.
+    register_rate_limit: str = "5/hour;20/day"
     # Comments per account (per address for guests); moderators are exempt.
     post_rate_limit: str = "5/minute;50/day"
     # The comment form must have been open this long before it is sent (bots are quick).
     form_min_seconds: float = Field(default=3.0, ge=0, le=3600)
     # Each worker's cache of public pages, in megabytes (Redis, when set, is shared).
     cache_mb: float = Field(default=32, ge=0, le=4096)
+
+    @field_validator(
+        "reset_limit",
+        "login_limit_account",
+        "login_limit_ip",
+        "register_rate_limit",
+        "post_rate_limit",
+    )
+    @classmethod
+    def _limit_parses(cls, spec: str) -> str:
+        # Refused at start, not as a 500 on every request the limit counts.
+        if spec.strip():
+            try:
+                parse_many(spec)
+            except ValueError:
+                raise ValueError(
+                    f"{spec!r} is not a rate limit in `limits` notation "
+                    '(e.g. "5/minute;50/day"; empty turns it off)'
+                ) from None
+        return spec
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "Settings":

@@ -41,6 +41,8 @@ from app.notifications.transport import make_transport
 from app.notifications.worker import start_in_app
 from app.paths import API_PREFIX
 from app.ratelimit import RateLimiter
+from app.search import api as search_api
+from app.search import views as search_views
 from app.text import refuse_unstorable_address
 from app.web import CsrfFailed, make_templates, render
 
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(moderation_api.router)
     api.include_router(settings_api.router)
     api.include_router(notifications_api.router)
+    api.include_router(search_api.router)
     app.include_router(api)
     # Every HTML page: moderators see the queue's counts in the navigation.
     pages = [Depends(moderation_views.moderation_nav)]
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         moderation_views,
         settings_views,
         notifications_views,
+        search_views,
     ):
         app.include_router(views.router, dependencies=pages)
 

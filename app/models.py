@@ -20,6 +20,7 @@ from app.moderation.models import (
     SiteSetting,
 )
 from app.notifications.models import Outbox, Suppression
+from app.search.models import SearchDocument
 
 __all__ = [
     "ActionKind",
@@ -39,6 +40,7 @@ __all__ = [
     "ModerationAction",
     "Outbox",
     "Role",
+    "SearchDocument",
     "SessionKind",
     "SiteSetting",
     "Suppression",

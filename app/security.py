@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from passlib.context import CryptContext
 
@@ -39,3 +40,17 @@ def csrf_valid(secret_key: str, seed: str | None, submitted: str | None) -> bool
     if not seed or not submitted:
         return False
     return hmac.compare_digest(csrf_token(secret_key, seed), submitted)
+
+
+def same_origin(
+    origin: str | None, referer: str | None, *, site_origins: set[str]
+) -> bool:
+    """Whether a form came from one of the site's own origins, by its Origin
+    header, or by its Referer when a browser sent no Origin. Neither is sent
+    by some privacy settings, and is allowed: the form token still applies."""
+    if origin is not None:
+        return origin.strip().lower() in site_origins  # "null" never is
+    if referer:
+        parts = urlsplit(referer.strip())
+        return f"{parts.scheme}://{parts.netloc}".lower() in site_origins
+    return True

@@ -23,7 +23,7 @@ from app.accounts.deps import AuthSessionDep
 from app.comments import spam
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
-from app.security import csrf_token, csrf_valid, new_token
+from app.security import csrf_token, csrf_valid, new_token, same_origin
 
 FormFields = dict[str, str]
 CSRF_FIELD = "csrf_token"
@@ -44,7 +44,7 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["date"] = dates.long_date
     env.filters["datetime"] = dates.date_and_time
     env.filters["iso"] = dates.iso
-    env.globals["comment_form_token"] = spam.form_token
+    env.globals["comment_form_token"] = _comment_form_token
     env.globals["url_for"] = _url_for
     return Jinja2Templates(env=env)
 
@@ -61,6 +61,15 @@ def _url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
 @lru_cache(maxsize=4096)
 def _path_for(app: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
     return str(app.url_path_for(name, **dict(params)))
+
+
+@pass_context
+def _comment_form_token(context: dict[str, Any], article_id: int) -> str:
+    """A fresh timing token for this visitor's comment form (app.comments.spam)."""
+    request: Request = context["request"]
+    return spam.form_token(
+        request.app.state.settings.secret_key, article_id, seed=state_seed(request)
+    )
 
 
 class _LazyCsrfToken:
@@ -153,6 +162,19 @@ def csrf_seed(request: Request, *, create: bool = True) -> str | None:
     return anonymous
 
 
+def state_seed(request: Request) -> str:
+    """The seed in this browser's state cookie (made now if it had none), signed
+    in or not: what its comment forms' timing tokens are bound to. Signing in
+    or out keeps it, so a form opened before still works."""
+    if "session" not in request.scope:
+        return ""
+    seed: str | None = request.session.get("csrf_seed")
+    if seed is None:
+        seed = new_token()
+        request.session["csrf_seed"] = seed
+    return seed
+
+
 class CsrfFailed(DomainError):
     """A form arrived without a valid token; what was typed is kept to show again."""
 
@@ -169,11 +191,26 @@ async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     seed = csrf_seed(request, create=False)
+    settings = request.app.state.settings
     if not csrf_valid(
-        request.app.state.settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+        settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+    ) or not same_origin(
+        request.headers.get("origin"),
+        request.headers.get("referer"),
+        site_origins=site_origins(request),
     ):
         raise CsrfFailed(fields)
     return fields
+
+
+def site_origins(request: Request) -> set[str]:
+    """The origins this site's own pages post from: the one the request was
+    addressed to, and the configured public address (behind a TLS proxy)."""
+    configured = urlsplit(request.app.state.settings.base_url)
+    return {
+        f"{request.url.scheme}://{request.url.netloc}".lower(),
+        f"{configured.scheme}://{configured.netloc}".lower(),
+    }
 
 
 CsrfForm = Annotated[FormFields, Depends(get_form)]

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from app.config import get_settings
 from app.db import make_engine
 from app.models import Base
+from app.search.models import include_name
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get(
@@ -24,6 +25,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
 
 
@@ -33,6 +35,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

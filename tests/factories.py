@@ -15,6 +15,8 @@ from app.comments import standing, thread
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
+from app.moderation.models import CannedReason
+from app.moderation.policy import PolicyUpdate, update_policy
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -190,3 +192,31 @@ def read_thread(
         viewer=thread.Viewer.of(viewer, guest_ids),
         per_page=per_page,
     )
+
+
+def route_targets(session: Session, *, decision: str) -> dict[str, str]:
+    """Path parameters naming real things (an article, its comment by another
+    member, a canned reason), for tests that call every route."""
+    target = make_user(session, username="matrix_target")
+    article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
+    comment = make_comment(session, article, author=target)
+    canned_reason = CannedReason(label="Off topic", body="Please stay on topic.")
+    session.add(canned_reason)
+    session.flush()
+    return {
+        "{slug}": article.slug,
+        "{article_slug}": article.slug,
+        "{username}": target.username,
+        "{comment_id}": str(comment.id),
+        "{decision}": decision,
+        "{reason_id}": str(canned_reason.id),
+        "{token}": "not-a-real-token",
+    }
+
+
+def allow_api_guests(session: Session) -> None:
+    """An admin lets guests post through the JSON API (off by default)."""
+    update_policy(
+        session, PolicyUpdate(allow_api_guests=True), actor=make_admin(session)
+    )
+    session.info.clear()

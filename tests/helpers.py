@@ -1,7 +1,11 @@
 """Helpers for driving the HTML pages like a browser would."""
 
+import base64
+import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import cast
 
 import httpx2
@@ -29,11 +33,28 @@ def form_token_from(html: str) -> str:
     return match.group(1)
 
 
+def visitor_seed(client: TestClient) -> str:
+    """What this browser's comment-form tokens are bound to (app.web.state_seed):
+    the seed in its state cookie, made when it first opened a page with a form."""
+    state = client.cookies.get("haven_state")
+    assert state, "this browser has no state cookie yet: open a page with a form"
+    data = state.split(".", 1)[0]
+    seed = json.loads(base64.b64decode(data + "=" * (-len(data) % 4))).get("csrf_seed")
+    assert seed, "this browser has no seed yet: open a page with a form first"
+    return str(seed)
+
+
 def form_token(client: TestClient, article_id: int, *, age: float = 0.0) -> str:
-    """A comment form's timing token as the app signs it, rendered ``age`` seconds ago
-    (for posts made without the form, and to stand for a form left open)."""
+    """A comment form's timing token as the app signs it for this browser,
+    rendered ``age`` seconds ago (for posts made without the form, and to stand
+    for a form left open)."""
     settings = cast(FastAPI, client.app).state.settings
-    return spam.form_token(settings.secret_key, article_id, issued_at=time.time() - age)
+    return spam.form_token(
+        settings.secret_key,
+        article_id,
+        seed=visitor_seed(client),
+        issued_at=time.time() - age,
+    )
 
 
 def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> None:
@@ -69,3 +90,15 @@ def sign_in_as(client: TestClient, username: str, *, api: bool) -> None:
         client.headers["Authorization"] = f"Bearer {api_token(client, username)}"
     else:
         login(client, username)
+
+
+@contextmanager
+def signed_in_clients(app: FastAPI, *usernames: str) -> Iterator[list[TestClient]]:
+    """One browser per user, each signed in through the login form."""
+    with ExitStack() as stack:
+        clients = []
+        for username in usernames:
+            client = stack.enter_context(TestClient(app, follow_redirects=False))
+            login(client, username)
+            clients.append(client)
+        yield clients

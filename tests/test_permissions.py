@@ -13,12 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
-from app.articles.models import ArticleStatus
 from app.config import Settings
 from app.main import create_app
-from app.moderation.models import CannedReason
 from tests.conftest import AppFactory
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_user, route_targets
 from tests.helpers import api_token, csrf_from, login
 
 OK = "ok"  # served: 2xx, a redirect that is not to sign-in, or a 4xx about the input
@@ -212,21 +210,7 @@ def classify(response_status: int, location: str, *, api: bool) -> str:
 
 @pytest.fixture
 def fill(session: Session) -> dict[str, str]:
-    article = make_article(session, status=ArticleStatus.PUBLISHED, tags=["Matrix"])
-    target = make_user(session, username="matrix_target")
-    comment = make_comment(session, article, author=target)
-    canned_reason = CannedReason(label="Off topic", body="Please stay on topic.")
-    session.add(canned_reason)
-    session.flush()
-    return {
-        "{slug}": article.slug,
-        "{article_slug}": article.slug,
-        "{username}": target.username,
-        "{comment_id}": str(comment.id),
-        "{decision}": "spam",
-        "{reason_id}": str(canned_reason.id),
-        "{token}": "not-a-real-token",
-    }
+    return route_targets(session, decision="spam")
 
 
 def signed_in_client(

@@ -13,6 +13,7 @@ from app.accounts.deps import (
     AuthSessionDep,
     CurrentUser,
     ModeratorUser,
+    SignupAllowanceDep,
     bearer_token,
     client_ip,
     session_lifetime,
@@ -92,10 +93,15 @@ def token_revoke(
 
 
 @router.post("/auth/register", name="api.auth.register", status_code=201)
-def register(request: Request, data: RegisterIn, session: SessionDep) -> MeRead:
+def register(
+    request: Request,
+    data: RegisterIn,
+    session: SessionDep,
+    allowance: SignupAllowanceDep,
+) -> MeRead:
     if not request.app.state.settings.allow_registration:
         raise PermissionDenied("New accounts are not being accepted at the moment.")
-    return me_read(session, service.register(session, data))
+    return me_read(session, service.register(session, data, allowance=allowance))
 
 
 @router.get("/me", name="api.me")

@@ -35,6 +35,16 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def get_signup_allowance(request: Request) -> service.SignupAllowance:
+    """The sign-up limit, counted for this request's address (pages and API)."""
+    return service.SignupAllowance.for_client(
+        request.app.state.limiter, request.app.state.settings, client_ip(request)
+    )
+
+
+SignupAllowanceDep = Annotated[service.SignupAllowance, Depends(get_signup_allowance)]
+
+
 def session_lifetime(settings: Settings, kind: SessionKind) -> timedelta:
     days = settings.api_token_days if kind is SessionKind.API else settings.session_days
     return timedelta(days=days)

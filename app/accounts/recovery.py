@@ -51,9 +51,13 @@ def request_password_reset(
     limit: ResetLimit,
 ) -> str:
     """Queue a reset link for the account with this address, if there is one;
-    the answer is the same either way. Counted per address and per visitor."""
-    limiter.consume(limit.limit, "ip", client_ip, message=RESET_LIMITED)
-    limiter.consume(limit.limit, "address", email_key(email), message=RESET_LIMITED)
+    the answer is the same either way. Counted per address and per visitor,
+    first, and in neither when one of them refuses."""
+    limiter.take(
+        limit.limit.on("ip", client_ip),
+        limit.limit.on("address", email_key(email)),
+        message=RESET_LIMITED,
+    )
     user = session.scalars(
         select(User).where(User.email_key == email_key(email))
     ).one_or_none()

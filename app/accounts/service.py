@@ -203,13 +203,17 @@ def register(
     *,
     role: Role = Role.MEMBER,
     operator: bool = False,
+    allowance: "SignupAllowance | None" = None,
 ) -> User:
     """Sign someone up with a password that is not common.
 
     People signing up can't take a reserved username and are sent a link to
     confirm their address; the operator (CLI) can, may give any role, and the
-    address they type counts as confirmed.
+    address they type counts as confirmed. Each attempt is counted against
+    ``allowance`` (per address) first, refused with 429 past it.
     """
+    if allowance is not None:
+        allowance.take()
     if role != Role.MEMBER and not operator:
         raise PermissionDenied("Only the site's operator creates team accounts.")
     if not operator and username_key(data.username) in RESERVED_USERNAMES:
@@ -238,6 +242,33 @@ def register(
     return user
 
 
+REGISTER_LIMITED = (
+    "Several accounts were made from your network in a short time. "
+    "Please wait about {wait} and try again."
+)
+
+
+@dataclass(frozen=True)
+class SignupAllowance:
+    """Where sign-ups are counted: the limiter, the limit and the visitor's
+    address. register() takes one."""
+
+    limiter: RateLimiter
+    limit: Limit
+    client_ip: str
+
+    @classmethod
+    def for_client(
+        cls, limiter: RateLimiter, settings: Settings, client_ip: str
+    ) -> "SignupAllowance":
+        return cls(
+            limiter, Limit.parse("register", settings.register_rate_limit), client_ip
+        )
+
+    def take(self) -> None:
+        self.limiter.consume(self.limit, self.client_ip, message=REGISTER_LIMITED)
+
+
 @dataclass(frozen=True)
 class LoginLimits:
     account: Limit
@@ -262,11 +293,16 @@ def authenticate(
 ) -> User:
     """Check a password, counting failures per account and per address.
 
+    A try is counted before the password is checked, so parallel tries get no
+    more checks than the limit; a right password gives its count back, so only
+    failures use it up (earlier failures stay: wiping them would let whoever
+    knows one password reset the per-address count between guesses at others).
     An unknown user and a wrong password get the same answer.
     """
-    message = "Too many failed sign-in attempts. Please wait and try again."
-    limiter.check(limits.account, username_key(username), message=message)
-    limiter.check(limits.ip, client_ip, message=message)
+    buckets = (limits.account.on(username_key(username)), limits.ip.on(client_ip))
+    limiter.take(
+        *buckets, message="Too many failed sign-in attempts. Please wait and try again."
+    )
     user = find_user(session, username)
     if user is None:
         verify_password(password, _dummy_hash())  # same work either way
@@ -274,9 +310,8 @@ def authenticate(
     else:
         valid, new_hash = verify_password(password, user.password_hash)
     if user is None or not valid:
-        limiter.hit(limits.account, username_key(username))
-        limiter.hit(limits.ip, client_ip)
         raise NotAuthenticated(BAD_LOGIN)
+    limiter.give_back(*buckets)
     if new_hash is not None:
         user.password_hash = new_hash
     user.last_login_at = utcnow()

@@ -20,6 +20,7 @@ from app.accounts.deps import (
     CurrentUser,
     ModeratorUser,
     OptionalUser,
+    SignupAllowanceDep,
     client_ip,
     session_lifetime,
     set_session_cookie,
@@ -106,14 +107,7 @@ def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Respo
             status_code=401,
         )
     except RateLimited as exc:
-        response = render(
-            request,
-            "accounts/login.html",
-            {"form": form, "errors": {"form": exc.message}},
-            status_code=429,
-        )
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        return _form_limited(request, "accounts/login.html", form, exc)
     flash(request, f"Welcome back, {user.display_name}.")
     return _signed_in_response(request, session, user, form.get("next", "/"))
 
@@ -142,7 +136,12 @@ def register_page(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/register", name="accounts.register_submit")
-def register_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
+def register_submit(
+    request: Request,
+    form: CsrfForm,
+    session: SessionDep,
+    allowance: SignupAllowanceDep,
+) -> Response:
     if not request.app.state.settings.allow_registration:
         flash(request, "New accounts are not being accepted at the moment.", "error")
         return RedirectResponse(
@@ -152,9 +151,11 @@ def register_submit(request: Request, form: CsrfForm, session: SessionDep) -> Re
         data = RegisterIn.model_validate(
             {**form, "display_name": form.get("display_name") or None}
         )
-        user = service.register(session, data)
+        user = service.register(session, data, allowance=allowance)
     except (ValidationError, Invalid, Conflict) as exc:
         return _form_error(request, "accounts/register.html", form, exc)
+    except RateLimited as exc:
+        return _form_limited(request, "accounts/register.html", form, exc)
     flash(
         request,
         f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
@@ -173,6 +174,21 @@ def _form_error(
         {"form": kept, "errors": field_errors(exc), **extra},
         status_code=422,
     )
+
+
+def _form_limited(
+    request: Request, template: str, form: FormFields, exc: RateLimited, **extra: Any
+) -> Response:
+    """Show the form again with why it was refused and when to try again."""
+    kept = {key: value for key, value in form.items() if "password" not in key}
+    response = render(
+        request,
+        template,
+        {"form": kept, "errors": {"form": exc.message}, **extra},
+        status_code=429,
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.get(paths.PROFILE, name="accounts.profile")
@@ -515,14 +531,9 @@ def forgot_password_submit(
             request, "accounts/forgot_password.html", form, exc, sent=None
         )
     except RateLimited as exc:
-        response = render(
-            request,
-            "accounts/forgot_password.html",
-            {"form": form, "errors": {"form": exc.message}, "sent": None},
-            status_code=429,
+        return _form_limited(
+            request, "accounts/forgot_password.html", form, exc, sent=None
         )
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
     return render(request, "accounts/forgot_password.html", {"form": {}, "sent": sent})
 
 

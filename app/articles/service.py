@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slugify import slugify
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -19,6 +19,8 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.pagination import Page, offset_for
+from app.search import index as search_index
+from app.search import service as search_service
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,11 @@ def list_published(
     query: str | None = None,
 ) -> Page[ArticleListItem]:
     """Published articles, newest first, each with its published comment count
-    (stored with the article, so a page costs the same however many comments)."""
+    (stored with the article, so a page costs the same however many comments).
+
+    ``query`` keeps those whose own text holds all its words, by the search's
+    rule (app.search): whole words and their forms, not any part of a word.
+    """
     conditions = [Article.status == ArticleStatus.PUBLISHED]
     if tag is not None:
         conditions.append(
@@ -79,13 +85,11 @@ def list_published(
             )
         )
     if query:
-        pattern = f"%{_escape_like(query.strip())}%"
+        words = search_service.SearchQuery.parse(query)
         conditions.append(
-            or_(
-                Article.title.ilike(pattern, escape="\\"),
-                Article.summary.ilike(pattern, escape="\\"),
-                Article.body.ilike(pattern, escape="\\"),
-            )
+            Article.id.in_(search_service.matching_articles(session, words))
+            if not words.is_empty
+            else false()
         )
     total = session.scalar(select(func.count(Article.id)).where(*conditions)) or 0
     articles = session.scalars(
@@ -97,10 +101,6 @@ def list_published(
     ).unique()
     items = [ArticleListItem(article, article.approved_count) for article in articles]
     return Page(items=items, page=page, per_page=per_page, total=total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_article(
@@ -230,6 +230,7 @@ def create_article(
         )
         session.add(article)
     standing.bump_discussions(session, [article.id])
+    search_index.article_changed(session, article)
     return article
 
 
@@ -262,6 +263,7 @@ def update_article(
             if data.status == ArticleStatus.PUBLISHED and article.published_at is None:
                 article.published_at = utcnow()
     standing.bump_discussions(session, [article.id])
+    search_index.article_changed(session, article)
     return article
 
 

@@ -60,21 +60,22 @@ def article_index(
     page: PageNumber = 1,
     q: str | None = None,
 ) -> Response:
+    if q is not None and q.strip():
+        # Searches were once made here: old links reach the search page.
+        target = request.url_for("search.results").include_query_params(q=q.strip())
+        return RedirectResponse(str(target), status_code=303)
     settings = request.app.state.settings
-    query = (q or "").strip()[:200] or None
 
     def index_page() -> Response:
         articles = service.list_published(
-            session, page=page, per_page=settings.articles_per_page, query=query
+            session, page=page, per_page=settings.articles_per_page
         )
         return render(
             request,
             "articles/index.html",
-            {"articles": articles, "query": query, "tags": service.list_tags(session)},
+            {"articles": articles, "tags": service.list_tags(session)},
         )
 
-    if query:  # searches are not cached
-        return index_page()
     key = ("home", str(page), str(settings.articles_per_page))
     return _listing(request, session, user, key, index_page)
 

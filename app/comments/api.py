@@ -151,6 +151,8 @@ def comment_create(
 ) -> CommentCreated:
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
     settings = request.app.state.settings
+    if settings.allow_guest_comments:
+        service.ensure_api_guests_allowed(session, actor=user)
     comment = service.post_comment(
         session,
         article,
@@ -158,6 +160,7 @@ def comment_create(
         actor=user,
         allow_guests=settings.allow_guest_comments,
         allowance=allowance,
+        address=client_ip(request),
     )
     support = crisis.support_for(data.body, load_policy(session))
     return CommentCreated(

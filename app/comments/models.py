@@ -274,3 +274,32 @@ class ArticleVisit(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the visit before this one ended (None: this is the first).
     previous_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TextClaim(Base):
+    """A text one poster sent lately (app.comments.spam.claim_text): one row per
+    scope ("user:7", "email:...", "address:...:article:3") and fingerprint. The
+    unique key lets only one of several identical posts at once through."""
+
+    __tablename__ = "text_claim"
+
+    scope: Mapped[str] = mapped_column(String(320), primary_key=True)
+    fingerprint: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # The comment holding the claim; none while it is being stored.
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comment.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
+
+
+class SpentFormToken(Base):
+    """A comment form's timing token that was sent once (app.comments.spam):
+    kept until it would have expired anyway, so that it is never taken twice."""
+
+    __tablename__ = "spent_form_token"
+
+    # SHA-256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

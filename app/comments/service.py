@@ -18,7 +18,7 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.comments.standing import Standing
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.moderation import crisis, guidelines, rules
 from app.moderation.policy import Policy, is_auto_closed, load_policy, pick
@@ -164,6 +164,19 @@ def reply_refusal(session: Session, article: Article, parent_id: int) -> str | N
     return None
 
 
+API_GUESTS_OFF = (
+    "Guests post through the comment form on the article's page. "
+    "Sign in to post through the API."
+)
+
+
+def ensure_api_guests_allowed(session: Session, *, actor: User | None) -> None:
+    """A guest may post through the JSON API, which has no honeypot or timing
+    token, only where an admin allows it (policy.allow_api_guests)."""
+    if actor is None and not load_policy(session).allow_api_guests:
+        raise PermissionDenied(API_GUESTS_OFF)
+
+
 def post_comment(
     session: Session,
     article: Article,
@@ -172,6 +185,7 @@ def post_comment(
     actor: User | None,
     allow_guests: bool,
     allowance: spam.PostAllowance | None = None,
+    address: str | None = None,
 ) -> Comment:
     """Store a comment or reply; it waits for moderation unless the policy trusts its author.
 
@@ -179,7 +193,8 @@ def post_comment(
     even from trusted authors and mark spam-listed text as spam, saying why in
     ``held_reason``. A held comment is kept, never dropped. Guests post only where the site allows,
     with a name and an email (never shown). The same text twice from one author within
-    a day is refused, and past ``allowance`` (the posting rate limit) a post is
+    a day is refused (a guest is known by their email, and under one article by
+    their ``address`` too; identical posts at once store one), and past ``allowance`` (the posting rate limit) a post is
     refused with 429 (app.comments.spam). The member's draft under the article
     (app.comments.drafts) goes once the comment is stored.
     """
@@ -224,6 +239,11 @@ def post_comment(
             verdict,
             reasons=(*verdict.reasons, f'Crisis language: "{crisis_words[0]}"'),
         )
+    guest_email = str(data.guest_email) if actor is None and data.guest_email else None
+    scopes = spam.text_scopes(
+        actor=actor, guest_email=guest_email, article_id=article.id, address=address
+    )
+    spam.claim_text(session, data.body, scopes=scopes)  # the last check
     comment = store_comment(
         session,
         article,
@@ -233,11 +253,10 @@ def post_comment(
         parent=parent,
         status=status,
         guest_name=data.guest_name if actor is None else None,
-        guest_email=str(data.guest_email)
-        if actor is None and data.guest_email
-        else None,
+        guest_email=guest_email,
         content_note=content_note,
     )
+    spam.mark_claims(session, comment, scopes=scopes)
     guidelines.mark_seen(actor)
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)

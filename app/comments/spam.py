@@ -3,25 +3,30 @@ the HTML form; everywhere a duplicate-content check and posting rate limits.
 
 A person needs a few seconds to write a comment and rarely leaves a form open for a
 day; a bot fills every field it sees and posts at once. None of this asks anything
-of the person writing.
+of the person writing. The token is bound to the browser's state seed
+(app.web.state_seed) and taken once (spent_form_token), so a bot can neither
+replay one nor share one between clients; guests use the JSON API only where
+an admin allows it (app.comments.service.ensure_api_guests_allowed).
 """
 
 import hashlib
+import secrets
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, SpentFormToken, TextClaim
 from app.config import Settings
 from app.db import utcnow
 from app.errors import Conflict, DomainError, RateLimited
-from app.ratelimit import Limit, RateLimiter
+from app.ratelimit import Limit, RateLimiter, describe_wait
 
 # Named like a field bots love to fill; people never see it (see _form.html).
 HONEYPOT_FIELD = "website"
@@ -42,6 +47,10 @@ UNCHECKED = (
     "Your text is kept below: please send it again."
 )
 DUPLICATE = "You have already posted this comment."
+ALREADY_SENT = (
+    "This form was already sent once. "
+    "Your text is kept below: please check the discussion, then send it again if needed."
+)
 
 
 class FormRefused(DomainError):
@@ -55,38 +64,52 @@ class FormRefused(DomainError):
         self.keep_token = keep_token
 
 
-def _signer(secret_key: str) -> Signer:
-    return Signer(secret_key, salt="haven.comment-form")
+def _signer(secret_key: str, seed: str) -> Signer:
+    return Signer(secret_key, salt=f"haven.comment-form:{seed}")
 
 
 def form_token(
-    secret_key: str, article_id: int, *, issued_at: float | None = None
+    secret_key: str, article_id: int, *, seed: str, issued_at: float | None = None
 ) -> str:
-    """A token for the comment form of one article, recording when it was rendered."""
+    """A token for the comment form of one article and one visitor (their session
+    ``seed``), recording when it was rendered; a nonce makes each one unique."""
     issued_ms = round((time.time() if issued_at is None else issued_at) * 1000)
-    return _signer(secret_key).sign(f"{article_id}:{issued_ms}").decode()
+    nonce = secrets.token_urlsafe(6)
+    return _signer(secret_key, seed).sign(f"{article_id}:{issued_ms}:{nonce}").decode()
 
 
-def token_issued_at(secret_key: str, token: str, article_id: int) -> float | None:
-    """When a genuine token for this article was issued; None for anything else."""
+def token_issued_at(
+    secret_key: str, token: str, article_id: int, *, seed: str
+) -> float | None:
+    """When a genuine token for this article and visitor was issued; None for
+    anything else (forged, another article's, another visitor's)."""
     try:
-        payload = _signer(secret_key).unsign(token).decode()
+        payload = _signer(secret_key, seed).unsign(token).decode()
     except BadSignature:
         return None
-    bound, _, issued_ms = payload.partition(":")
+    bound, _, rest = payload.partition(":")
+    issued_ms = rest.partition(":")[0]
     if bound != str(article_id) or not issued_ms.isdigit():
         return None
     return int(issued_ms) / 1000
 
 
 def check_form(
-    fields: dict[str, str], *, secret_key: str, article_id: int, min_seconds: float
+    session: Session,
+    fields: dict[str, str],
+    *,
+    secret_key: str,
+    article_id: int,
+    seed: str,
+    min_seconds: float,
 ) -> None:
     """Refuse an HTML comment form that a bot filled in: the honeypot has text, the
-    token is missing or forged, it was sent too soon after rendering, or too late."""
+    token is missing, forged or another visitor's, it was sent too soon after
+    rendering or too late, or it was sent before. A token that passes is spent."""
     if fields.get(HONEYPOT_FIELD, "").strip():
         raise FormRefused(REFUSED)
-    issued = token_issued_at(secret_key, fields.get(TIMING_FIELD, ""), article_id)
+    token = fields.get(TIMING_FIELD, "")
+    issued = token_issued_at(secret_key, token, article_id, seed=seed)
     if issued is None:
         raise FormRefused(UNCHECKED)
     age = time.time() - issued
@@ -94,13 +117,32 @@ def check_form(
         raise FormRefused(TOO_FAST, keep_token=True)
     if age > FORM_MAX_AGE.total_seconds():
         raise FormRefused(EXPIRED)
+    _spend(
+        session, token, expires_at=datetime.fromtimestamp(issued, UTC) + FORM_MAX_AGE
+    )
 
 
-def reusable_token(fields: dict[str, str], *, secret_key: str, article_id: int) -> str:
+def _spend(session: Session, token: str, *, expires_at: datetime) -> None:
+    """Record a token as sent; FormRefused if it was already. The unique key
+    decides between two requests sending it at once, on every worker."""
+    session.execute(delete(SpentFormToken).where(SpentFormToken.expires_at < utcnow()))
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(SpentFormToken).values(token_hash=digest, expires_at=expires_at)
+            )
+    except IntegrityError:
+        raise FormRefused(ALREADY_SENT) from None
+
+
+def reusable_token(
+    fields: dict[str, str], *, secret_key: str, article_id: int, seed: str
+) -> str:
     """The form's own token when the re-shown form may carry it on (preview, a
     validation error), so the clock started at the first render; else ""."""
     token = fields.get(TIMING_FIELD, "")
-    issued = token_issued_at(secret_key, token, article_id)
+    issued = token_issued_at(secret_key, token, article_id, seed=seed)
     if issued is None or time.time() - issued > FORM_MAX_AGE.total_seconds():
         return ""
     return token
@@ -152,17 +194,81 @@ def ensure_not_duplicate(
         raise Conflict(DUPLICATE, field="body")
 
 
+def text_scopes(
+    *, actor: User | None, guest_email: str | None, article_id: int, address: str | None
+) -> list[str]:
+    """Whose text a new comment is, for the duplicate claims: a member's account;
+    a guest's email, and their address under this article (a new email from
+    the same place is the same guest)."""
+    if actor is not None:
+        return [f"user:{actor.id}"]
+    scopes = [f"email:{guest_email.lower()}"] if guest_email else []
+    if address:
+        scopes.append(f"address:{address}:article:{article_id}")
+    return scopes
+
+
+def claim_text(session: Session, body: str, *, scopes: list[str]) -> None:
+    """Claim ``body`` for each scope before it is stored, raising Conflict when
+    one holds it already: the same rule as ensure_not_duplicate, made safe when
+    identical posts arrive at once. The claims' unique key lets one through;
+    the others wait for it, then find it (mark_claims names its comment).
+
+    A claim no longer counts once its comment is deleted, edited to other text
+    or older than the window: the next post takes it over.
+    """
+    print_ = fingerprint(body)
+    now = utcnow()
+    for scope in scopes:
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(TextClaim).values(
+                        scope=scope, fingerprint=print_, created_at=now
+                    )
+                )
+            continue
+        except IntegrityError:
+            pass
+        where = (TextClaim.scope == scope, TextClaim.fingerprint == print_)
+        # Wait for a post holding it to finish (PostgreSQL), then read it anew.
+        held = session.execute(
+            select(TextClaim.comment_id, TextClaim.created_at)
+            .where(*where)
+            .with_for_update()
+        ).one()
+        if held.comment_id is not None and held.created_at >= now - DUPLICATE_WINDOW:
+            live = session.scalar(
+                select(
+                    exists().where(
+                        Comment.id == held.comment_id,
+                        Comment.body_fingerprint == print_,
+                        Comment.status != CommentStatus.DELETED,
+                    )
+                )
+            )
+            if live:
+                raise Conflict(DUPLICATE, field="body")
+        session.execute(
+            update(TextClaim).where(*where).values(comment_id=None, created_at=now)
+        )
+
+
+def mark_claims(session: Session, comment: Comment, *, scopes: list[str]) -> None:
+    """Name the stored comment on the claims claim_text made for it."""
+    if scopes:
+        session.execute(
+            update(TextClaim)
+            .where(
+                TextClaim.scope.in_(scopes),
+                TextClaim.fingerprint == comment.body_fingerprint,
+            )
+            .values(comment_id=comment.id)
+        )
+
+
 def post_limit(settings: Settings) -> Limit:
     return Limit.parse("post", settings.post_rate_limit)
-
-
-def _wait(seconds: int) -> str:
-    if seconds < 90:
-        return "a minute"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} minutes"
-    hours = round(seconds / 3600)
-    return "an hour" if hours == 1 else f"{hours} hours"
 
 
 @dataclass(frozen=True)
@@ -191,6 +297,6 @@ def count_post(
     except RateLimited as exc:
         raise RateLimited(
             "You have posted several comments in a short time. "
-            f"Please wait about {_wait(exc.retry_after)} before posting again.",
+            f"Please wait about {describe_wait(exc.retry_after)} before posting again.",
             retry_after=exc.retry_after,
         ) from None

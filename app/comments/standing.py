@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from app import counters
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.search import index as search_index
 
 
 class QueueStatus(StrEnum):
@@ -117,7 +118,8 @@ def record_change(
     """Count a comment's move from ``before`` (None: it is new) to ``after``.
 
     The queue counters, the article's published and top-level counts and its
-    tree's reply count change by the difference; the discussion version is
+    tree's reply count change by the difference, and the search index with
+    them (a published comment is found by its text); the discussion version is
     bumped when a reader would see it, including a new text
     (``content_changed``) on a comment readers see.
     """
@@ -125,6 +127,13 @@ def record_change(
     deltas = {queue_counter(v): -1 for v in old_views - after.views}
     deltas |= {queue_counter(v): 1 for v in after.views - old_views}
     counters.add(session, deltas)
+    search_index.comment_changed(
+        session,
+        comment,
+        was_published=bool(before and before.published),
+        published=after.published,
+        content_changed=content_changed,
+    )
     old_face = before.face if before else None
     seen = old_face != after.face or (content_changed and after.face is not None)
     if not seen:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from app import paths, renderings
-from app.accounts.deps import CurrentUser, OptionalUser
+from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
 from app.articles.models import Article
@@ -41,6 +41,7 @@ from app.web import (
     render,
     render_fragment,
     request_csrf_token,
+    state_seed,
 )
 
 router = APIRouter()
@@ -316,9 +317,10 @@ def comment_create(
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
     settings = request.app.state.settings
     kept = _kept(form, user)
+    seed = state_seed(request)
     # The re-shown form keeps the clock of its first render (see app.comments.spam).
     kept[spam.TIMING_FIELD] = spam.reusable_token(
-        form, secret_key=settings.secret_key, article_id=article.id
+        form, secret_key=settings.secret_key, article_id=article.id, seed=seed
     )
     try:
         data = CommentCreate.model_validate(_comment_input(form, user))
@@ -340,9 +342,11 @@ def comment_create(
         )
     try:
         spam.check_form(
+            session,
             form,
             secret_key=settings.secret_key,
             article_id=article.id,
+            seed=seed,
             min_seconds=settings.form_min_seconds,
         )
         comment = service.post_comment(
@@ -352,13 +356,15 @@ def comment_create(
             actor=user,
             allow_guests=settings.allow_guest_comments,
             allowance=allowance,
+            address=client_ip(request),
         )
     except DomainError as exc:
         # The refusal is answered with the form again, so this request's
         # transaction commits and the draft with it.
         _keep_draft(session, article, form, user)
-        if isinstance(exc, spam.FormRefused) and not exc.keep_token:
-            kept[spam.TIMING_FIELD] = ""  # the re-shown form gets a fresh token
+        if not (isinstance(exc, spam.FormRefused) and exc.keep_token):
+            # The token is spent (or no good): the re-shown form gets a fresh one.
+            kept[spam.TIMING_FIELD] = ""
         response = _form_page(
             request,
             session,

@@ -69,6 +69,9 @@ class Policy:
     badges: tuple[str, ...] = ("MS nurse", "neurologist", "physio", "carer")
     # The line beside every comment form (app.moderation.guidelines).
     medical_disclaimer: str = DEFAULT_DISCLAIMER
+    # Whether guests (where the site takes them) may post through the JSON
+    # API, which has no honeypot or timing token; otherwise only by the form.
+    allow_api_guests: bool = False
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -126,6 +129,7 @@ class PolicyUpdate(BaseModel):
     content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
     badges: list[LabelLine] | None = Field(default=None, max_length=20)
     medical_disclaimer: Disclaimer | None = None
+    allow_api_guests: bool | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}
@@ -247,17 +251,19 @@ def update_policy(
 
 
 def store_settings(
-    session: Session, values: Mapping[str, object], *, actor: User
+    session: Session, values: Mapping[str, object], *, actor: User | None
 ) -> None:
     """Write settings rows and bump the settings version, so that every worker
-    reads what it keeps of them (the policy, the guidelines) again."""
+    reads what it keeps of them (the policy, the guidelines) again. Only an
+    administrator's change is written, whoever calls this."""
+    admin = ensure_admin(actor)
     for key, value in values.items():
         row = session.get(SiteSetting, key)
         if row is None:
-            session.add(SiteSetting(key=key, value=value, updated_by_id=actor.id))
+            session.add(SiteSetting(key=key, value=value, updated_by_id=admin.id))
         else:
             row.value = value
-            row.updated_by_id = actor.id
+            row.updated_by_id = admin.id
             row.updated_at = utcnow()
     # A fresh random version, not version + 1: a change rolled back after a
     # worker cached its version can never be mistaken for a later one.

@@ -4,18 +4,25 @@
 the link limit; ``is_trusted()`` says whether an author's clean comments publish
 without waiting; ``review_for()`` names the path an author's new comment takes.
 Matching survives the usual disguises: letter case, accents,
-compatibility forms NFKC folds (full-width letters, ligatures), zero-width
-characters, and phrases split over several spaces or lines.
+compatibility forms NFKC folds (full-width letters, ligatures), every invisible
+format character (zero-width, bidi controls, variation selectors, tag
+characters, also written as HTML entities), look-alike letters from other
+scripts (the Unicode confusables skeleton, UTS #39, through ICU) and phrases
+split over several spaces or lines. The normalised text is for matching only:
+the stored comment is never changed.
 """
 
 import html
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from threading import Lock
 
+import icu
 from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -30,9 +37,20 @@ from app.moderation.policy import Policy
 # A rejection or spam verdict this recent keeps an author's comments waiting.
 TRUST_LOOKBACK = timedelta(days=30)
 
-# Invisible characters that split a word without showing: zero-width space,
-# non-joiner and joiner, word joiner, byte-order mark, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Characters that split a word without showing: the whole format category
+# (zero-width space and joiners, soft hyphen, bidi controls, tag characters)
+# and the variation selectors, which are marks but show nothing by themselves.
+_INVISIBLE = dict.fromkeys(
+    [
+        point
+        for point in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(point)) == "Cf"
+    ]
+    + [*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0), *range(0xE0000, 0xE0080)]
+)
+# ICU's UTS #39 confusables data: one skeleton for letters that look alike.
+_SPOOF = icu.SpoofChecker()
+_SPOOF_LOCK = Lock()
 # Inline tags join the text around them ("mir<em>acle</em>"); others separate it.
 _INLINE_TAG = re.compile(
     r"</?(?:a|abbr|code|del|em|s|strong|sub|sup)\b[^>]*>", re.IGNORECASE
@@ -48,37 +66,62 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", bare).translate(_INVISIBLE)
 
 
+def skeleton(text: str) -> str:
+    """The UTS #39 confusables skeleton of ``text``: Cyrillic a and Greek
+    omicron read as Latin "a" and "o" (so, too, "m" as "rn")."""
+    with _SPOOF_LOCK:  # an ICU service object is not shared between threads
+        return str(_SPOOF.getSkeleton(0, text))
+
+
+@lru_cache(maxsize=32)
+def matchable(text: str) -> str:
+    """A text as the word lists are matched against it: HTML entities decoded,
+    folded (app.moderation.rules.fold) and reduced to its confusables skeleton.
+    Cached: one comment is matched against several lists in a row."""
+    return skeleton(fold(html.unescape(text)))
+
+
 def _visible_text(body_html: str) -> str:
     return html.unescape(_ANY_TAG.sub(" ", _INLINE_TAG.sub("", body_html)))
 
 
+@dataclass(frozen=True)
+class _Matcher:
+    """A word list ready to search: one regex, and each entry by its matched form."""
+
+    pattern: re.Pattern[str] | None
+    entries: dict[str, str]
+
+
 @lru_cache(maxsize=64)
-def _pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex for a list: each entry on word boundaries, any whitespace between words."""
+def _matcher(words: tuple[str, ...]) -> _Matcher:
+    """A list's regex, built once per list (a policy version's lists are the
+    same tuples): each entry on word boundaries, any whitespace between words."""
     alternatives = []
+    entries: dict[str, str] = {}
     for word in words:
-        parts = fold(word).split()
+        parts = matchable(word).split()
         if parts:
             alternatives.append(r"\s+".join(re.escape(part) for part in parts))
+            entries.setdefault(" ".join(parts), word)
     if not alternatives:
-        return None
+        return _Matcher(None, entries)
     # Longest first, so "miracle cure" is named rather than "miracle".
     alternatives.sort(key=len, reverse=True)
-    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+    return _Matcher(pattern, entries)
 
 
 def find_words(words: tuple[str, ...], *texts: str) -> list[str]:
     """The entries of ``words`` found in any of ``texts``, as the list spells them."""
-    pattern = _pattern(words)
-    if pattern is None:
+    matcher = _matcher(words)
+    if matcher.pattern is None:
         return []
-    by_folded = {" ".join(fold(word).split()): word for word in words}
     found: dict[str, None] = {}
     for text in texts:
-        for match in pattern.finditer(fold(text)):
-            found.setdefault(
-                by_folded.get(" ".join(match.group().split()), match.group())
-            )
+        for match in matcher.pattern.finditer(matchable(text)):
+            key = " ".join(match.group().split())
+            found.setdefault(matcher.entries.get(key, match.group()))
     return list(found)
 
 

@@ -328,6 +328,7 @@ class PolicyRead(BaseModel):
     content_notes: list[str]
     badges: list[str]
     medical_disclaimer: str
+    allow_api_guests: bool
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":

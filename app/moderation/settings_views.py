@@ -53,6 +53,8 @@ LIST_FIELDS = (
     "badges",
 )
 TEXT_FIELDS = ("medical_disclaimer",)
+# Ticked boxes: sent as "1" when ticked, not sent at all otherwise.
+BOOL_FIELDS = ("allow_api_guests",)
 CANNED_FIELDS = ("label", "body", "position")
 
 
@@ -61,6 +63,7 @@ def _policy_form(policy: Policy) -> FormFields:
     form = {name: str(getattr(policy, name)) for name in NUMBER_FIELDS}
     form |= {name: "\n".join(getattr(policy, name)) for name in LIST_FIELDS}
     form |= {name: getattr(policy, name) for name in TEXT_FIELDS}
+    form |= {name: "1" if getattr(policy, name) else "" for name in BOOL_FIELDS}
     return form
 
 
@@ -71,6 +74,7 @@ def _policy_input(form: FormFields) -> dict[str, object]:
     data |= {name: form.get(name, "").splitlines() for name in LIST_FIELDS}
     # A form from before a text setting existed says nothing about it: kept.
     data |= {name: form[name] for name in TEXT_FIELDS if name in form}
+    data |= {name: form.get(name) == "1" for name in BOOL_FIELDS}
     return data
 
 
@@ -103,8 +107,10 @@ def _page(
     **context: Any,
 ) -> Response:
     """The settings page; ``context`` carries a re-shown form and its errors."""
+    form = context.pop("form", None) or _policy_form(get_policy(session, actor=admin))
     full: dict[str, Any] = {
-        "form": _policy_form(get_policy(session, actor=admin)),
+        "form": form,
+        "api_guests_ticked": form.get("allow_api_guests") == "1",
         "canned_reasons": canned.list_canned_reasons(session, actor=admin),
         "canned_form": {},
         "canned_errors": {},

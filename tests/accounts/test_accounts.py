@@ -173,6 +173,26 @@ def test_login_is_limited_per_account(client: TestClient, session: Session) -> N
     assert "Retry-After" in api.headers
 
 
+def test_a_right_password_gives_its_count_back(
+    app_factory: AppFactory, session: Session
+) -> None:
+    """Tries are counted before the check; only the failures keep their count."""
+    user = make_user(session)
+
+    def sign_in(password: str) -> int:
+        return client.post(
+            "/api/v1/auth/token",
+            data={"username": user.username, "password": password},
+        ).status_code
+
+    with TestClient(app_factory(login_limit_account="3/15 minutes")) as client:
+        codes = [sign_in("wrong one"), sign_in("wrong two")]
+        codes += [sign_in(TEST_PASSWORD) for _ in range(4)]
+        codes += [sign_in("wrong three"), sign_in(TEST_PASSWORD)]
+
+    assert codes == [401, 401, 200, 200, 200, 200, 401, 429]
+
+
 def test_login_is_limited_per_address(
     app_factory: AppFactory, session: Session
 ) -> None:

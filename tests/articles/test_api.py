@@ -47,6 +47,22 @@ def test_list_filters_by_tag_and_query(client: TestClient, session: Session) -> 
     assert client.get("/api/v1/articles?tag=unknown").status_code == 404
 
 
+def test_the_query_finds_words_by_the_search_rule(
+    client: TestClient, session: Session
+) -> None:
+    make_article(session, title="Side effects", body="Baclofen can make you drowsy.")
+    make_article(session, title="Spasticity", body="Stiff muscles.")
+
+    def titles(q: str) -> list[str]:
+        body = client.get("/api/v1/articles", params={"q": q}).json()
+        return [item["title"] for item in body["items"]]
+
+    # Whole words and their forms, in any order; not any part of a word.
+    assert titles("baclofen side effect") == ["Side effects"]
+    assert titles("spas") == []
+    assert titles('"%" ( NEAR') == []
+
+
 def test_detail_has_body_author_bio_and_state(
     client: TestClient, session: Session
 ) -> None:

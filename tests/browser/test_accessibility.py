@@ -185,6 +185,8 @@ PAGE_TYPES = [
         for name, path, status in SIGNED_OUT_AND_IN
     ),
     PageType("tag", "guest", "/tags/symptoms"),
+    PageType("search", "guest", "/search?q=spasticity", shows=".search-hit"),
+    PageType("search-empty", "guest", "/search?q=zanzibar"),
     PageType("login", "guest", "/login"),
     PageType("register", "guest", "/register"),
     PageType("settings", "member", "/settings"),

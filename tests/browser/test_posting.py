@@ -104,6 +104,37 @@ def test_guest_posts_when_the_site_allows_guests(
     expect(comment).to_contain_text("Visiting Val")
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_refused_guest_post_can_be_sent_again_from_the_form_shown_again(
+    live_server: LiveServer, open_as: OpenAs, seed: Seed, javascript: bool
+) -> None:
+    """Each form token is taken once: the form shown again after a refusal
+    carries a fresh one, so the guest's next try goes through."""
+    page = open_as(javascript=javascript)
+    body = f"Twice the same words {next(_names)}."
+    with live_server.settings_changed(allow_guest_comments=True):
+        page.goto(f"/articles/{seed.journey}")
+        page.get_by_label("Your name").fill("Visiting Val")
+        page.get_by_label("Your email").fill("val@example.org")
+        post(page, body)
+        expect_pending(page, body)
+        # The same text again, under a new email: the same guest, refused.
+        page.goto(f"/articles/{seed.journey}")
+        page.get_by_label("Your name").fill("Val again")
+        page.get_by_label("Your email").fill("val2@example.org")
+        with page.expect_response(f"**/articles/{seed.journey}/comments") as sent:
+            post(page, body)
+        assert sent.value.status == 409
+        expect(
+            page.get_by_text("You have already posted this comment.").first
+        ).to_be_visible()
+        expect(page.get_by_label("Your comment")).to_have_value(body)
+        changed = f"{body} Said differently."
+        post(page, changed)
+        expect(page.locator(".flash-region")).to_contain_text(AWAITING)
+        expect(page.locator("article.comment", has_text=changed)).to_be_in_viewport()
+
+
 def test_guest_is_asked_to_sign_in_when_guests_may_not_post(
     open_as: OpenAs, seed: Seed
 ) -> None:

@@ -19,7 +19,13 @@ from app.db import utcnow
 from app.moderation.decisions import Decision
 from app.moderation.service import decide
 from tests.comments.conftest import ClientFactory
-from tests.factories import make_article, make_comment, make_user, read_thread
+from tests.factories import (
+    allow_api_guests,
+    make_article,
+    make_comment,
+    make_user,
+    read_thread,
+)
 from tests.helpers import api_token, csrf_from, form_token, form_token_from, login
 
 TEN_MB = "x" * (10 * 1024 * 1024)
@@ -622,6 +628,7 @@ def test_guest_details_are_required_and_checked(
     message: str,
 ) -> None:
     article = make_article(session)
+    allow_api_guests(session)  # the API face is checked too
     guest = new_client(allow_guest_comments=True)
     before = stored(session)
 
@@ -641,6 +648,7 @@ def test_guest_posts_through_the_api_where_allowed(
     session: Session, new_client: ClientFactory
 ) -> None:
     article = make_article(session)
+    allow_api_guests(session)
     api = new_client(allow_guest_comments=True)
 
     response = post_api(

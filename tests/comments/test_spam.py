@@ -3,32 +3,40 @@
 import html
 import os
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.articles.models import Article
-from app.comments import spam
-from app.comments.models import Comment, CommentStatus
+from app.comments import spam, standing
+from app.comments.models import Comment, CommentStatus, TextClaim
 from app.comments.schemas import CommentCreate
-from app.comments.service import post_comment
+from app.comments.service import API_GUESTS_OFF, post_comment
 from app.config import Settings
-from app.db import utcnow
+from app.db import WRITE_INTENT, make_sessionmaker, utcnow
 from app.errors import Conflict
 from app.ratelimit import Limit, RateLimiter
 from tests.comments.conftest import ClientFactory
 from tests.conftest import AppFactory, in_ci
-from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, form_token, form_token_from, login
+from tests.factories import allow_api_guests, make_article, make_comment, make_user
+from tests.helpers import (
+    api_token,
+    csrf_from,
+    form_token,
+    form_token_from,
+    login,
+    visitor_seed,
+)
 from tests.test_ratelimit import redis_answers
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -99,7 +107,9 @@ def send_api(
 
 def issued_at(client: TestClient, page: str, article: Article) -> float:
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
-    issued = spam.token_issued_at(secret, form_token_from(page), article.id)
+    issued = spam.token_issued_at(
+        secret, form_token_from(page), article.id, seed=visitor_seed(client)
+    )
     assert issued is not None
     return issued
 
@@ -290,8 +300,11 @@ def test_an_expired_form_says_so_keeps_the_text_and_gives_a_fresh_token(
             id="other-article",
         ),
         pytest.param(
-            lambda _client, article: spam.form_token(
-                "another-secret", article.id, issued_at=time.time() - 10
+            lambda client, article: spam.form_token(
+                "another-secret",
+                article.id,
+                seed=visitor_seed(client),
+                issued_at=time.time() - 10,
             ),
             id="other-key",
         ),
@@ -684,3 +697,244 @@ def test_limits_are_shared_by_workers_through_redis(
     assert ok.status_code == 303
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
+
+
+# Doors closed (#16) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["default", "admin-allows"])
+def test_guests_post_through_the_api_only_where_an_admin_allows(
+    session: Session, browser: Browser, allowed: bool
+) -> None:
+    article = make_article(session)
+    if allowed:
+        allow_api_guests(session)
+    client = browser(allow_guest_comments=True)
+
+    response = client.post(
+        f"/api/v1/articles/{article.slug}/comments",
+        json={"body": "Straight from a script", **GUEST},
+    )
+
+    if allowed:
+        assert response.status_code == 201
+        assert stored(session) == 1
+    else:
+        assert response.status_code == 403
+        assert response.json() == {"detail": API_GUESTS_OFF}
+        assert stored(session) == 0
+
+
+def test_members_use_the_api_whatever_the_guest_setting(
+    session: Session, browser: Browser
+) -> None:
+    article = make_article(session)
+    member = make_user(session)
+    client = browser(allow_guest_comments=True)
+
+    response = send_api(client, article, api_token(client, member.username), "Mine")
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("guest", [False, True], ids=["member", "guest"])
+def test_a_form_token_is_taken_once(
+    session: Session, browser: Browser, guest: bool
+) -> None:
+    article = make_article(session)
+    client = (
+        browser(allow_guest_comments=True) if guest else browser(make_user(session))
+    )
+    extra = GUEST if guest else {}
+    page = client.get(f"/articles/{article.slug}").text
+    data = {
+        "csrf_token": csrf_from(page),
+        "form_token": form_token_from(page),
+        "website": "",
+        "action": "post",
+        **extra,
+    }
+
+    first = client.post(
+        f"/articles/{article.slug}/comments", data={**data, "body": "First words"}
+    )
+    again = client.post(
+        f"/articles/{article.slug}/comments", data={**data, "body": "Other words"}
+    )
+
+    assert first.status_code == 303
+    assert again.status_code == 400
+    assert html.escape(spam.ALREADY_SENT, quote=False) in again.text
+    assert textarea(again.text) == "Other words"
+    # The form comes back with a fresh token, which is taken.
+    fresh = form_token_from(again.text)
+    assert fresh != data["form_token"]
+    retry = client.post(
+        f"/articles/{article.slug}/comments",
+        data={
+            **data,
+            "csrf_token": csrf_from(again.text),
+            "form_token": fresh,
+            "body": "Other words",
+        },
+    )
+    assert retry.status_code == 303
+    assert stored(session) == 2
+
+
+@pytest.mark.parametrize("guest", [False, True], ids=["member", "guest"])
+def test_a_token_from_another_visitors_form_is_refused(
+    session: Session, browser: Browser, guest: bool
+) -> None:
+    article = make_article(session)
+    if guest:
+        owner, thief = (
+            browser(allow_guest_comments=True),
+            browser(allow_guest_comments=True),
+        )
+    else:
+        owner, thief = browser(make_user(session)), browser(make_user(session))
+    extra = GUEST if guest else {}
+    their_token = form_token_from(owner.get(f"/articles/{article.slug}").text)
+    page = thief.get(f"/articles/{article.slug}").text
+
+    response = thief.post(
+        f"/articles/{article.slug}/comments",
+        data={
+            "csrf_token": csrf_from(page),
+            "form_token": their_token,
+            "website": "",
+            "body": "Borrowed token",
+            "action": "post",
+            **extra,
+        },
+    )
+
+    assert response.status_code == 400
+    assert spam.UNCHECKED in response.text
+    assert form_token_from(response.text) != their_token
+    assert stored(session) == 0
+
+
+def test_a_guest_with_a_new_email_is_still_the_same_guest_under_an_article(
+    session: Session, browser: Browser
+) -> None:
+    article, other_article = make_article(session), make_article(session)
+    here = browser(ip="203.0.113.7", allow_guest_comments=True)
+    same_place = browser(ip="203.0.113.7", allow_guest_comments=True)
+    elsewhere = browser(ip="198.51.100.2", allow_guest_comments=True)
+
+    def as_guest(client: TestClient, where: Article, email: str) -> int:
+        fields = {"guest_name": "Robin", "guest_email": email}
+        return send(client, where, "Buy my cure now", fields=fields).status_code
+
+    first = as_guest(here, article, "robin@example.org")
+    new_email = as_guest(here, article, "robin2@example.org")
+    new_browser = as_guest(same_place, article, "robin3@example.org")
+    other_article_ok = as_guest(here, other_article, "robin4@example.org")
+    other_address_ok = as_guest(elsewhere, article, "sam@example.org")
+
+    assert first == 303
+    assert (new_email, new_browser) == (409, 409)
+    assert (other_article_ok, other_address_ok) == (303, 303)
+    assert stored(session) == 3
+
+
+def test_a_deleted_or_old_comment_no_longer_holds_its_text(session: Session) -> None:
+    article = make_article(session)
+    guest = CommentCreate(
+        body="Said it twice", guest_name="Robin", guest_email="robin@example.org"
+    )
+    first = post_comment(
+        session, article, guest, actor=None, allow_guests=True, address="10.0.0.1"
+    )
+    first.status = CommentStatus.DELETED
+    session.flush()
+    second = post_comment(
+        session, article, guest, actor=None, allow_guests=True, address="10.0.0.1"
+    )
+    second.created_at = utcnow() - timedelta(hours=25)
+    session.execute(update(TextClaim).values(created_at=utcnow() - timedelta(hours=25)))
+    third = post_comment(
+        session, article, guest, actor=None, allow_guests=True, address="10.0.0.1"
+    )
+
+    assert third.id not in (first.id, second.id)
+    with pytest.raises(Conflict):
+        post_comment(
+            session, article, guest, actor=None, allow_guests=True, address="10.0.0.1"
+        )
+
+
+PARALLEL = 5
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[tuple[int, int]]:
+    """A member and an article that really commit (for posts from several
+    threads, as several workers make them); removed afterwards."""
+    maker = make_sessionmaker(engine)
+    with maker() as setup:
+        member = make_user(setup, username=f"racer_{uuid.uuid4().hex[:8]}")
+        article = make_article(setup)
+        setup.commit()
+        made = (member.id, article.id)
+    yield made
+    with maker() as cleanup:
+        cleanup.execute(delete(Comment).where(Comment.article_id == made[1]))
+        cleanup.execute(delete(Article).where(Article.id == made[1]))
+        cleanup.execute(delete(User).where(User.id == made[0]))
+        standing.recount(cleanup)
+        cleanup.commit()
+
+
+@pytest.mark.parametrize("guest", [False, True], ids=["member", "guest"])
+def test_identical_posts_at_once_store_exactly_one(
+    engine: Engine, committed: tuple[int, int], guest: bool
+) -> None:
+    member_id, article_id = committed
+    maker = make_sessionmaker(engine)
+    start = threading.Barrier(PARALLEL)
+    outcomes: list[str] = []
+
+    def post(n: int) -> None:
+        data = CommentCreate(
+            body="Five at once, the same words",
+            guest_name="Robin" if guest else None,
+            # A new email each time: the address and article still match.
+            guest_email=f"robin{n}@example.org" if guest else None,
+        )
+        start.wait()
+        with maker() as session:
+            session.connection(execution_options={WRITE_INTENT: True})
+            actor = None if guest else session.get_one(User, member_id)
+            try:
+                post_comment(
+                    session,
+                    session.get_one(Article, article_id),
+                    data,
+                    actor=actor,
+                    allow_guests=True,
+                    address="192.0.2.9",
+                )
+                session.commit()
+                outcomes.append("stored")
+            except Conflict as exc:
+                session.rollback()
+                outcomes.append(exc.message)
+            except Exception as exc:  # anything else is a 500: the test fails
+                session.rollback()
+                outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    with maker() as session:
+        count = session.scalar(
+            select(func.count(Comment.id)).where(Comment.article_id == article_id)
+        )
+    assert sorted(outcomes) == sorted(["stored"] + [spam.DUPLICATE] * (PARALLEL - 1))
+    assert count == 1

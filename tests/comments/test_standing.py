@@ -1,6 +1,7 @@
 """Stored counts and discussion versions move with every change, through the services.
 
-The counts are compared with real COUNTs after each step of a moderation day,
+The counts (and the search index) are compared with real COUNTs (and a
+rebuilt index) after each step of a moderation day,
 and each kind of change a reader would see is shown to bump its article's
 discussion version (the key of the public thread cache), while changes no
 reader sees leave it alone.
@@ -28,6 +29,7 @@ from app.db import utcnow
 from app.moderation import service as moderation_service
 from app.moderation.decisions import Decision
 from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.search import index as search_index
 from tests.factories import (
     make_admin,
     make_article,
@@ -54,6 +56,9 @@ def assert_counts_exact(session: Session, when: str = "") -> None:
         ).all()
     )
     assert replies == standing.replies_counted(session), when
+    # The search index holds what a rebuild would: the published text only.
+    indexed = search_index.indexed_documents(session)
+    assert indexed == search_index.expected_documents(session), when
 
 
 def report(session: Session, comment: Comment, times: int) -> None:

@@ -1,5 +1,7 @@
 """The policy's rules: word and link screening, its disguises, and trust (issue #5, part A)."""
 
+import sys
+import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -71,6 +73,98 @@ def test_hold_phrase_survives_disguises(body: str) -> None:
     result = verdict(body)
     assert result.status_hint is CommentStatus.PENDING
     assert 'Contains "miracle cure" (hold list)' in result.reasons
+
+
+# Every invisible character a word can hide behind: the whole format (Cf)
+# category (bidi controls, tag characters and U+180E among them), the variation
+# selectors and the tag characters.
+FORMAT_CHARS = [
+    chr(point)
+    for point in range(sys.maxunicode + 1)
+    if unicodedata.category(chr(point)) == "Cf"
+]
+VARIATION_SELECTORS = [chr(p) for p in range(0xFE00, 0xFE10)] + [
+    chr(p) for p in range(0xE0100, 0xE01F0)
+]
+TAG_CHARS = [chr(p) for p in range(0xE0000, 0xE0080)]
+BIDI_CONTROLS = [chr(p) for p in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F))]
+BIDI_CONTROLS += [chr(p) for p in range(0x2066, 0x206A)]
+ENTITIES = [
+    "&#8203;",
+    "&#x200B;",
+    "&zwj;",
+    "&zwnj;",
+    "&lrm;",
+    "&rlm;",
+    "&shy;",
+    "&#xFE0F;",
+    "&#917505;",
+    "&#x202E;",
+    "&#8294;",
+]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        pytest.param(FORMAT_CHARS, id="format-Cf"),
+        pytest.param(VARIATION_SELECTORS, id="variation-selectors"),
+        pytest.param(TAG_CHARS, id="tag-characters"),
+        pytest.param(BIDI_CONTROLS, id="bidi-controls"),
+        pytest.param(ENTITIES, id="html-entities"),
+    ],
+)
+def test_no_invisible_character_hides_a_listed_word(hidden: list[str]) -> None:
+    policy = Policy(hold_words=("miracle cure",), spam_words=("casino",))
+    missed = [
+        mark.encode("unicode_escape").decode()
+        for mark in hidden
+        for body in (f"Try this mir{mark}acle cure", f"Play ca{mark}si{mark}no now")
+        if not verdict(body, policy).reasons
+    ]
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("body", "listed"),
+    [
+        ("Try this mir\u0430cle cure", "miracle cure"),  # Cyrillic a
+        ("Try this miracl\u0435 cur\u0435", "miracle cure"),  # Cyrillic ie
+        ("Play casin\u043e", "casino"),  # Cyrillic o
+        ("Play \u0441asino", "casino"),  # Cyrillic es
+        ("Play casin\u03bf", "casino"),  # Greek omicron
+        ("Play \u0441\u0430sin\u043e", "casino"),  # three at once
+        ("Try this m\u0456racle cure", "miracle cure"),  # Ukrainian i
+        ("Play \uff43\uff41\uff53\uff49\uff4e\uff4f", "casino"),  # fullwidth
+        ("Play \U0001d41c\U0001d41a\U0001d42c\U0001d422\U0001d427\U0001d428", "casino"),
+        ("Play CAS\u0406NO", "casino"),  # Cyrillic capital I
+        ("Play c&#1072;sino", "casino"),  # a look-alike as an HTML entity
+    ],
+    ids=[
+        "cyrillic-a",
+        "cyrillic-e",
+        "cyrillic-o",
+        "cyrillic-es",
+        "greek-omicron",
+        "mixed",
+        "ukrainian-i",
+        "fullwidth",
+        "math-bold",
+        "cyrillic-capital-i",
+        "entity",
+    ],
+)
+def test_look_alike_letters_still_match_a_listed_word(body: str, listed: str) -> None:
+    policy = Policy(hold_words=("miracle cure",), spam_words=("casino",))
+    assert any(f'"{listed}"' in reason for reason in verdict(body, policy).reasons)
+
+
+def test_matching_never_changes_the_stored_text(
+    session: Session, article: Article
+) -> None:
+    body = "A c\u0430sino\u200b tip \U0001f44d\ufe0f"
+    comment = post(session, article, make_user(session), body)
+    assert comment.body == body
 
 
 @pytest.mark.parametrize(

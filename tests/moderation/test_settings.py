@@ -34,6 +34,7 @@ DEFAULT_FORM = {
     "content_notes": "disease progression\nend of life\nself-harm\ngraphic symptoms",
     "badges": "MS nurse\nneurologist\nphysio\ncarer",
     "medical_disclaimer": DEFAULT_DISCLAIMER,
+    "allow_api_guests": "",
 }
 
 
@@ -177,6 +178,7 @@ def test_settings_api_reads_and_patches_the_policy(
         ],
         "badges": ["MS nurse", "neurologist", "physio", "carer"],
         "medical_disclaimer": DEFAULT_DISCLAIMER,
+        "allow_api_guests": False,
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
@@ -188,6 +190,30 @@ def test_settings_api_reads_and_patches_the_policy(
     assert [e.reason for e in audit(session, ActionKind.UPDATE_SETTINGS)] == [
         "Changed: auto_close_days, hold_words"
     ]
+
+
+def test_admins_let_guests_use_the_api_in_the_page_and_the_api(
+    session: Session, admin_client: TestClient, admin_api: TestClient
+) -> None:
+    ticked = submit(admin_client, SETTINGS, **{**DEFAULT_FORM, "allow_api_guests": "1"})
+    session.info.clear()
+    on = load_policy(session).allow_api_guests
+    page = admin_client.get(SETTINGS).text
+    unticked = submit(admin_client, SETTINGS, **DEFAULT_FORM)
+    session.info.clear()
+    off = load_policy(session).allow_api_guests
+    patched = admin_api.patch("/api/v1/settings", json={"allow_api_guests": True})
+    refused = admin_api.patch("/api/v1/settings", json={"allow_api_guests": "maybe"})
+
+    assert (ticked.status_code, unticked.status_code) == (303, 303)
+    assert (on, off) == (True, False)
+    assert 'name="allow_api_guests" type="checkbox" value="1" checked' in page
+    assert patched.status_code == 200
+    assert patched.json()["allow_api_guests"] is True
+    assert refused.status_code == 422
+    assert [e.reason for e in audit(session, ActionKind.UPDATE_SETTINGS)] == [
+        "Changed: allow_api_guests"
+    ] * 3
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,24 @@ def test_reset_requests_are_rate_limited(
     assert waiting == 2
 
 
+def test_a_reset_refused_for_its_address_costs_the_visitor_nothing(
+    app_factory: AppFactory,
+) -> None:
+    app = app_factory(reset_limit="2/hour")
+
+    def ask(ip: str, email: str) -> int:
+        with TestClient(app, client=(ip, 1)) as client:
+            return client.post(
+                "/api/v1/auth/password-reset", json={"email": email}
+            ).status_code
+
+    codes = [ask("203.0.113.7", "ann@example.org") for _ in range(2)]
+    codes.append(ask("198.51.100.2", "ann@example.org"))  # Ann's are used up
+    codes += [ask("198.51.100.2", f"{name}@example.org") for name in ("bo", "cy")]
+
+    assert codes == [202, 202, 429, 202, 202]
+
+
 def test_the_api_resets_a_password(
     session: Session, client: TestClient, inbox: Inbox, send_mail: SendMail
 ) -> None:
