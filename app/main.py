@@ -215,7 +215,7 @@ def _look_up_viewer(request: Request) -> None:
             request.state.auth_session = request.state.user = None
 
 
-def database_down(request: Request) -> Response:
+def _database_down(request: Request) -> Response:
     """The answer while the database is out of reach: 503, and when to retry."""
     site = request.app.state.settings.site_name
     message = f"{site} can't reach its database just now. Please try again in a minute."
@@ -236,7 +236,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             request.url.path,
             getattr(exc, "orig", exc),
         )
-        return database_down(request)
+        return _database_down(request)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

@@ -106,6 +106,7 @@ def test_an_alias_host_never_reaches_pages_redirects_api_or_mail(
     make_comment(session, article, author=member, status=CommentStatus.PENDING)
     app = app_factory(base_url=BASE, allowed_hosts=[ALIAS])
     pages = ["/", f"/articles/{article.slug}", f"/comments/{top.id}", "/users/sam"]
+    pages += ["/search?q=Stretching", "/?q=Stretching"]
 
     with TestClient(app, base_url=f"https://{ALIAS}", follow_redirects=False) as web:
         assert _crawl(web, [*pages, "/login", "/register", "/forgot-password"]) > 10
@@ -146,6 +147,7 @@ def test_an_alias_host_never_reaches_pages_redirects_api_or_mail(
             "/api/v1/me/comments",
             "/api/v1/me/drafts",
             "/api/v1/users/sam/comments",
+            "/api/v1/search?q=Stretching",
             "/api/v1/openapi.json",
         ]:
             response = api.get(path)

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import URL
 
 from app import paths, renderings
 from app.accounts.deps import AdminUser, OptionalUser
@@ -62,7 +63,8 @@ def article_index(
 ) -> Response:
     if q is not None and q.strip():
         # Searches were once made here: old links reach the search page.
-        target = request.url_for("search.results").include_query_params(q=q.strip())
+        search = URL(request.app.url_path_for("search.results"))
+        target = search.include_query_params(q=q.strip())
         return RedirectResponse(str(target), status_code=303)
     settings = request.app.state.settings
 
