@@ -29,6 +29,13 @@ users_cli = typer.Typer(help="People and their roles.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 
 
+# How long uvicorn's supervisor waits for a worker to answer before it kills it
+# as hung. Its default, 5 s, is shorter than importing Haven on a busy machine
+# (11 s on two shared cores): every worker was killed while starting, again and
+# again, and `haven serve --workers 2` never served a request.
+WORKER_STARTUP_SECONDS = 60
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -50,6 +57,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
 
 
