@@ -169,6 +169,15 @@ class Server:
         return self.log.read_text(errors="replace")[-4000:]
 
 
+def new_site(database_url: str, folder: Path) -> Server:
+    """A server, not yet started, for a fresh database `haven db upgrade` migrated."""
+    port = free_port()
+    env = server_env(database_url, folder / "data", f"http://127.0.0.1:{port}")
+    upgraded = haven("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    return Server(env=env, port=port, log=folder / "server.log")
+
+
 @contextmanager
 def running(server: Server) -> Iterator[Server]:
     try:

@@ -27,14 +27,7 @@ from sqlalchemy import select
 from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
 from app.db import make_engine
-from tests.realserver import (
-    Server,
-    free_port,
-    haven,
-    own_postgres_url,
-    running,
-    server_env,
-)
+from tests.realserver import new_site, own_postgres_url, running
 from tests.realserver import seed as seed_cast
 
 MEMBERS = 50
@@ -138,15 +131,11 @@ def _marker(body: str) -> str:
 
 
 def crowd(database_url: str, tmp_path: Path) -> None:
-    port = free_port()
-    env = server_env(database_url, tmp_path / "data", f"http://127.0.0.1:{port}")
-    upgraded = haven("db", "upgrade", env=env)
-    assert upgraded.returncode == 0, upgraded.stderr
+    server = new_site(database_url, tmp_path)
     engine = make_engine(database_url)
     try:
         cast = seed_cast(engine, members=MEMBERS, moderators=MODERATORS)
         tally = Tally()
-        server = Server(env=env, port=port, log=tmp_path / "server.log")
         with running(server):
             posting = threading.Event()
             posting.set()
