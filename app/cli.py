@@ -32,6 +32,13 @@ search_cli = typer.Typer(help="The full-text search index.", no_args_is_help=Tru
 cli.add_typer(search_cli, name="search")
 
 
+# How long uvicorn's supervisor waits for a worker to answer before it kills it
+# as hung. Its default, 5 s, is shorter than importing Haven on a busy machine
+# (11 s on two shared cores): every worker was killed while starting, again and
+# again, and `haven serve --workers 2` never served a request.
+WORKER_STARTUP_SECONDS = 60
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -53,6 +60,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
 
 

@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 
 class DomainError(Exception):
     status_code = 400
@@ -64,3 +66,27 @@ def describe_validation(errors: Iterable[Mapping[str, Any]]) -> str:
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{location}: {message}" if location else message)
     return "; ".join(parts) or "invalid input"
+
+
+class ErrorRead(BaseModel):
+    """Every API error's body (main.py's handlers): one sentence for the caller."""
+
+    detail: str
+
+
+# Documented on every API operation, so the schema says what an error looks
+# like: FastAPI's default 422 promised a list of pydantic errors where Haven
+# sends one sentence (found by tests/test_api_fuzz.py).
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorRead, "description": description}
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Not signed in, or the token is unknown, expired or revoked"),
+        (403, "Not allowed"),
+        (404, "Not found"),
+        (409, "In conflict with the current state"),
+        (413, "Too large"),
+        (422, "Invalid input"),
+        (429, "Rate limited"),
+    )
+}

@@ -28,7 +28,13 @@ from app.comments import draft_api, draft_views, spam
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import database_unreachable, make_engine, make_sessionmaker
-from app.errors import DomainError, RateLimited, TooLarge, describe_validation
+from app.errors import (
+    API_ERRORS,
+    DomainError,
+    RateLimited,
+    TooLarge,
+    describe_validation,
+)
 from app.front import FrontCache
 from app.headers import SecurityHeaders, add_security_headers, docs_policies
 from app.hosts import HEALTH_PATH, TrustedHosts
@@ -127,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=settings, policies=docs_policies(app))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=API_ERRORS)
     api.include_router(accounts_api.router)
     api.include_router(articles_api.router)
     api.include_router(comments_api.router)

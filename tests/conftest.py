@@ -63,6 +63,17 @@ def postgres_available(url: str) -> bool:
         return False
 
 
+def require_postgres(url: str) -> str:
+    """The URL of a PostgreSQL that answers; without one the test skips, or
+    fails under CI."""
+    if not postgres_available(url):
+        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}"
+        if in_ci():
+            pytest.fail(message + " (required when CI=true)", pytrace=False)
+        pytest.skip(message)
+    return url
+
+
 def xdist_worker() -> str | None:
     """The pytest-xdist worker id (gw0, gw1, ...), or None when not distributed."""
     return os.environ.get("PYTEST_XDIST_WORKER")
@@ -123,12 +134,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'haven-test.db'}"
-    url = postgres_url()
-    if not postgres_available(url):
-        message = f"PostgreSQL is not reachable at {make_url(url).render_as_string()}"
-        if in_ci():
-            pytest.fail(message + " (required when CI=true)", pytrace=False)
-        pytest.skip(message)
+    url = require_postgres(postgres_url())
     worker = xdist_worker()
     if worker is None:
         return url

@@ -1,8 +1,6 @@
 """`haven demo`, `haven db upgrade` and the page the demo produces."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session
 from app import demo
 from app.comments.models import Comment
 from app.demo_content import AWAITING_MODERATION, DISCUSSION, SPASTICITY_SLUG
+from tests.realserver import haven
 
 
 def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -> None:
@@ -28,21 +27,6 @@ def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -
     assert depths == {1, 2, 3}
     assert set(passwords) == {"moderator", "nurse_ruth"}
     assert demo.has_content(session)
-
-
-def haven(
-    *args: str, cwd: Path, env: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "app.cli", *args]
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_cli_upgrade_and_demo_work_from_any_directory(
