@@ -91,10 +91,21 @@ def token_revoke(
 
 
 @router.post("/auth/register", name="api.auth.register", status_code=201)
-def register(request: Request, data: RegisterIn, session: SessionDep) -> MeRead:
-    if not request.app.state.settings.allow_registration:
+def register(
+    request: Request, data: RegisterIn, session: SessionDep, response: Response
+) -> MeRead | Detail:
+    """201 with the new account; 202 with a notice, the same for every address,
+    while the site hides which addresses have an account."""
+    settings: Settings = request.app.state.settings
+    if not settings.allow_registration:
         raise PermissionDenied("New accounts are not being accepted at the moment.")
-    return me_read(session, service.register(session, data))
+    outcome = service.sign_up(
+        session, data, hide_taken_emails=settings.hides_taken_emails
+    )
+    if outcome.user is None:
+        response.status_code = 202
+        return Detail(detail=outcome.notice)
+    return me_read(session, outcome.user)
 
 
 @router.get("/me", name="api.me")

@@ -24,6 +24,7 @@ from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy, pick
 from app.notifications import service as notifications
+from app.notifications.models import MailKind
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
 from app.text import unstorable
@@ -128,15 +129,19 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.created_at, User.id)))
 
 
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this address, ignoring case; None when there is none."""
+    if unstorable(email, one_line=True):
+        return None
+    return session.scalars(
+        select(User).where(User.email_key == email_key(email))
+    ).one_or_none()
+
+
 def _ensure_free(session: Session, *, username: str | None, email: str | None) -> None:
     if username is not None and find_user(session, username) is not None:
         raise Conflict("That username is taken.", field="username")
-    if (
-        email is not None
-        and session.scalars(
-            select(User.id).where(User.email_key == email_key(email))
-        ).first()
-    ):
+    if email is not None and find_user_by_email(session, email) is not None:
         raise Conflict(
             "An account with that email address already exists.", field="email"
         )
@@ -197,6 +202,25 @@ def create_user(
     return user
 
 
+def _check_sign_up(session: Session, data: RegisterIn, *, operator: bool) -> None:
+    """What a new account may not be, decided before anything is written."""
+    if not operator and username_key(data.username) in RESERVED_USERNAMES:
+        raise Invalid(
+            "That username is reserved. Please choose another.", field="username"
+        )
+    if not operator:
+        for field, name in (
+            ("username", data.username),
+            ("display_name", data.display_name or ""),
+        ):
+            if imitates_staff(name):
+                raise Invalid(STAFF_NAME, field=field)
+    check_password_policy(data.password, username=data.username, email=data.email)
+    # Usernames are public (every profile is at /users/<name>): saying one is
+    # taken tells nothing a visitor can't read already.
+    _ensure_free(session, username=data.username, email=None)
+
+
 def register(
     session: Session,
     data: RegisterIn,
@@ -212,18 +236,13 @@ def register(
     """
     if role != Role.MEMBER and not operator:
         raise PermissionDenied("Only the site's operator creates team accounts.")
-    if not operator and username_key(data.username) in RESERVED_USERNAMES:
-        raise Invalid(
-            "That username is reserved. Please choose another.", field="username"
-        )
-    if not operator:
-        for field, name in (
-            ("username", data.username),
-            ("display_name", data.display_name or ""),
-        ):
-            if imitates_staff(name):
-                raise Invalid(STAFF_NAME, field=field)
-    check_password_policy(data.password, username=data.username, email=data.email)
+    _check_sign_up(session, data, operator=operator)
+    return _store_sign_up(session, data, role=role, operator=operator)
+
+
+def _store_sign_up(
+    session: Session, data: RegisterIn, *, role: Role, operator: bool
+) -> User:
     user = create_user(
         session,
         username=data.username,
@@ -236,6 +255,45 @@ def register(
     if not operator:
         notifications.address_needs_confirmation(session, user)
     return user
+
+
+def check_your_mail(email: str) -> str:
+    """What anyone signing up is told while taken addresses are hidden."""
+    return (
+        f"Thank you. We have sent a mail to {email.strip()}: open the link in it to "
+        "confirm your address, then sign in. Check your spam folder if it doesn't "
+        "arrive."
+    )
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """A sign-up's answer: the new account to sign in at once, or (while taken
+    addresses are hidden) no account, only a notice that says the same for
+    every address."""
+
+    user: User | None
+    notice: str = ""
+
+
+def sign_up(session: Session, data: RegisterIn, *, hide_taken_emails: bool) -> SignUp:
+    """Someone signs up on the site (both faces come here).
+
+    While ``hide_taken_emails``, the answer never tells whether the address has
+    an account: a new address gets an account and a confirmation link; the
+    owner of a known one gets a mail saying so, and nothing else changes. Both
+    hash a password, so they cost the same.
+    """
+    if not hide_taken_emails:
+        return SignUp(register(session, data))
+    _check_sign_up(session, data, operator=False)
+    owner = find_user_by_email(session, data.email)
+    if owner is None:
+        _store_sign_up(session, data, role=Role.MEMBER, operator=False)
+    else:
+        hash_password(data.password)  # the same work as storing a new account
+        notifications.queue_mail(session, MailKind.ACCOUNT_EXISTS, user_id=owner.id)
+    return SignUp(None, check_your_mail(data.email))
 
 
 @dataclass(frozen=True)

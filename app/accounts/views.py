@@ -146,14 +146,22 @@ def register_submit(request: Request, form: CsrfForm, session: SessionDep) -> Re
         data = RegisterIn.model_validate(
             {**form, "display_name": form.get("display_name") or None}
         )
-        user = service.register(session, data)
+        outcome = service.sign_up(
+            session,
+            data,
+            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+        )
     except (ValidationError, Invalid, Conflict) as exc:
         return _form_error(request, "accounts/register.html", form, exc)
+    if outcome.user is None:
+        flash(request, outcome.notice)
+        return RedirectResponse(request.url_for("accounts.login"), status_code=303)
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+        f"Welcome to {request.app.state.settings.site_name}, "
+        f"{outcome.user.display_name}!",
     )
-    return _signed_in_response(request, session, user, "/")
+    return _signed_in_response(request, session, outcome.user, "/")
 
 
 def _form_error(

@@ -40,6 +40,7 @@ SUBJECTS = {
     MailKind.PASSWORD_RESET: "Reset your {site} password",
     MailKind.CONFIRM_EMAIL: "Confirm your email address for {site}",
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
+    MailKind.ACCOUNT_EXISTS: "Someone tried to sign up on {site} with your address",
 }
 
 
@@ -112,6 +113,8 @@ class Composer:
             return self._urgent(session, row, user)
         if kind is MailKind.PASSWORD_RESET:
             return self._password_reset(user)
+        if kind is MailKind.ACCOUNT_EXISTS:
+            return self._account_exists(user)
         return self._confirm_email(user)
 
     def _member_notice(self, user: User, kind: MailKind) -> Skip | None:
@@ -243,6 +246,18 @@ class Composer:
             name=user.display_name,
             username=user.username,
             link=self.url(f"/reset-password/{token}"),
+            forgot=self.url("/forgot-password"),
+        )
+
+    def _account_exists(self, user: User) -> Letter:
+        """The sign-up page could not say the address is taken: its owner hears
+        here, with the ways back into the account they already have."""
+        return self._letter(
+            MailKind.ACCOUNT_EXISTS,
+            user.email,
+            name=user.display_name,
+            username=user.username,
+            login=self.url("/login"),
             forgot=self.url("/forgot-password"),
         )
 

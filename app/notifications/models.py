@@ -24,6 +24,7 @@ class MailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of mail)
     CONFIRM_EMAIL = "confirm_email"  # a member's (new) address
     CONFIRM_GUEST = "confirm_guest"  # a guest who asked for reply notices
+    ACCOUNT_EXISTS = "account_exists"  # someone signed up with a member's address
 
 
 class OutboxStatus(StrEnum):

@@ -1,0 +1,203 @@
+"""Nobody learns from Haven whether an address has an account (issue #16, defect 9).
+
+While the site hides taken addresses (by default whenever mail goes out), a
+sign-up with a known address answers exactly as one with a new address; the
+owner is told by mail, and no account is made.
+"""
+
+import re
+import statistics
+import time
+from collections.abc import Callable
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from passlib.context import CryptContext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import service
+from app.accounts.deps import SESSION_COOKIE
+from app.accounts.models import User
+from app.accounts.schemas import RegisterIn
+from app.config import Settings
+from app.security import password_context
+from tests.conftest import AppFactory
+from tests.factories import make_user
+from tests.helpers import login, post_form
+from tests.mailserver import Inbox, link_in, text_of
+from tests.notifications.conftest import SendMail
+
+pytestmark = pytest.mark.smtp
+
+PASSWORD = "lantern meadow copper 42"
+NEW_ADDRESS = "someone.new@example.org"
+
+
+Visitors = Callable[[], TestClient]
+
+
+@pytest.fixture
+def hiding(app_factory: AppFactory) -> Visitors:
+    """Fresh visitors of a site that hides taken addresses."""
+    return lambda: TestClient(
+        app_factory(hide_taken_emails=True), follow_redirects=False
+    )
+
+
+@pytest.fixture
+def owner(session: Session) -> User:
+    return make_user(session, username="maggie")
+
+
+def _sign_up_page(visitor: TestClient, username: str, email: str) -> httpx2.Response:
+    return post_form(
+        visitor,
+        "/register",
+        "/register",
+        {"username": username, "email": email, "password": PASSWORD},
+    )
+
+
+def _cookie_shapes(response: httpx2.Response) -> list[str]:
+    """Each Set-Cookie header without its value and its dates."""
+    return sorted(
+        re.sub(r"(?i);\s*expires=[^;]*", "", re.sub(r"=[^;]*", "=…", header, count=1))
+        for header in response.headers.get_list("set-cookie")
+    )
+
+
+def _visible(html: str, address: str) -> str:
+    """A page as a reader sees it, the address typed and form tokens aside."""
+    html = re.sub(r'value="[^"]{20,}"', 'value="…"', html)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return " ".join(re.sub(re.escape(address), "ADDRESS", text, flags=re.I).split())
+
+
+def test_the_sign_up_page_answers_the_same_for_a_known_and_a_new_address(
+    session: Session, hiding: Visitors, owner: User
+) -> None:
+    known_address = owner.email.upper()  # addresses ignore case
+    answers = []
+    for username, address in (("newcomer", NEW_ADDRESS), ("other", known_address)):
+        with hiding() as visitor:
+            answer = _sign_up_page(visitor, username, address)
+            page = visitor.get(answer.headers["location"])
+            answers.append(
+                (
+                    answer.status_code,
+                    answer.headers["location"],
+                    _cookie_shapes(answer),
+                    _visible(answer.text, address),
+                    page.status_code,
+                    _visible(page.text, address),
+                )
+            )
+            assert SESSION_COOKIE not in visitor.cookies  # nobody is signed in
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 303
+    assert "open the link in it to confirm your address" in answers[0][5]
+    assert "already" not in answers[0][5]
+
+
+def test_the_api_answers_the_same_for_a_known_and_a_new_address(
+    session: Session, hiding: Visitors, owner: User
+) -> None:
+    answers = []
+    for username, address in (("newcomer", NEW_ADDRESS), ("other", owner.email)):
+        with hiding() as client:
+            answer = client.post(
+                "/api/v1/auth/register",
+                json={"username": username, "email": address, "password": PASSWORD},
+            )
+        answers.append(
+            (
+                answer.status_code,
+                answer.headers["content-type"],
+                answer.headers.get_list("set-cookie"),
+                _visible(answer.text, address),
+            )
+        )
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 202
+    assert answers[0][2] == []
+    assert "confirm your address" in answers[0][3]
+
+
+def test_a_known_address_makes_no_account_and_its_owner_hears_by_mail(
+    session: Session,
+    hiding: Visitors,
+    owner: User,
+    inbox: Inbox,
+    send_mail: SendMail,
+) -> None:
+    accounts = session.scalar(select(func.count(User.id)))
+    with hiding() as visitor:
+        assert _sign_up_page(visitor, "intruder", owner.email).status_code == 303
+    session.expire_all()
+    assert session.scalar(select(func.count(User.id))) == accounts
+    assert service.find_user(session, "intruder") is None  # the name stays free
+
+    send_mail()
+    message = inbox.only(owner.email)
+    assert message["Subject"] == "Someone tried to sign up on Haven with your address"
+    assert message["List-Unsubscribe"] is None  # mail asked for by an act
+    text = text_of(message)
+    assert '"maggie"' in text
+    assert link_in(message, "/login") == "/login"
+    assert link_in(message, "/forgot-password") == "/forgot-password"
+    assert "/confirm-email/" not in text
+
+
+def test_a_new_address_gets_an_account_once_its_link_is_opened(
+    session: Session,
+    hiding: Visitors,
+    inbox: Inbox,
+    send_mail: SendMail,
+) -> None:
+    with hiding() as visitor:
+        _sign_up_page(visitor, "newcomer", NEW_ADDRESS)
+        member = service.get_user(session, "newcomer")
+        assert member.email_verified_at is None
+        send_mail()
+        link = link_in(inbox.only(NEW_ADDRESS), "/confirm-email/")
+        assert visitor.get(link).status_code == 303
+        session.refresh(member)
+        assert member.email_verified_at is not None
+        login(visitor, "newcomer", PASSWORD)
+        assert visitor.get("/settings").status_code == 200
+
+
+def test_taken_addresses_are_hidden_whenever_mail_goes_out(settings: Settings) -> None:
+    assert not settings.hides_taken_emails  # the demo and tests: no SMTP
+    with_mail = settings.model_copy(update={"smtp_url": "smtp://mail.example.org"})
+    assert with_mail.hides_taken_emails
+    turned_off = with_mail.model_copy(update={"hide_taken_emails": False})
+    assert not turned_off.hides_taken_emails
+
+
+def _median_seconds(session: Session, email: str, runs: int) -> float:
+    times = []
+    for run in range(runs):
+        data = RegisterIn(username=f"timing{run}", email=email, password=PASSWORD)
+        with session.begin_nested() as attempt:
+            started = time.perf_counter()
+            service.sign_up(session, data, hide_taken_emails=True)
+            times.append(time.perf_counter() - started)
+            attempt.rollback()
+    return statistics.median(times)
+
+
+def test_a_known_address_costs_as_much_time_as_a_new_one(
+    session: Session, owner: User
+) -> None:
+    saved = password_context.to_dict()
+    # argon2's real cost, which would give the difference away.
+    password_context.load(CryptContext(schemes=["argon2"]).to_dict())
+    try:
+        new = _median_seconds(session, NEW_ADDRESS, 5)
+        known = _median_seconds(session, owner.email, 5)
+    finally:
+        password_context.load(saved)
+    assert known > new / 2, (known, new)
