@@ -119,6 +119,7 @@ def me_read(session: Session, user: User) -> MeRead:
             **UserRead.model_validate(user).model_dump(),
             "email": user.email,
             "email_verified": user.email_verified_at is not None,
+            "pending_email": user.pending_email,
             "notify_replies": user.notify_replies,
             "notify_decisions": user.notify_decisions,
             "notify_digest": user.notify_digest,
@@ -244,7 +245,9 @@ def user_note_create(
 
 
 @router.patch("/me", name="api.me.update")
-def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
+def me_update(
+    request: Request, data: MeUpdate, session: SessionDep, user: CurrentUser
+) -> MeRead:
     current = {
         "display_name": user.display_name,
         "bio": user.bio,
@@ -256,7 +259,10 @@ def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
     }
     changes = data.model_dump(exclude_none=True)
     service.update_profile(
-        session, ProfileUpdate.model_validate(current | changes), actor=user
+        session,
+        ProfileUpdate.model_validate(current | changes),
+        actor=user,
+        hide_taken_emails=request.app.state.settings.hides_taken_emails,
     )
     return me_read(session, user)
 

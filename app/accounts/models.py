@@ -38,6 +38,9 @@ class User(Base):
     # Set when the owner opened the confirmation link sent to ``email``; until
     # then no mail but that link and password resets goes to it.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While taken addresses are hidden, a new address waits here until the
+    # link sent to it is opened; ``email`` stays as it was meanwhile.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     # Each kind of mail can be turned off (settings, or its unsubscribe link).
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_decisions: Mapped[bool] = mapped_column(

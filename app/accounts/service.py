@@ -434,9 +434,16 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.flush()
 
 
-def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
+def update_profile(
+    session: Session,
+    data: ProfileUpdate,
+    *,
+    actor: User,
+    hide_taken_emails: bool = False,
+) -> User:
     """Change one's own display name, bio, email and mail choices; a new
-    address waits for confirmation by a link sent to it.
+    address waits for confirmation by a link sent to it (while
+    ``hide_taken_emails``, beside the old one, which stays in use until then).
 
     A banned member keeps their public profile as it is (name and bio), and a
     member's name may not pass for the site's team (imitates_staff()).
@@ -455,7 +462,9 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
         for wanted in data.shown_content_notes
     }
     shown_notes = [note for note in listed if note in chosen]  # in the list's order
-    if email_key(data.email) != actor.email_key:
+    if email_key(data.email) != actor.email_key and hide_taken_emails:
+        _move_address_once_confirmed(session, actor, data.email)
+    elif email_key(data.email) != actor.email_key:
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
         actor.email_key = email_key(data.email)
@@ -472,6 +481,18 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
         standing.bump_author(session, actor.id)
     session.flush()
     return actor
+
+
+def _move_address_once_confirmed(session: Session, actor: User, address: str) -> None:
+    """The answer never tells whether an address has an account: a free one
+    gets the link that moves the account to it, a taken one's owner a mail
+    saying someone tried; either way the new address waits in pending_email."""
+    actor.pending_email = address.strip()
+    owner = find_user_by_email(session, address)
+    if owner is None:
+        notifications.queue_mail(session, MailKind.CONFIRM_EMAIL, user_id=actor.id)
+    else:
+        notifications.queue_mail(session, MailKind.ACCOUNT_EXISTS, user_id=owner.id)
 
 
 def set_role(session: Session, user: User, role: Role, *, actor: User | None) -> User:

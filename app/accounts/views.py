@@ -251,7 +251,12 @@ def settings_submit(
                 "shown_content_notes": shown_notes,
             }
         )
-        service.update_profile(session, data, actor=user)
+        service.update_profile(
+            session,
+            data,
+            actor=user,
+            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+        )
     except (ValidationError, Invalid, Conflict, PermissionDenied) as exc:
         return _form_error(
             request,
@@ -260,7 +265,16 @@ def settings_submit(
             exc,
             note_choices=_note_choices(session, shown_notes),
         )
-    flash(request, "Your settings are saved.")
+    flash(
+        request,
+        "Your settings are saved."
+        + (
+            f" We have sent a link to {user.pending_email}: your address changes "
+            "when you open it."
+            if user.pending_email
+            else ""
+        ),
+    )
     return RedirectResponse(request.url_for("accounts.settings"), status_code=303)
 
 

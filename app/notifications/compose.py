@@ -40,7 +40,7 @@ SUBJECTS = {
     MailKind.PASSWORD_RESET: "Reset your {site} password",
     MailKind.CONFIRM_EMAIL: "Confirm your email address for {site}",
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
-    MailKind.ACCOUNT_EXISTS: "Someone tried to sign up on {site} with your address",
+    MailKind.ACCOUNT_EXISTS: "Someone tried to use your address on {site}",
 }
 
 
@@ -115,7 +115,7 @@ class Composer:
             return self._password_reset(user)
         if kind is MailKind.ACCOUNT_EXISTS:
             return self._account_exists(user)
-        return self._confirm_email(user)
+        return self._confirm_email(session, user)
 
     def _member_notice(self, user: User, kind: MailKind) -> Skip | None:
         """Why a member gets no notice of this kind now, or None."""
@@ -250,8 +250,8 @@ class Composer:
         )
 
     def _account_exists(self, user: User) -> Letter:
-        """The sign-up page could not say the address is taken: its owner hears
-        here, with the ways back into the account they already have."""
+        """Sign-up and the settings could not say the address is taken: its
+        owner hears here, with the ways back into the account they have."""
         return self._letter(
             MailKind.ACCOUNT_EXISTS,
             user.email,
@@ -261,15 +261,21 @@ class Composer:
             forgot=self.url("/forgot-password"),
         )
 
-    def _confirm_email(self, user: User) -> Letter | Skip:
-        if user.email_verified_at is not None:
+    def _confirm_email(self, session: Session, user: User) -> Letter | Skip:
+        """The link goes to the address waiting to replace the account's, while
+        no other account has it, else to the account's own unconfirmed one."""
+        if service.pending_address_is_free(session, user):
+            address = user.pending_email or user.email
+        elif user.email_verified_at is None:
+            address = user.email
+        else:
             return Skip("the address is already confirmed")
         token = self.signer.sign(
-            Purpose.CONFIRM_EMAIL, {"u": user.id, "e": user.email_key}
+            Purpose.CONFIRM_EMAIL, {"u": user.id, "e": service.email_key(address)}
         )
         return self._letter(
             MailKind.CONFIRM_EMAIL,
-            user.email,
+            address,
             secret=True,
             name=user.display_name,
             link=self.url(f"/confirm-email/{token}"),

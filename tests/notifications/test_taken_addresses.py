@@ -25,7 +25,7 @@ from app.config import Settings
 from app.security import password_context
 from tests.conftest import AppFactory
 from tests.factories import make_user
-from tests.helpers import login, post_form
+from tests.helpers import login, post_form, sign_in_as
 from tests.mailserver import Inbox, link_in, text_of
 from tests.notifications.conftest import SendMail
 
@@ -141,7 +141,7 @@ def test_a_known_address_makes_no_account_and_its_owner_hears_by_mail(
 
     send_mail()
     message = inbox.only(owner.email)
-    assert message["Subject"] == "Someone tried to sign up on Haven with your address"
+    assert message["Subject"] == "Someone tried to use your address on Haven"
     assert message["List-Unsubscribe"] is None  # mail asked for by an act
     text = text_of(message)
     assert '"maggie"' in text
@@ -201,3 +201,118 @@ def test_a_known_address_costs_as_much_time_as_a_new_one(
     finally:
         password_context.load(saved)
     assert known > new / 2, (known, new)
+
+
+# Changing one's address (the settings page and PATCH /api/v1/me).
+
+
+def _settings_answer(
+    hiding: Visitors, member: User, address: str
+) -> tuple[int, str | None, list[str], str, int, str]:
+    """What a member sees on asking to move to ``address``, their own names
+    and the address aside."""
+
+    def plain(text: str) -> str:
+        for own, mark in ((member.email, "OWN"), (member.username, "ME")):
+            text = re.sub(re.escape(own), mark, text, flags=re.I)
+        return _visible(text, address)
+
+    with hiding() as visitor:
+        login(visitor, member.username)
+        saved = post_form(
+            visitor,
+            "/settings",
+            "/settings",
+            {"display_name": "Sam", "bio": "", "email": address},
+        )
+        page = visitor.get(saved.headers.get("location", "/settings"))
+    return (
+        saved.status_code,
+        saved.headers.get("location"),
+        _cookie_shapes(saved),
+        plain(saved.text),
+        page.status_code,
+        plain(page.text),
+    )
+
+
+def test_the_settings_page_answers_the_same_for_a_known_and_a_new_address(
+    session: Session, hiding: Visitors, owner: User
+) -> None:
+    first, second = (make_user(session, display_name="Sam") for _ in range(2))
+    to_new = _settings_answer(hiding, first, NEW_ADDRESS)
+    to_known = _settings_answer(hiding, second, owner.email.upper())
+
+    assert to_new == to_known
+    assert to_new[0] == 303
+    assert "your address changes when you open it" in to_new[5]
+    session.expire_all()
+    # Both keep their address until a link is opened; the owner keeps theirs.
+    assert (first.email, second.email) == (
+        f"{first.username}@example.org",
+        f"{second.username}@example.org",
+    )
+    assert first.pending_email == NEW_ADDRESS
+    assert (second.pending_email or "").casefold() == owner.email.casefold()
+
+
+def test_the_api_answers_the_same_for_a_known_and_a_new_address_in_me(
+    session: Session, hiding: Visitors, owner: User
+) -> None:
+    answers = []
+    for address in (NEW_ADDRESS, owner.email):
+        member = make_user(session, display_name="Sam")
+        with hiding() as client:
+            sign_in_as(client, member.username, api=True)
+            answer = client.patch("/api/v1/me", json={"email": address})
+        body = answer.json()
+        for own in ("id", "username", "email", "created_at"):
+            body.pop(own, None)
+        body["pending_email"] = body["pending_email"].replace(address, "ADDRESS")
+        answers.append((answer.status_code, answer.headers["content-type"], body))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 200
+    assert answers[0][2]["pending_email"] == "ADDRESS"
+
+
+def test_a_new_address_replaces_the_old_once_its_link_is_opened(
+    session: Session,
+    hiding: Visitors,
+    owner: User,
+    inbox: Inbox,
+    send_mail: SendMail,
+) -> None:
+    mover, squatter = make_user(session), make_user(session)
+    for member, address in ((mover, NEW_ADDRESS), (squatter, owner.email)):
+        _settings_answer(hiding, member, address)
+    send_mail()
+    # The owner of the known address is told, and gets no link to move anyone.
+    told = text_of(inbox.only(owner.email))
+    assert "/confirm-email/" not in told
+    assert f'"{owner.username}"' in told
+
+    with hiding() as visitor:
+        moved = visitor.get(link_in(inbox.only(NEW_ADDRESS), "/confirm-email/"))
+    assert moved.status_code == 303
+    session.expire_all()
+    assert (mover.email, mover.pending_email) == (NEW_ADDRESS, None)
+    assert mover.email_verified_at is not None
+    assert squatter.email == f"{squatter.username}@example.org"
+
+
+def test_a_link_to_an_address_taken_meanwhile_moves_nothing(
+    session: Session, hiding: Visitors, inbox: Inbox, send_mail: SendMail
+) -> None:
+    mover = make_user(session)
+    _settings_answer(hiding, mover, NEW_ADDRESS)
+    send_mail()
+    link = link_in(inbox.only(NEW_ADDRESS), "/confirm-email/")
+    service.create_user(
+        session, username="quicker", email=NEW_ADDRESS, password=PASSWORD
+    )
+    with hiding() as visitor:
+        refused = visitor.get(link)
+    assert refused.status_code == 400
+    assert "belongs to another account now" in refused.text
+    session.expire_all()
+    assert mover.email == f"{mover.username}@example.org"
