@@ -281,6 +281,14 @@ def auth_confirm_email(
     return me_read(session, user)
 
 
+@router.post("/auth/sign-up/confirm", name="api.auth.complete_sign_up", status_code=201)
+def auth_complete_sign_up(
+    data: EmailConfirmation, session: SessionDep, signer: SignerDep
+) -> MeRead:
+    """The token mailed to a sign-up's address: the account is made."""
+    return me_read(session, service.complete_sign_up(session, signer, data.token))
+
+
 @router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)
 def password_reset_request(
     request: Request, data: ResetRequest, session: SessionDep

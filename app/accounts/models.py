@@ -142,3 +142,20 @@ class UserNote(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
+
+
+class PendingSignUp(Base):
+    """A sign-up waiting for the link mailed to its address, while the site
+    hides taken addresses: the account is made only when the link is opened,
+    so until then nothing (profile, username, sign-in) shows whether the
+    address had an account."""
+
+    __tablename__ = "pending_sign_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    display_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

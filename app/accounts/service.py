@@ -10,7 +10,7 @@ from itertools import pairwise
 from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import AuthSession, Role, SessionKind, User
+from app.accounts.models import AuthSession, PendingSignUp, Role, SessionKind, User
 from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus
@@ -25,6 +25,7 @@ from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy, pick
 from app.notifications import service as notifications
 from app.notifications.models import MailKind
+from app.notifications.tokens import Purpose, Signer
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
 from app.text import unstorable
@@ -178,6 +179,7 @@ def create_user(
     role: Role = Role.MEMBER,
     bio: str = "",
     verified: bool = True,
+    password_hash: str | None = None,
 ) -> User:
     """Store an account with an argon2 hash; usernames and emails are unique ignoring case.
 
@@ -191,7 +193,7 @@ def create_user(
         display_name=(display_name or username).strip(),
         email=email.strip(),
         email_key=email_key(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         bio=bio,
         bio_html=render_markdown(bio, Profile.BIO) if bio else "",
@@ -261,8 +263,8 @@ def check_your_mail(email: str) -> str:
     """What anyone signing up is told while taken addresses are hidden."""
     return (
         f"Thank you. We have sent a mail to {email.strip()}: open the link in it to "
-        "confirm your address, then sign in. Check your spam folder if it doesn't "
-        "arrive."
+        "confirm your address and finish signing up. Check your spam folder if it "
+        "doesn't arrive."
     )
 
 
@@ -280,20 +282,65 @@ def sign_up(session: Session, data: RegisterIn, *, hide_taken_emails: bool) -> S
     """Someone signs up on the site (both faces come here).
 
     While ``hide_taken_emails``, the answer never tells whether the address has
-    an account: a new address gets an account and a confirmation link; the
-    owner of a known one gets a mail saying so, and nothing else changes. Both
-    hash a password, so they cost the same.
+    an account: a new address gets the link that makes the account
+    (complete_sign_up), the owner of a known one a mail saying someone tried.
+    No account exists before the link is opened, so no profile, username or
+    sign-in tells either; both hash the password, so they cost the same.
     """
     if not hide_taken_emails:
         return SignUp(register(session, data))
     _check_sign_up(session, data, operator=False)
     owner = find_user_by_email(session, data.email)
+    password_hash = hash_password(data.password)  # the same work either way
     if owner is None:
-        _store_sign_up(session, data, role=Role.MEMBER, operator=False)
+        pending = PendingSignUp(
+            username=data.username.strip(),
+            display_name=(data.display_name or data.username).strip(),
+            email=data.email.strip(),
+            email_key=email_key(data.email),
+            password_hash=password_hash,
+        )
+        session.add(pending)
+        session.flush()
+        notifications.queue_mail(
+            session, MailKind.CONFIRM_SIGN_UP, sign_up_id=pending.id
+        )
     else:
-        hash_password(data.password)  # the same work as storing a new account
         notifications.queue_mail(session, MailKind.ACCOUNT_EXISTS, user_id=owner.id)
     return SignUp(None, check_your_mail(data.email))
+
+
+SIGN_UP_GONE = "This link is not valid any more. Please sign up again."
+
+
+def complete_sign_up(session: Session, signer: Signer, token: str) -> User:
+    """Make the account a sign-up asked for, once the link mailed to its
+    address is opened: the address counts as confirmed. Raises Invalid for a
+    bad or used link, Conflict when the username was taken meanwhile."""
+    payload = signer.load(Purpose.CONFIRM_SIGN_UP, token)
+    pending = session.get(PendingSignUp, payload.get("s"))
+    if pending is None or pending.email_key != payload.get("e"):
+        raise Invalid(SIGN_UP_GONE)
+    if find_user_by_email(session, pending.email) is not None:
+        raise Conflict("This address has an account already: please sign in.")
+    if find_user(session, pending.username) is not None:
+        raise Conflict(
+            f"Someone took the username {pending.username} meanwhile. "
+            "Please sign up again with another."
+        )
+    user = create_user(
+        session,
+        username=pending.username,
+        email=pending.email,
+        password="",
+        password_hash=pending.password_hash,
+        display_name=pending.display_name,
+    )
+    # Every sign-up waiting for this address is settled now.
+    session.execute(
+        delete(PendingSignUp).where(PendingSignUp.email_key == pending.email_key)
+    )
+    return user
 
 
 @dataclass(frozen=True)

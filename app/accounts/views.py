@@ -597,6 +597,29 @@ def reset_password_submit(
     return _signed_in_response(request, session, user, "/")
 
 
+@router.get("/sign-up/{token}", name="accounts.complete_sign_up")
+def complete_sign_up(
+    request: Request, token: str, session: SessionDep, signer: SignerDep
+) -> Response:
+    """The link mailed to a sign-up's address: the account is made, and its
+    owner signed in."""
+    try:
+        user = service.complete_sign_up(session, signer, token)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400  # a link, not a form
+        return render(
+            request,
+            "errors/error.html",
+            {"status_code": status, "message": exc.message},
+            status_code=status,
+        )
+    flash(
+        request,
+        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+    )
+    return _signed_in_response(request, session, user, "/")
+
+
 @router.get("/confirm-email/{token}", name="accounts.confirm_email")
 def confirm_email(
     request: Request,

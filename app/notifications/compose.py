@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app import paths
-from app.accounts.models import Role, User
+from app.accounts.models import PendingSignUp, Role, User
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.profile import excerpt
@@ -41,6 +41,7 @@ SUBJECTS = {
     MailKind.CONFIRM_EMAIL: "Confirm your email address for {site}",
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
     MailKind.ACCOUNT_EXISTS: "Someone tried to use your address on {site}",
+    MailKind.CONFIRM_SIGN_UP: "Confirm your email address to join {site}",
 }
 
 
@@ -103,6 +104,8 @@ class Composer:
             return self._reply(session, row, user)
         if kind is MailKind.CONFIRM_GUEST:
             return self._confirm_guest(session, row)
+        if kind is MailKind.CONFIRM_SIGN_UP:
+            return self._confirm_sign_up(session, row)
         if user is None:
             return Skip(f"{kind} mail needs an account")
         if kind in (MailKind.APPROVED, MailKind.REJECTED):
@@ -279,6 +282,22 @@ class Composer:
             secret=True,
             name=user.display_name,
             link=self.url(f"/confirm-email/{token}"),
+        )
+
+    def _confirm_sign_up(self, session: Session, row: Outbox) -> Letter | Skip:
+        pending = session.get(PendingSignUp, row.sign_up_id)
+        if pending is None:
+            return Skip("the sign-up is settled")
+        token = self.signer.sign(
+            Purpose.CONFIRM_SIGN_UP, {"s": pending.id, "e": pending.email_key}
+        )
+        return self._letter(
+            MailKind.CONFIRM_SIGN_UP,
+            pending.email,
+            secret=True,
+            name=pending.display_name,
+            username=pending.username,
+            link=self.url(f"/sign-up/{token}"),
         )
 
     def _confirm_guest(self, session: Session, row: Outbox) -> Letter | Skip:

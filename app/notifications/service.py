@@ -53,10 +53,17 @@ def queue_mail(
     user_id: int | None = None,
     comment_id: int | None = None,
     to_address: str | None = None,
+    sign_up_id: int | None = None,
 ) -> None:
     """One mail to send once the caller's transaction commits."""
     session.add(
-        Outbox(kind=kind, user_id=user_id, comment_id=comment_id, to_address=to_address)
+        Outbox(
+            kind=kind,
+            user_id=user_id,
+            comment_id=comment_id,
+            to_address=to_address,
+            sign_up_id=sign_up_id,
+        )
     )
 
 

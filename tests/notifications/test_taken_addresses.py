@@ -158,15 +158,72 @@ def test_a_new_address_gets_an_account_once_its_link_is_opened(
 ) -> None:
     with hiding() as visitor:
         _sign_up_page(visitor, "newcomer", NEW_ADDRESS)
-        member = service.get_user(session, "newcomer")
-        assert member.email_verified_at is None
+        assert service.find_user(session, "newcomer") is None  # not yet
         send_mail()
-        link = link_in(inbox.only(NEW_ADDRESS), "/confirm-email/")
-        assert visitor.get(link).status_code == 303
-        session.refresh(member)
+        link = link_in(inbox.only(NEW_ADDRESS), "/sign-up/")
+        joined = visitor.get(link)
+        assert joined.status_code == 303
+        assert visitor.get("/settings").status_code == 200  # signed in
+        member = service.get_user(session, "newcomer")
+        assert member.email == NEW_ADDRESS
         assert member.email_verified_at is not None
-        login(visitor, "newcomer", PASSWORD)
-        assert visitor.get("/settings").status_code == 200
+        assert visitor.get(link).status_code == 400  # once only
+    with hiding() as later:
+        login(later, "newcomer", PASSWORD)
+
+
+def _traces(visitor: TestClient, username: str) -> tuple[int, int, int]:
+    """What anyone can learn about a username after a sign-up: its profile,
+    signing in with the password chosen, and signing up with it again."""
+    profile = visitor.get(f"/users/{username}").status_code
+    signed_in = post_form(
+        visitor, "/login", "/login", {"username": username, "password": PASSWORD}
+    ).status_code
+    again = _sign_up_page(visitor, username, f"{username}@elsewhere.example")
+    return profile, signed_in, again.status_code
+
+
+def test_no_username_profile_or_sign_in_tells_a_known_address_from_a_new_one(
+    session: Session, hiding: Visitors, owner: User
+) -> None:
+    traces = []
+    for username, address in (("probe1", NEW_ADDRESS), ("probe2", owner.email)):
+        with hiding() as visitor:
+            _sign_up_page(visitor, username, address)
+            traces.append(_traces(visitor, username))
+    assert traces[0] == traces[1] == (404, 401, 303)
+
+
+def test_a_sign_up_link_whose_username_was_taken_meanwhile_makes_nothing(
+    session: Session, hiding: Visitors, inbox: Inbox, send_mail: SendMail
+) -> None:
+    with hiding() as visitor:
+        _sign_up_page(visitor, "newcomer", NEW_ADDRESS)
+        send_mail()
+        make_user(session, username="Newcomer")
+        refused = visitor.get(link_in(inbox.only(NEW_ADDRESS), "/sign-up/"))
+    assert refused.status_code == 409
+    assert "Someone took the username newcomer meanwhile" in refused.text
+    assert service.find_user_by_email(session, NEW_ADDRESS) is None
+
+
+def test_the_api_makes_the_account_from_the_mailed_token(
+    session: Session, hiding: Visitors, inbox: Inbox, send_mail: SendMail
+) -> None:
+    with hiding() as client:
+        client.post(
+            "/api/v1/auth/register",
+            json={"username": "apiperson", "email": NEW_ADDRESS, "password": PASSWORD},
+        )
+        send_mail()
+        token = link_in(inbox.only(NEW_ADDRESS), "/sign-up/").rsplit("/", 1)[1]
+        made = client.post("/api/v1/auth/sign-up/confirm", json={"token": token})
+        again = client.post("/api/v1/auth/sign-up/confirm", json={"token": token})
+    assert made.status_code == 201
+    assert made.json()["username"] == "apiperson"
+    assert made.json()["email_verified"] is True
+    assert again.status_code == 422
+    assert again.json()["detail"] == service.SIGN_UP_GONE
 
 
 def test_taken_addresses_are_hidden_whenever_mail_goes_out(settings: Settings) -> None:
