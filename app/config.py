@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     comments_per_page: int = Field(default=50, ge=1, le=50)
     sql_echo: bool = False
     allow_registration: bool = True
+    # Sign-up answers the same whether or not an address has an account (the
+    # owner hears by mail), and nobody is signed in before confirming by the
+    # link. Unset: yes whenever mail goes out (HAVEN_SMTP_URL).
+    hide_taken_emails: bool | None = None
     session_days: int = Field(default=30, ge=1, le=365)
     api_token_days: int = Field(default=90, ge=1, le=3650)
     # `limits` notation ("5/15 minutes"); an empty value turns a limit off.
@@ -142,6 +146,12 @@ class Settings(BaseSettings):
         if self.mail_in_app is not None:
             return self.mail_in_app
         return self.env == "development" and not self.smtp_url
+
+    @property
+    def hides_taken_emails(self) -> bool:
+        if self.hide_taken_emails is not None:
+            return self.hide_taken_emails
+        return bool(self.smtp_url)
 
     @property
     def is_sqlite(self) -> bool:

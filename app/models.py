@@ -1,6 +1,13 @@
 """Every domain's models, so alembic and the tests see the whole metadata."""
 
-from app.accounts.models import AuthSession, Role, SessionKind, User, UserNote
+from app.accounts.models import (
+    AuthSession,
+    PendingSignUp,
+    Role,
+    SessionKind,
+    User,
+    UserNote,
+)
 from app.articles.models import Article, ArticleStatus, Tag, article_tag
 from app.comments.models import (
     ArticleVisit,
@@ -39,6 +46,7 @@ __all__ = [
     "FlagReason",
     "ModerationAction",
     "Outbox",
+    "PendingSignUp",
     "Role",
     "SearchDocument",
     "SessionKind",

@@ -98,10 +98,23 @@ def register(
     data: RegisterIn,
     session: SessionDep,
     allowance: SignupAllowanceDep,
-) -> MeRead:
-    if not request.app.state.settings.allow_registration:
+    response: Response,
+) -> MeRead | Detail:
+    """201 with the new account; 202 with a notice, the same for every address,
+    while the site hides which addresses have an account."""
+    settings: Settings = request.app.state.settings
+    if not settings.allow_registration:
         raise PermissionDenied("New accounts are not being accepted at the moment.")
-    return me_read(session, service.register(session, data, allowance=allowance))
+    outcome = service.sign_up(
+        session,
+        data,
+        hide_taken_emails=settings.hides_taken_emails,
+        allowance=allowance,
+    )
+    if outcome.user is None:
+        response.status_code = 202
+        return Detail(detail=outcome.notice)
+    return me_read(session, outcome.user)
 
 
 @router.get("/me", name="api.me")
@@ -115,6 +128,7 @@ def me_read(session: Session, user: User) -> MeRead:
             **UserRead.model_validate(user).model_dump(),
             "email": user.email,
             "email_verified": user.email_verified_at is not None,
+            "pending_email": user.pending_email,
             "notify_replies": user.notify_replies,
             "notify_decisions": user.notify_decisions,
             "notify_digest": user.notify_digest,
@@ -243,7 +257,9 @@ def user_note_create(
 
 
 @router.patch("/me", name="api.me.update")
-def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
+def me_update(
+    request: Request, data: MeUpdate, session: SessionDep, user: CurrentUser
+) -> MeRead:
     current = {
         "display_name": user.display_name,
         "bio": user.bio,
@@ -255,7 +271,10 @@ def me_update(data: MeUpdate, session: SessionDep, user: CurrentUser) -> MeRead:
     }
     changes = data.model_dump(exclude_none=True)
     service.update_profile(
-        session, ProfileUpdate.model_validate(current | changes), actor=user
+        session,
+        ProfileUpdate.model_validate(current | changes),
+        actor=user,
+        hide_taken_emails=request.app.state.settings.hides_taken_emails,
     )
     return me_read(session, user)
 
@@ -272,6 +291,14 @@ def auth_confirm_email(
 ) -> MeRead:
     user = notifications.confirm_address(session, signer, data.token)
     return me_read(session, user)
+
+
+@router.post("/auth/sign-up/confirm", name="api.auth.complete_sign_up", status_code=201)
+def auth_complete_sign_up(
+    data: EmailConfirmation, session: SessionDep, signer: SignerDep
+) -> MeRead:
+    """The token mailed to a sign-up's address: the account is made."""
+    return me_read(session, service.complete_sign_up(session, signer, data.token))
 
 
 @router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)

@@ -38,6 +38,9 @@ class User(Base):
     # Set when the owner opened the confirmation link sent to ``email``; until
     # then no mail but that link and password resets goes to it.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While taken addresses are hidden, a new address waits here until the
+    # link sent to it is opened; ``email`` stays as it was meanwhile.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
     # Each kind of mail can be turned off (settings, or its unsubscribe link).
     notify_replies: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_decisions: Mapped[bool] = mapped_column(
@@ -139,3 +142,20 @@ class UserNote(Base):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
+
+
+class PendingSignUp(Base):
+    """A sign-up waiting for the link mailed to its address, while the site
+    hides taken addresses: the account is made only when the link is opened,
+    so until then nothing (profile, username, sign-in) shows whether the
+    address had an account."""
+
+    __tablename__ = "pending_sign_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    display_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

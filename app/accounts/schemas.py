@@ -123,6 +123,8 @@ class MeRead(UserRead):
 
     email: str
     email_verified: bool
+    # The address the account moves to once the link sent to it is opened.
+    pending_email: str | None = None
     notify_replies: bool
     notify_decisions: bool
     notify_digest: bool

@@ -10,7 +10,7 @@ from itertools import pairwise
 from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.accounts.models import AuthSession, Role, SessionKind, User
+from app.accounts.models import AuthSession, PendingSignUp, Role, SessionKind, User
 from app.accounts.schemas import PasswordChange, ProfileUpdate, RegisterIn
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus
@@ -24,6 +24,8 @@ from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy, pick
 from app.notifications import service as notifications
+from app.notifications.models import MailKind
+from app.notifications.tokens import Purpose, Signer
 from app.ratelimit import Limit, RateLimiter
 from app.security import hash_password, hash_token, new_token, verify_password
 from app.text import unstorable
@@ -128,15 +130,19 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.created_at, User.id)))
 
 
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The account with this address, ignoring case; None when there is none."""
+    if unstorable(email, one_line=True):
+        return None
+    return session.scalars(
+        select(User).where(User.email_key == email_key(email))
+    ).one_or_none()
+
+
 def _ensure_free(session: Session, *, username: str | None, email: str | None) -> None:
     if username is not None and find_user(session, username) is not None:
         raise Conflict("That username is taken.", field="username")
-    if (
-        email is not None
-        and session.scalars(
-            select(User.id).where(User.email_key == email_key(email))
-        ).first()
-    ):
+    if email is not None and find_user_by_email(session, email) is not None:
         raise Conflict(
             "An account with that email address already exists.", field="email"
         )
@@ -173,6 +179,7 @@ def create_user(
     role: Role = Role.MEMBER,
     bio: str = "",
     verified: bool = True,
+    password_hash: str | None = None,
 ) -> User:
     """Store an account with an argon2 hash; usernames and emails are unique ignoring case.
 
@@ -186,7 +193,7 @@ def create_user(
         display_name=(display_name or username).strip(),
         email=email.strip(),
         email_key=email_key(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         bio=bio,
         bio_html=render_markdown(bio, Profile.BIO) if bio else "",
@@ -195,6 +202,25 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check_sign_up(session: Session, data: RegisterIn, *, operator: bool) -> None:
+    """What a new account may not be, decided before anything is written."""
+    if not operator and username_key(data.username) in RESERVED_USERNAMES:
+        raise Invalid(
+            "That username is reserved. Please choose another.", field="username"
+        )
+    if not operator:
+        for field, name in (
+            ("username", data.username),
+            ("display_name", data.display_name or ""),
+        ):
+            if imitates_staff(name):
+                raise Invalid(STAFF_NAME, field=field)
+    check_password_policy(data.password, username=data.username, email=data.email)
+    # Usernames are public (every profile is at /users/<name>): saying one is
+    # taken tells nothing a visitor can't read already.
+    _ensure_free(session, username=data.username, email=None)
 
 
 def register(
@@ -216,18 +242,13 @@ def register(
         allowance.take()
     if role != Role.MEMBER and not operator:
         raise PermissionDenied("Only the site's operator creates team accounts.")
-    if not operator and username_key(data.username) in RESERVED_USERNAMES:
-        raise Invalid(
-            "That username is reserved. Please choose another.", field="username"
-        )
-    if not operator:
-        for field, name in (
-            ("username", data.username),
-            ("display_name", data.display_name or ""),
-        ):
-            if imitates_staff(name):
-                raise Invalid(STAFF_NAME, field=field)
-    check_password_policy(data.password, username=data.username, email=data.email)
+    _check_sign_up(session, data, operator=operator)
+    return _store_sign_up(session, data, role=role, operator=operator)
+
+
+def _store_sign_up(
+    session: Session, data: RegisterIn, *, role: Role, operator: bool
+) -> User:
     user = create_user(
         session,
         username=data.username,
@@ -267,6 +288,99 @@ class SignupAllowance:
 
     def take(self) -> None:
         self.limiter.consume(self.limit, self.client_ip, message=REGISTER_LIMITED)
+
+
+def check_your_mail(email: str) -> str:
+    """What anyone signing up is told while taken addresses are hidden."""
+    return (
+        f"Thank you. We have sent a mail to {email.strip()}: open the link in it to "
+        "confirm your address and finish signing up. Check your spam folder if it "
+        "doesn't arrive."
+    )
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """A sign-up's answer: the new account to sign in at once, or (while taken
+    addresses are hidden) no account, only a notice that says the same for
+    every address."""
+
+    user: User | None
+    notice: str = ""
+
+
+def sign_up(
+    session: Session,
+    data: RegisterIn,
+    *,
+    hide_taken_emails: bool,
+    allowance: "SignupAllowance | None" = None,
+) -> SignUp:
+    """Someone signs up on the site (both faces come here).
+
+    While ``hide_taken_emails``, the answer never tells whether the address has
+    an account: a new address gets the link that makes the account
+    (complete_sign_up), the owner of a known one a mail saying someone tried.
+    No account exists before the link is opened, so no profile, username or
+    sign-in tells either; both hash the password, so they cost the same.
+    Each attempt is counted against ``allowance`` first (see register).
+    """
+    if not hide_taken_emails:
+        return SignUp(register(session, data, allowance=allowance))
+    if allowance is not None:
+        allowance.take()
+    _check_sign_up(session, data, operator=False)
+    owner = find_user_by_email(session, data.email)
+    password_hash = hash_password(data.password)  # the same work either way
+    if owner is None:
+        pending = PendingSignUp(
+            username=data.username.strip(),
+            display_name=(data.display_name or data.username).strip(),
+            email=data.email.strip(),
+            email_key=email_key(data.email),
+            password_hash=password_hash,
+        )
+        session.add(pending)
+        session.flush()
+        notifications.queue_mail(
+            session, MailKind.CONFIRM_SIGN_UP, sign_up_id=pending.id
+        )
+    else:
+        notifications.queue_mail(session, MailKind.ACCOUNT_EXISTS, user_id=owner.id)
+    return SignUp(None, check_your_mail(data.email))
+
+
+SIGN_UP_GONE = "This link is not valid any more. Please sign up again."
+
+
+def complete_sign_up(session: Session, signer: Signer, token: str) -> User:
+    """Make the account a sign-up asked for, once the link mailed to its
+    address is opened: the address counts as confirmed. Raises Invalid for a
+    bad or used link, Conflict when the username was taken meanwhile."""
+    payload = signer.load(Purpose.CONFIRM_SIGN_UP, token)
+    pending = session.get(PendingSignUp, payload.get("s"))
+    if pending is None or pending.email_key != payload.get("e"):
+        raise Invalid(SIGN_UP_GONE)
+    if find_user_by_email(session, pending.email) is not None:
+        raise Conflict("This address has an account already: please sign in.")
+    if find_user(session, pending.username) is not None:
+        raise Conflict(
+            f"Someone took the username {pending.username} meanwhile. "
+            "Please sign up again with another."
+        )
+    user = create_user(
+        session,
+        username=pending.username,
+        email=pending.email,
+        password="",
+        password_hash=pending.password_hash,
+        display_name=pending.display_name,
+    )
+    # Every sign-up waiting for this address is settled now.
+    session.execute(
+        delete(PendingSignUp).where(PendingSignUp.email_key == pending.email_key)
+    )
+    return user
 
 
 @dataclass(frozen=True)
@@ -411,9 +525,16 @@ def set_password(session: Session, user: User, password: str) -> None:
     session.flush()
 
 
-def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> User:
+def update_profile(
+    session: Session,
+    data: ProfileUpdate,
+    *,
+    actor: User,
+    hide_taken_emails: bool = False,
+) -> User:
     """Change one's own display name, bio, email and mail choices; a new
-    address waits for confirmation by a link sent to it.
+    address waits for confirmation by a link sent to it (while
+    ``hide_taken_emails``, beside the old one, which stays in use until then).
 
     A banned member keeps their public profile as it is (name and bio), and a
     member's name may not pass for the site's team (imitates_staff()).
@@ -432,7 +553,9 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
         for wanted in data.shown_content_notes
     }
     shown_notes = [note for note in listed if note in chosen]  # in the list's order
-    if email_key(data.email) != actor.email_key:
+    if email_key(data.email) != actor.email_key and hide_taken_emails:
+        _move_address_once_confirmed(session, actor, data.email)
+    elif email_key(data.email) != actor.email_key:
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
         actor.email_key = email_key(data.email)
@@ -449,6 +572,18 @@ def update_profile(session: Session, data: ProfileUpdate, *, actor: User) -> Use
         standing.bump_author(session, actor.id)
     session.flush()
     return actor
+
+
+def _move_address_once_confirmed(session: Session, actor: User, address: str) -> None:
+    """The answer never tells whether an address has an account: a free one
+    gets the link that moves the account to it, a taken one's owner a mail
+    saying someone tried; either way the new address waits in pending_email."""
+    actor.pending_email = address.strip()
+    owner = find_user_by_email(session, address)
+    if owner is None:
+        notifications.queue_mail(session, MailKind.CONFIRM_EMAIL, user_id=actor.id)
+    else:
+        notifications.queue_mail(session, MailKind.ACCOUNT_EXISTS, user_id=owner.id)
 
 
 def set_role(session: Session, user: User, role: Role, *, actor: User | None) -> User:

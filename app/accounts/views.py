@@ -151,16 +151,27 @@ def register_submit(
         data = RegisterIn.model_validate(
             {**form, "display_name": form.get("display_name") or None}
         )
-        user = service.register(session, data, allowance=allowance)
+        outcome = service.sign_up(
+            session,
+            data,
+            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+            allowance=allowance,
+        )
     except (ValidationError, Invalid, Conflict) as exc:
         return _form_error(request, "accounts/register.html", form, exc)
     except RateLimited as exc:
         return _form_limited(request, "accounts/register.html", form, exc)
+    if outcome.user is None:
+        flash(request, outcome.notice)
+        return RedirectResponse(
+            request.app.url_path_for("accounts.login"), status_code=303
+        )
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+        f"Welcome to {request.app.state.settings.site_name}, "
+        f"{outcome.user.display_name}!",
     )
-    return _signed_in_response(request, session, user, "/")
+    return _signed_in_response(request, session, outcome.user, "/")
 
 
 def _form_error(
@@ -265,7 +276,12 @@ def settings_submit(
                 "shown_content_notes": shown_notes,
             }
         )
-        service.update_profile(session, data, actor=user)
+        service.update_profile(
+            session,
+            data,
+            actor=user,
+            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+        )
     except (ValidationError, Invalid, Conflict, PermissionDenied) as exc:
         return _form_error(
             request,
@@ -274,7 +290,16 @@ def settings_submit(
             exc,
             note_choices=_note_choices(session, shown_notes),
         )
-    flash(request, "Your settings are saved.")
+    flash(
+        request,
+        "Your settings are saved."
+        + (
+            f" We have sent a link to {user.pending_email}: your address changes "
+            "when you open it."
+            if user.pending_email
+            else ""
+        ),
+    )
     return RedirectResponse(
         request.app.url_path_for("accounts.settings"), status_code=303
     )
@@ -592,6 +617,29 @@ def reset_password_submit(
     flash(
         request,
         "Your password is changed, and you are signed in. Other devices were signed out.",
+    )
+    return _signed_in_response(request, session, user, "/")
+
+
+@router.get("/sign-up/{token}", name="accounts.complete_sign_up")
+def complete_sign_up(
+    request: Request, token: str, session: SessionDep, signer: SignerDep
+) -> Response:
+    """The link mailed to a sign-up's address: the account is made, and its
+    owner signed in."""
+    try:
+        user = service.complete_sign_up(session, signer, token)
+    except (Invalid, Conflict) as exc:
+        status = 409 if isinstance(exc, Conflict) else 400  # a link, not a form
+        return render(
+            request,
+            "errors/error.html",
+            {"status_code": status, "message": exc.message},
+            status_code=status,
+        )
+    flash(
+        request,
+        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
     )
     return _signed_in_response(request, session, user, "/")
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from app import paths
-from app.accounts.models import Role, User
+from app.accounts.models import PendingSignUp, Role, User
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.profile import excerpt
@@ -40,6 +40,8 @@ SUBJECTS = {
     MailKind.PASSWORD_RESET: "Reset your {site} password",
     MailKind.CONFIRM_EMAIL: "Confirm your email address for {site}",
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
+    MailKind.ACCOUNT_EXISTS: "Someone tried to use your address on {site}",
+    MailKind.CONFIRM_SIGN_UP: "Confirm your email address to join {site}",
 }
 
 
@@ -102,6 +104,8 @@ class Composer:
             return self._reply(session, row, user)
         if kind is MailKind.CONFIRM_GUEST:
             return self._confirm_guest(session, row)
+        if kind is MailKind.CONFIRM_SIGN_UP:
+            return self._confirm_sign_up(session, row)
         if user is None:
             return Skip(f"{kind} mail needs an account")
         if kind in (MailKind.APPROVED, MailKind.REJECTED):
@@ -112,7 +116,9 @@ class Composer:
             return self._urgent(session, row, user)
         if kind is MailKind.PASSWORD_RESET:
             return self._password_reset(user)
-        return self._confirm_email(user)
+        if kind is MailKind.ACCOUNT_EXISTS:
+            return self._account_exists(user)
+        return self._confirm_email(session, user)
 
     def _member_notice(self, user: User, kind: MailKind) -> Skip | None:
         """Why a member gets no notice of this kind now, or None."""
@@ -246,18 +252,52 @@ class Composer:
             forgot=self.url("/forgot-password"),
         )
 
-    def _confirm_email(self, user: User) -> Letter | Skip:
-        if user.email_verified_at is not None:
+    def _account_exists(self, user: User) -> Letter:
+        """Sign-up and the settings could not say the address is taken: its
+        owner hears here, with the ways back into the account they have."""
+        return self._letter(
+            MailKind.ACCOUNT_EXISTS,
+            user.email,
+            name=user.display_name,
+            username=user.username,
+            login=self.url("/login"),
+            forgot=self.url("/forgot-password"),
+        )
+
+    def _confirm_email(self, session: Session, user: User) -> Letter | Skip:
+        """The link goes to the address waiting to replace the account's, while
+        no other account has it, else to the account's own unconfirmed one."""
+        if service.pending_address_is_free(session, user):
+            address = user.pending_email or user.email
+        elif user.email_verified_at is None:
+            address = user.email
+        else:
             return Skip("the address is already confirmed")
         token = self.signer.sign(
-            Purpose.CONFIRM_EMAIL, {"u": user.id, "e": user.email_key}
+            Purpose.CONFIRM_EMAIL, {"u": user.id, "e": service.email_key(address)}
         )
         return self._letter(
             MailKind.CONFIRM_EMAIL,
-            user.email,
+            address,
             secret=True,
             name=user.display_name,
             link=self.url(f"/confirm-email/{token}"),
+        )
+
+    def _confirm_sign_up(self, session: Session, row: Outbox) -> Letter | Skip:
+        pending = session.get(PendingSignUp, row.sign_up_id)
+        if pending is None:
+            return Skip("the sign-up is settled")
+        token = self.signer.sign(
+            Purpose.CONFIRM_SIGN_UP, {"s": pending.id, "e": pending.email_key}
+        )
+        return self._letter(
+            MailKind.CONFIRM_SIGN_UP,
+            pending.email,
+            secret=True,
+            name=pending.display_name,
+            username=pending.username,
+            link=self.url(f"/sign-up/{token}"),
         )
 
     def _confirm_guest(self, session: Session, row: Outbox) -> Letter | Skip:

@@ -24,6 +24,8 @@ class MailKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of mail)
     CONFIRM_EMAIL = "confirm_email"  # a member's (new) address
     CONFIRM_GUEST = "confirm_guest"  # a guest who asked for reply notices
+    ACCOUNT_EXISTS = "account_exists"  # someone signed up with a member's address
+    CONFIRM_SIGN_UP = "confirm_sign_up"  # the link that makes a pending account
 
 
 class OutboxStatus(StrEnum):
@@ -53,6 +55,10 @@ class Outbox(Base):
         ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
     to_address: Mapped[str | None] = mapped_column(String(254))
+    # A sign-up waiting for its link (while taken addresses are hidden).
+    sign_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pending_sign_up.id", ondelete="CASCADE"), index=True
+    )
     # Filled in when the message is written: a record of what was sent (the
     # text only of notices; a reset or confirmation link is not kept).
     subject: Mapped[str | None] = mapped_column(String(200))

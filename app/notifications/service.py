@@ -53,10 +53,17 @@ def queue_mail(
     user_id: int | None = None,
     comment_id: int | None = None,
     to_address: str | None = None,
+    sign_up_id: int | None = None,
 ) -> None:
     """One mail to send once the caller's transaction commits."""
     session.add(
-        Outbox(kind=kind, user_id=user_id, comment_id=comment_id, to_address=to_address)
+        Outbox(
+            kind=kind,
+            user_id=user_id,
+            comment_id=comment_id,
+            to_address=to_address,
+            sign_up_id=sign_up_id,
+        )
     )
 
 
@@ -133,6 +140,13 @@ def confirm_address(session: Session, signer: Signer, token: str) -> User:
     they have now. Raises Invalid for a bad, old or outdated link."""
     payload = signer.load(Purpose.CONFIRM_EMAIL, token)
     user = session.get(User, payload.get("u"))
+    if (
+        user is not None
+        and user.pending_email is not None
+        and email_key(user.pending_email) == payload.get("e")
+    ):
+        _move_to_pending_address(session, user)
+        return user
     if user is None or user.email_key != payload.get("e"):
         raise Invalid(
             "This link was made for an address the account no longer uses. "
@@ -141,6 +155,31 @@ def confirm_address(session: Session, signer: Signer, token: str) -> User:
     if user.email_verified_at is None:
         mark_confirmed(session, user)
     return user
+
+
+def pending_address_is_free(session: Session, user: User) -> bool:
+    """Whether no other account has the address ``user`` asked to move to."""
+    return user.pending_email is not None and (
+        session.scalar(
+            select(User.id).where(
+                User.email_key == email_key(user.pending_email), User.id != user.id
+            )
+        )
+        is None
+    )
+
+
+def _move_to_pending_address(session: Session, user: User) -> None:
+    if not pending_address_is_free(session, user):
+        raise Invalid(
+            "That address belongs to another account now, so yours keeps its "
+            "address. Please choose another from your settings."
+        )
+    user.email = user.pending_email or user.email
+    user.email_key = email_key(user.email)
+    user.pending_email = None
+    session.flush()
+    mark_confirmed(session, user)
 
 
 def mark_confirmed(session: Session, user: User) -> None:

@@ -20,6 +20,7 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 (a salt name)
     CONFIRM_EMAIL = "confirm-email"
     CONFIRM_GUEST = "confirm-guest"
+    CONFIRM_SIGN_UP = "confirm-sign-up"
     UNSUBSCRIBE = "unsubscribe"
 
 
@@ -28,6 +29,7 @@ LIFETIMES: dict[Purpose, timedelta | None] = {
     Purpose.PASSWORD_RESET: timedelta(hours=1),
     Purpose.CONFIRM_EMAIL: timedelta(days=3),
     Purpose.CONFIRM_GUEST: timedelta(days=3),
+    Purpose.CONFIRM_SIGN_UP: timedelta(days=3),
     Purpose.UNSUBSCRIBE: None,
 }
 
@@ -38,6 +40,8 @@ EXPIRED = {
     "Please ask for a new one from your settings.",
     Purpose.CONFIRM_GUEST: "This confirmation link has expired; replies to your "
     "comment will not be sent to you.",
+    Purpose.CONFIRM_SIGN_UP: "This link has expired: links work for three days. "
+    "Please sign up again.",
     Purpose.UNSUBSCRIBE: "This link is not valid.",
 }
 

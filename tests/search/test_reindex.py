@@ -13,7 +13,7 @@ from app.search import index as search_index
 from app.search import service
 from app.search.service import SearchQuery
 from tests.factories import make_article, make_comment
-from tests.test_demo_and_cli import haven
+from tests.realserver import haven
 
 
 def hits(session: Session, q: str) -> int:
