@@ -1,5 +1,16 @@
 # Haven: one image, several workers, migrations on start.
-FROM python:3.11-slim
+
+# PyICU (the word lists' look-alike matching) has no wheel on PyPI: it is built
+# here against Debian's ICU, so the image itself carries no compiler.
+FROM python:3.11-slim-bookworm AS wheels
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libicu-dev pkg-config g++ \
+    && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml /src/
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/src/pyproject.toml', 'rb'))['project']['dependencies']))" > /src/requirements.txt \
+    && pip wheel --wheel-dir /wheels -r /src/requirements.txt
+
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -13,14 +24,20 @@ RUN useradd --create-home --uid 10001 haven \
     && mkdir -p /data \
     && chown haven:haven /data
 
+# ICU's runtime library, the one PyICU was built against (both stages are bookworm).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libicu72 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
+COPY --from=wheels /wheels /wheels
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 # Installed in place so templates, static files and migrations sit beside the package.
-RUN pip install -e .
+RUN pip install --find-links /wheels -e . && rm -rf /wheels
 
 USER haven
 VOLUME ["/data"]

@@ -15,6 +15,7 @@ help: ## List the targets
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Haven needs Python 3.11 or newer (set PYTHON=python3.12, for example)"; exit 1; }
+	scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -136,9 +136,8 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'haven-test.db'}"
     url = require_postgres(postgres_url())
     worker = xdist_worker()
-    if worker is None:
-        return url
-    own = worker_postgres_url(url, worker)
+    own = url if worker is None else worker_postgres_url(url, worker)
+    # A single-process run on a new TEST_DATABASE_URL needs its database too.
     _create_postgres_database(own)
     return own
 
