@@ -30,6 +30,11 @@ users_cli = typer.Typer(help="People and their roles.", no_args_is_help=True)
 cli.add_typer(users_cli, name="users")
 search_cli = typer.Typer(help="The full-text search index.", no_args_is_help=True)
 cli.add_typer(search_cli, name="search")
+import_cli = typer.Typer(
+    help="Bring a community in: WordPress, Disqus or a Haven export.",
+    no_args_is_help=True,
+)
+cli.add_typer(import_cli, name="import")
 
 
 # How long uvicorn's supervisor waits for a worker to answer before it kills it
