@@ -15,7 +15,7 @@ if [ -x "$CHROMIUM" ]; then
 fi
 
 missing() {
-  echo "install-browser: $1" >&2
+  echo "install-browser: $1; install chromium-headless-shell at $CHROMIUM (or set HAVEN_CHROMIUM)" >&2
   if [ "${CI:-}" = "true" ]; then
     echo "install-browser: Chromium is required when CI=true" >&2
     exit 1
@@ -24,20 +24,7 @@ missing() {
   exit 0
 }
 
-command -v apt-get >/dev/null 2>&1 ||
-  missing "no apt-get here; install Chromium at $CHROMIUM (or set HAVEN_CHROMIUM)"
-
-if [ "$(id -u)" -eq 0 ]; then
-  as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-  as_root=(sudo)
-else
-  missing "not root and no sudo: run 'apt-get install chromium-headless-shell' as root"
-fi
-
-echo "== installing headless Chromium from Debian (about 25 s, once)"
-apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
-"${apt[@]}" update -qq
-"${apt[@]}" install -y -qq --no-install-recommends chromium-headless-shell >/dev/null
+. "$(dirname "$0")/apt.sh"
+apt_install missing "headless Chromium (about 25 s)" chromium-headless-shell
 
 [ -x "$CHROMIUM" ] || missing "apt-get finished but $CHROMIUM is still missing"

@@ -20,17 +20,6 @@ need() {
   exit 1
 }
 
-command -v apt-get >/dev/null 2>&1 || need "no apt-get here"
-if [ "$(id -u)" -eq 0 ]; then
-  as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-  as_root=(sudo)
-else
-  need "not root and no sudo"
-fi
-
-echo "== installing ICU's headers, pkg-config and g++ from Debian (once)"
-apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
-"${apt[@]}" update -qq
-"${apt[@]}" install -y -qq --no-install-recommends libicu-dev pkg-config g++ >/dev/null
+. "$(dirname "$0")/apt.sh"
+apt_install need "ICU's headers, pkg-config and g++" libicu-dev pkg-config g++
 pkg-config --exists icu-uc icu-i18n || need "apt-get finished but ICU is still not found"
