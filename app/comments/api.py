@@ -187,7 +187,7 @@ def own_comments(
     """The caller's own comments, newest first, each with where it stands."""
     return OwnCommentPageRead.from_page(
         profile.list_own_comments(session, user, page=page),
-        request.app.state.settings.base_url,
+        request.app.state.settings.absolute_url,
     )
 
 

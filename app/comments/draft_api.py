@@ -22,7 +22,7 @@ def draft_list(
     """The caller's drafts, most recently saved first."""
     return DraftPageRead.from_page(
         drafts.list_drafts(session, actor=user, page=page),
-        request.app.state.settings.base_url,
+        request.app.state.settings.absolute_url,
     )
 
 

@@ -1,5 +1,6 @@
 """Comment shapes of the JSON API contract (DESIGN.md)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:  # the services import these schemas for their input
     from app.comments.profile import OwnComment
     from app.comments.thread import Node, RepliesPage, ThreadPage
     from app.pagination import Page
+
+# Makes a site path a full address: Settings.absolute_url.
+Absolute = Callable[[str], str]
 
 
 class CommentAuthorRead(BaseModel):
@@ -240,8 +244,8 @@ class OwnCommentRead(BaseModel):
     revise_url: str | None
 
     @classmethod
-    def of(cls, item: "OwnComment", base_url: str) -> "OwnCommentRead":
-        """``item`` with its addresses made absolute under ``base_url``."""
+    def of(cls, item: "OwnComment", absolute: Absolute) -> "OwnCommentRead":
+        """``item`` with its addresses made absolute (Settings.absolute_url)."""
         return cls(
             id=item.id,
             article=CommentArticleRead(
@@ -254,8 +258,8 @@ class OwnCommentRead(BaseModel):
             edited_at=item.edited_at,
             decision_reason=item.decision_reason,
             edit_waiting=item.edit_waiting,
-            url=base_url + item.url if item.url else None,
-            revise_url=base_url + item.revise_url if item.revise_url else None,
+            url=absolute(item.url) if item.url else None,
+            revise_url=absolute(item.revise_url) if item.revise_url else None,
         )
 
 
@@ -266,10 +270,11 @@ class OwnCommentPageRead(BaseModel):
     total: int
 
     @classmethod
-    def from_page(cls, page: "Page[OwnComment]", base_url: str) -> "OwnCommentPageRead":
-        base = base_url.rstrip("/")
+    def from_page(
+        cls, page: "Page[OwnComment]", absolute: Absolute
+    ) -> "OwnCommentPageRead":
         return cls(
-            items=[OwnCommentRead.of(item, base) for item in page.items],
+            items=[OwnCommentRead.of(item, absolute) for item in page.items],
             page=page.page,
             pages=page.pages,
             total=page.total,
@@ -355,8 +360,8 @@ class DraftListItemRead(BaseModel):
     url: str
 
     @classmethod
-    def of(cls, draft: "Draft", base_url: str) -> "DraftListItemRead":
-        """``draft`` with its address made absolute under ``base_url``."""
+    def of(cls, draft: "Draft", absolute: Absolute) -> "DraftListItemRead":
+        """``draft`` with its address made absolute (Settings.absolute_url)."""
         return cls(
             article=CommentArticleRead(
                 slug=draft.article_slug, title=draft.article_title
@@ -366,7 +371,7 @@ class DraftListItemRead(BaseModel):
             parent_id=draft.parent_id,
             reply_to=draft.reply_to,
             updated_at=draft.updated_at,
-            url=base_url + draft.url,
+            url=absolute(draft.url),
         )
 
 
@@ -377,10 +382,9 @@ class DraftPageRead(BaseModel):
     total: int
 
     @classmethod
-    def from_page(cls, page: "Page[Draft]", base_url: str) -> "DraftPageRead":
-        base = base_url.rstrip("/")
+    def from_page(cls, page: "Page[Draft]", absolute: Absolute) -> "DraftPageRead":
         return cls(
-            items=[DraftListItemRead.of(draft, base) for draft in page.items],
+            items=[DraftListItemRead.of(draft, absolute) for draft in page.items],
             page=page.page,
             pages=page.pages,
             total=page.total,

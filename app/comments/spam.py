@@ -170,6 +170,10 @@ def ensure_not_duplicate(
 
     One lookup of the text's fingerprint in the author's comments
     (ix_comment_author_id_body_fingerprint): the same cost however much they wrote.
+
+    claim_text() enforces the same rule for posts arriving at once; this check
+    stays for the comments no claim names: those stored before claims existed,
+    and those that came in by other doors (imports, restores, the demo).
     """
     if actor is not None:
         by_author = Comment.author_id == actor.id

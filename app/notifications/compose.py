@@ -11,6 +11,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -78,10 +79,7 @@ class Composer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.signer = Signer(settings.secret_key)
-        self.base = settings.base_url.rstrip("/")
-
-    def url(self, path: str) -> str:
-        return self.base + path
+        self.url = settings.absolute_url
 
     def compose(self, session: Session, row: Outbox) -> Letter | Skip:
         kind = MailKind(row.kind)
@@ -238,17 +236,17 @@ class Composer:
         )
 
     def _password_reset(self, user: User) -> Letter:
-        token = self.signer.sign(
-            Purpose.PASSWORD_RESET,
-            {"u": user.id, "h": password_fingerprint(user.password_hash)},
-        )
         return self._letter(
             MailKind.PASSWORD_RESET,
             user.email,
             secret=True,
             name=user.display_name,
             username=user.username,
-            link=self.url(f"/reset-password/{token}"),
+            link=self._signed_link(
+                "/reset-password/",
+                Purpose.PASSWORD_RESET,
+                {"u": user.id, "h": password_fingerprint(user.password_hash)},
+            ),
             forgot=self.url("/forgot-password"),
         )
 
@@ -273,31 +271,33 @@ class Composer:
             address = user.email
         else:
             return Skip("the address is already confirmed")
-        token = self.signer.sign(
-            Purpose.CONFIRM_EMAIL, {"u": user.id, "e": service.email_key(address)}
-        )
         return self._letter(
             MailKind.CONFIRM_EMAIL,
             address,
             secret=True,
             name=user.display_name,
-            link=self.url(f"/confirm-email/{token}"),
+            link=self._signed_link(
+                "/confirm-email/",
+                Purpose.CONFIRM_EMAIL,
+                {"u": user.id, "e": service.email_key(address)},
+            ),
         )
 
     def _confirm_sign_up(self, session: Session, row: Outbox) -> Letter | Skip:
         pending = session.get(PendingSignUp, row.sign_up_id)
         if pending is None:
             return Skip("the sign-up is settled")
-        token = self.signer.sign(
-            Purpose.CONFIRM_SIGN_UP, {"s": pending.id, "e": pending.email_key}
-        )
         return self._letter(
             MailKind.CONFIRM_SIGN_UP,
             pending.email,
             secret=True,
             name=pending.display_name,
             username=pending.username,
-            link=self.url(f"/sign-up/{token}"),
+            link=self._signed_link(
+                "/sign-up/",
+                Purpose.CONFIRM_SIGN_UP,
+                {"s": pending.id, "e": pending.email_key},
+            ),
         )
 
     def _confirm_guest(self, session: Session, row: Outbox) -> Letter | Skip:
@@ -306,17 +306,17 @@ class Composer:
             return Skip("the guest no longer wants replies")
         if comment.guest_confirmed_at is not None:
             return Skip("already confirmed")
-        token = self.signer.sign(
-            Purpose.CONFIRM_GUEST,
-            {"c": comment.id, "e": service.email_key(comment.guest_email)},
-        )
         return self._letter(
             MailKind.CONFIRM_GUEST,
             comment.guest_email,
             secret=True,
             name=comment.guest_name or "there",
             title=comment.article.title,
-            link=self.url(f"/guest-replies/{token}"),
+            link=self._signed_link(
+                "/guest-replies/",
+                Purpose.CONFIRM_GUEST,
+                {"c": comment.id, "e": service.email_key(comment.guest_email)},
+            ),
         )
 
     # Helpers.
@@ -329,6 +329,10 @@ class Composer:
             .options(joinedload(Comment.article), joinedload(Comment.author))
             .where(Comment.id == row.comment_id)
         ).one_or_none()
+
+    def _signed_link(self, path: str, purpose: Purpose, claims: dict[str, Any]) -> str:
+        """The address of ``path`` with a token signed for ``purpose``."""
+        return self.url(path + self.signer.sign(purpose, claims))
 
     def _permalink(self, comment: Comment) -> str:
         return self.url(paths.fill(paths.COMMENT, comment_id=comment.id))
@@ -347,7 +351,7 @@ class Composer:
         )
         context = {
             "site": self.settings.site_name,
-            "home": self.base + "/",
+            "home": self.url("/"),
             "settings_url": self.url("/settings"),
             "unsubscribe_url": unsubscribe_url,
             **values,
@@ -393,7 +397,7 @@ class Composer:
         return str(Address(self.settings.site_name, "no-reply", self._domain()))
 
     def _domain(self) -> str:
-        return urlsplit(self.base).hostname or "localhost"
+        return urlsplit(self.settings.base_url).hostname or "localhost"
 
 
 def _short(title: str, length: int = 80) -> str:
