@@ -44,6 +44,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# The fixtures every test that reaches a database depends on.
+DATABASE_FIXTURES = frozenset({"database_url", "backend"})
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """On PostgreSQL, leave out the tests that never reach a database.
+
+    Markup, word lists, crisis phrases, source checks and the CLI runs on a
+    SQLite file of their own run the same code on either backend: the SQLite
+    pass has run them, and a second run proves nothing new. They are
+    deselected, not skipped, so a whole run still fails if one of them does.
+    """
+    if config.getoption("--db") == "sqlite":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        uses_database = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (kept if uses_database else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
