@@ -585,6 +585,15 @@ def test_the_audit_log_keeps_her_rows_under_a_former_member(
     log = mod_client.get("/moderation/log").text
     assert f"Former member #{alice_id}" in log
     assert "Alice Example" not in log
+    # Her record stays readable to moderators under the pseudonym.
+    record = mod_client.get(f"/users/former-{alice_id}/moderation")
+    assert record.status_code == 200
+    assert f"Former member #{alice_id}" in record.text
+    assert MOD_NOTE not in record.text
+    # Moderators read the discussion without her words too.
+    page = mod_client.get(f"/articles/{world.article.slug}").text
+    assert ALICE_WORDS not in page
+    assert "Bob answers kindly." in page
 
 
 def test_withdrawn_reports_leave_the_flagged_view_exact(
