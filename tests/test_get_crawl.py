@@ -38,6 +38,8 @@ GET_ACTIONS: dict[str, set[str]] = {
     # The links in mail confirm with one click, as mail clients open them.
     "/confirm-email/{token}": {"user"},
     "/guest-replies/{token}": {"comment"},
+    # A member's data export is audited (issue #17), each time it is read.
+    "/api/v1/me/export": {"moderation_action"},
 }
 
 

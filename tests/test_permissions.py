@@ -45,6 +45,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/settings"): SIGNED_IN,
     ("POST", "/settings"): SIGNED_IN,
     ("POST", "/settings/password"): SIGNED_IN,
+    # Personal data (issue #17): one's own download, and deleting one's account
+    # (the matrix sends no password: a 422 with the form again).
+    ("POST", "/settings/export"): SIGNED_IN,
+    ("POST", "/settings/delete"): SIGNED_IN,
+    ("GET", "/api/v1/me/export"): SIGNED_IN,
+    ("DELETE", "/api/v1/me"): SIGNED_IN,
     ("GET", "/api/v1/articles"): PUBLIC,
     ("GET", "/api/v1/search"): PUBLIC,
     ("GET", "/api/v1/articles/{slug}"): PUBLIC,

@@ -7,12 +7,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from app import paths
-from app.accounts import history, recovery, service
+from app.accounts import history, personal, recovery, service
 from app.accounts.deps import (
     AdminUser,
     AuthSessionDep,
     CurrentUser,
     ModeratorUser,
+    PasswordAttemptsDep,
     SignupAllowanceDep,
     bearer_token,
     client_ip,
@@ -20,6 +21,7 @@ from app.accounts.deps import (
 )
 from app.accounts.models import SessionKind, User
 from app.accounts.schemas import (
+    AccountDeletion,
     BadgeIn,
     BanIn,
     BanRead,
@@ -30,6 +32,7 @@ from app.accounts.schemas import (
     NoteIn,
     NoteRead,
     PasswordReset,
+    PersonalData,
     ProfileUpdate,
     RegisterIn,
     ResetRequest,
@@ -143,7 +146,7 @@ def me_read(session: Session, user: User) -> MeRead:
 
 @router.get("/users/{username}", name="api.users.detail", response_model=UserRead)
 def user_detail(username: str, session: SessionDep) -> User:
-    return service.get_user(session, username)
+    return service.get_member(session, username)
 
 
 @router.get("/users/{username}/comments", name="api.users.comments")
@@ -151,7 +154,7 @@ def user_comments(
     request: Request, username: str, session: SessionDep, page: PageNumber = 1
 ) -> PublicCommentPageRead:
     """Someone's published comments, newest first: what their profile page lists."""
-    person = service.get_user(session, username)
+    person = service.get_member(session, username)
     result = profile_comments.list_public_comments(session, person, page=page)
     settings: Settings = request.app.state.settings
     items = [
@@ -277,6 +280,32 @@ def me_update(
         hide_taken_emails=request.app.state.settings.hides_taken_emails,
     )
     return me_read(session, user)
+
+
+@router.get("/me/export", name="api.me.export")
+def me_export(
+    session: SessionDep, user: CurrentUser, auth: AuthSessionDep, response: Response
+) -> PersonalData:
+    """Everything Haven holds about the caller, as a JSON download (audited)."""
+    data = personal.export_data(session, actor=user, current=auth)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{personal.export_filename(user, data.exported_at)}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return data
+
+
+@router.delete("/me", name="api.me.delete", status_code=204)
+def me_delete(
+    data: AccountDeletion,
+    session: SessionDep,
+    user: CurrentUser,
+    attempts: PasswordAttemptsDep,
+) -> Response:
+    """Delete the caller's account, password typed again: 403 when it is wrong;
+    every token of the account is dead afterwards."""
+    personal.delete_account(session, data.password, actor=user, attempts=attempts)
+    return Response(status_code=204)
 
 
 @router.post("/me/confirm-email", name="api.me.confirm_email_resend", status_code=202)

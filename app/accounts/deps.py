@@ -12,7 +12,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts import service
+from app.accounts import personal, service
 from app.accounts.models import AuthSession, SessionKind, User
 from app.config import Settings
 from app.db import SessionDep
@@ -43,6 +43,20 @@ async def get_signup_allowance(request: Request) -> service.SignupAllowance:
 
 
 SignupAllowanceDep = Annotated[service.SignupAllowance, Depends(get_signup_allowance)]
+
+
+async def get_password_attempts(request: Request) -> personal.PasswordAttempts:
+    """Where a signed-in member's wrong passwords count: the sign-in limits."""
+    return personal.PasswordAttempts(
+        request.app.state.limiter,
+        service.LoginLimits.from_settings(request.app.state.settings),
+        client_ip(request),
+    )
+
+
+PasswordAttemptsDep = Annotated[
+    personal.PasswordAttempts, Depends(get_password_attempts)
+]
 
 
 def session_lifetime(settings: Settings, kind: SessionKind) -> timedelta:

@@ -65,6 +65,9 @@ class User(Base):
     # NULL with banned_at set means banned for good.
     banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ban_reason: Mapped[str | None] = mapped_column(Text)
+    # The member deleted their account (app.accounts.personal): the row stays,
+    # emptied, so the audit log keeps its id as a pseudonym.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
@@ -99,6 +102,10 @@ class User(Base):
         """The moderation digest goes to moderators; administrators get nothing
         new by default (app.notifications.worker.schedule_digests)."""
         return self.role == Role.MODERATOR
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def is_banned(self, now: datetime | None = None) -> bool:
         if self.banned_at is None:

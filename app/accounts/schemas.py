@@ -247,3 +247,149 @@ class UserModerationRead(BaseModel):
     comment_counts: dict[str, int]
     notes: list[NoteRead]
     log: LogRead
+
+
+# Personal data (issue #17): a member's export, and deleting their account.
+
+
+class AccountDeletion(BaseModel):
+    """Deleting one's own account: the password, typed again."""
+
+    password: str = Field(min_length=1, max_length=128)
+
+
+class ExportedAccount(BaseModel):
+    """The account row: everything but the password's hash."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str
+    email_verified_at: datetime | None
+    pending_email: str | None
+    role: Role
+    badge: str | None
+    bio: str
+    created_at: datetime
+    last_login_at: datetime | None
+    guidelines_seen_at: datetime | None
+    notify_replies: bool
+    notify_decisions: bool
+    notify_digest: bool
+    shown_content_notes: list[str]
+    banned_at: datetime | None
+    banned_until: datetime | None
+    ban_reason: str | None
+    # Why mail to the address stopped (it refused mail for good), if it did.
+    mail_suppressed: str | None
+
+
+class ExportedRevision(BaseModel):
+    body: str
+    created_at: datetime
+    # False: a moderator changed the text.
+    edited_by_you: bool
+
+
+class ExportedComment(BaseModel):
+    id: int
+    article_slug: str
+    article_title: str
+    parent_id: int | None
+    status: str
+    hidden_by_reports: bool
+    body: str
+    # An edit of a published comment that waits for a moderator.
+    pending_body: str | None
+    content_note: str | None
+    editor_note: str | None
+    editor_note_url: str | None
+    # A moderator's reason for rejecting or removing it (shown to its author).
+    decision_reason: str | None
+    created_at: datetime
+    edited_at: datetime | None
+    decided_at: datetime | None
+    revisions: list[ExportedRevision]
+
+
+class ExportedReport(BaseModel):
+    """A report the member made of someone's comment."""
+
+    comment_id: int
+    article_slug: str
+    reason: str
+    note: str | None
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ExportedSession(BaseModel):
+    """A signed-in browser or API client: never its token."""
+
+    kind: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    current: bool
+
+
+class ExportedDraft(BaseModel):
+    article_slug: str
+    parent_id: int | None
+    body: str
+    updated_at: datetime
+
+
+class ExportedVisit(BaseModel):
+    article_slug: str
+    seen_at: datetime
+    previous_at: datetime | None
+
+
+class ExportedMail(BaseModel):
+    """Mail to the member: what and when, not the text (see ``not_included``)."""
+
+    kind: str
+    status: str
+    subject: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ExportedAction(BaseModel):
+    """An audit-log row about the member, or by them."""
+
+    action: str
+    created_at: datetime
+    comment_id: int | None
+    article_slug: str | None
+    by_you: bool
+    about_you: bool
+    # Only on rows about the member.
+    reason: str | None
+
+
+class ExportedArticle(BaseModel):
+    slug: str
+    title: str
+    status: str
+    created_at: datetime
+    published_at: datetime | None
+
+
+class PersonalData(BaseModel):
+    """Everything Haven holds about one member, and nothing about anyone else."""
+
+    format: str = "haven-personal-data/1"
+    exported_at: datetime
+    account: ExportedAccount
+    comments: list[ExportedComment]
+    reports: list[ExportedReport]
+    sessions: list[ExportedSession]
+    drafts: list[ExportedDraft]
+    visits: list[ExportedVisit]
+    mail: list[ExportedMail]
+    audit_log: list[ExportedAction]
+    articles: list[ExportedArticle]
+    not_included: list[str]

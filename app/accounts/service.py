@@ -60,6 +60,8 @@ RESERVED_USERNAMES = frozenset(
         "webmaster",
     }
 )
+# What a deleted account's name becomes (app.accounts.personal): kept from sign-ups.
+FORMER_USERNAME = re.compile(r"former-\d+(-[0-9a-f]+)?")
 BAD_LOGIN = "That username and password don't match. Please try again."
 # Refreshing a session's expiry at most this often keeps writes rare.
 SESSION_REFRESH_AFTER = timedelta(hours=12)
@@ -121,6 +123,15 @@ def get_user(session: Session, username: str) -> User:
     """A user by username, ignoring case. Raises NotFound."""
     user = find_user(session, username)
     if user is None:
+        raise NotFound("There is nobody by that name here.")
+    return user
+
+
+def get_member(session: Session, username: str) -> User:
+    """A person as the public sees them, by username: NotFound for nobody, and
+    for an account its owner deleted (its profile is gone)."""
+    user = get_user(session, username)
+    if user.is_deleted:
         raise NotFound("There is nobody by that name here.")
     return user
 
@@ -206,7 +217,10 @@ def create_user(
 
 def _check_sign_up(session: Session, data: RegisterIn, *, operator: bool) -> None:
     """What a new account may not be, decided before anything is written."""
-    if not operator and username_key(data.username) in RESERVED_USERNAMES:
+    if not operator and (
+        username_key(data.username) in RESERVED_USERNAMES
+        or FORMER_USERNAME.fullmatch(username_key(data.username))
+    ):
         raise Invalid(
             "That username is reserved. Please choose another.", field="username"
         )

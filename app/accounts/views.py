@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app import paths
-from app.accounts import history, recovery, service
+from app.accounts import history, personal, recovery, service
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -20,6 +20,7 @@ from app.accounts.deps import (
     CurrentUser,
     ModeratorUser,
     OptionalUser,
+    PasswordAttemptsDep,
     SignupAllowanceDep,
     client_ip,
     session_lifetime,
@@ -27,6 +28,7 @@ from app.accounts.deps import (
 )
 from app.accounts.models import SessionKind, User
 from app.accounts.schemas import (
+    AccountDeletion,
     BanIn,
     NoteIn,
     PasswordChange,
@@ -206,7 +208,7 @@ def _form_limited(
 def profile(
     request: Request, username: str, session: SessionDep, page: PageNumber = 1
 ) -> Response:
-    person = service.get_user(session, username)
+    person = service.get_member(session, username)
     comments = profile_comments.list_public_comments(session, person, page=page)
     return render(
         request, "accounts/profile.html", {"person": person, "comments": comments}
@@ -320,20 +322,93 @@ def password_submit(
         errors = field_errors(exc)
         if "password" in errors:
             errors["new_password"] = errors.pop("password")
-        return render(
-            request,
-            "accounts/settings.html",
-            {
-                "form": _settings_form(user),
-                "errors": errors,
-                "note_choices": _note_choices(session, user.shown_content_notes),
-            },
-            status_code=422,
-        )
+        return _settings_again(request, session, user, errors, 422)
     flash(request, "Your password is changed. Other devices have been signed out.")
     return RedirectResponse(
         request.app.url_path_for("accounts.settings"), status_code=303
     )
+
+
+def _settings_again(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    errors: dict[str, str],
+    status_code: int,
+) -> Response:
+    """The settings page again, with the problems of one of its forms marked."""
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": _settings_form(user),
+            "errors": errors,
+            "note_choices": _note_choices(session, user.shown_content_notes),
+        },
+        status_code=status_code,
+    )
+
+
+# Personal data (issue #17): the download, and deleting one's account.
+
+
+@router.post("/settings/export", name="accounts.export")
+def export_submit(
+    form: CsrfForm, session: SessionDep, user: CurrentUser, auth: AuthSessionDep
+) -> Response:
+    """Everything Haven holds about the member, as a JSON file (a form, as it
+    is audited: no other site can make a browser ask for it)."""
+    del form  # the CSRF check is the point
+    data = personal.export_data(session, actor=user, current=auth)
+    filename = personal.export_filename(user, data.exported_at)
+    return Response(
+        data.model_dump_json(indent=2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/settings/delete", name="accounts.delete")
+def delete_submit(
+    request: Request,
+    form: CsrfForm,
+    session: SessionDep,
+    user: CurrentUser,
+    attempts: PasswordAttemptsDep,
+) -> Response:
+    try:
+        if not form.get("password"):
+            raise Invalid(
+                "Please type your password to delete your account.", field="password"
+            )
+        data = AccountDeletion.model_validate({"password": form["password"]})
+        personal.delete_account(session, data.password, actor=user, attempts=attempts)
+    except (ValidationError, Invalid) as exc:
+        return _settings_again(request, session, user, field_errors(exc), 422)
+    except (PermissionDenied, Conflict) as exc:
+        field = "password" if isinstance(exc, PermissionDenied) else "form"
+        return _settings_again(
+            request, session, user, {field: exc.message}, exc.status_code
+        )
+    except RateLimited as exc:
+        response = _settings_again(
+            request, session, user, {"password": exc.message}, 429
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    flash(
+        request,
+        "Your account is deleted and you are signed out. Thank you for having "
+        "been part of the conversation.",
+    )
+    response = RedirectResponse(
+        request.app.url_path_for("articles.index"), status_code=303
+    )
+    response.delete_cookie(SESSION_COOKIE)
+    return response
 
 
 # Moderators' tools for one member (issue #5, part D): the record, bans, notes.

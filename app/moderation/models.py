@@ -48,6 +48,9 @@ class ActionKind(StrEnum):
     SET_BADGE = "set_badge"
     # An admin rewrote the community guidelines (issue #15).
     EDIT_GUIDELINES = "edit_guidelines"
+    # A member downloaded their data, or deleted their account (issue #17).
+    EXPORT_DATA = "export_data"
+    DELETE_ACCOUNT = "delete_account"
 
 
 class ModerationAction(Base):
