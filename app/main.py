@@ -21,6 +21,7 @@ from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.accounts.deps import SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
+from app.articles import feed_views
 from app.articles import views as articles_views
 from app.cache import make_cache
 from app.comments import api as comments_api
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications_api.router)
     api.include_router(search_api.router)
     app.include_router(api)
+    app.include_router(feed_views.router)  # not pages: no navigation to fill
     # Every HTML page: moderators see the queue's counts in the navigation.
     pages = [Depends(moderation_views.moderation_nav)]
     for views in (

@@ -35,6 +35,10 @@ DRAFT_DISCARD = "/me/drafts/{slug}/discard"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
 GUIDELINES = "/guidelines"
+# Atom feeds (app.articles.feeds).
+FEED_ARTICLES = "/feeds/articles.atom"
+FEED_TAG = "/feeds/tags/{slug}.atom"
+FEED_COMMENTS = "/feeds/articles/{slug}/comments.atom"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
 
 

@@ -84,7 +84,11 @@ def fill(settings: Settings, session: Session) -> dict[str, str]:
         ),
     }
     own = {f"{path}:{{token}}": token for path, token in tokens.items()}
-    return {**own, "/tags/{slug}:{slug}": "matrix", **params}
+    tags = {
+        f"{path}:{{slug}}": "matrix"
+        for path in ("/tags/{slug}", "/feeds/tags/{slug}.atom")
+    }
+    return {**own, **tags, **params}
 
 
 def filled(path: str, fill: dict[str, str]) -> str:

@@ -180,6 +180,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/docs"): PUBLIC,
     ("GET", "/api/v1/docs/oauth2-redirect"): PUBLIC,
+    # Atom feeds (issue #17), and the addresses readers guess for the site's.
+    ("GET", "/feeds/articles.atom"): PUBLIC,
+    ("GET", "/feeds/tags/{slug}.atom"): PUBLIC,
+    ("GET", "/feeds/articles/{slug}/comments.atom"): PUBLIC,
+    ("GET", "/feed"): PUBLIC,
+    ("GET", "/rss"): PUBLIC,
+    ("GET", "/atom.xml"): PUBLIC,
 }
 
 

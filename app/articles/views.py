@@ -11,7 +11,7 @@ from starlette.datastructures import URL
 from app import paths, renderings
 from app.accounts.deps import AdminUser, OptionalUser
 from app.accounts.models import User
-from app.articles import service
+from app.articles import feeds, service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import thread, visits
@@ -75,7 +75,11 @@ def article_index(
         return render(
             request,
             "articles/index.html",
-            {"articles": articles, "tags": service.list_tags(session)},
+            {
+                "articles": articles,
+                "tags": service.list_tags(session),
+                "feeds": [feeds.articles_link(settings)],
+            },
         )
 
     key = ("home", str(page), str(settings.articles_per_page))
@@ -90,14 +94,20 @@ def article_tag(
     user: OptionalUser,
     page: PageNumber = 1,
 ) -> Response:
-    per_page = request.app.state.settings.articles_per_page
+    settings = request.app.state.settings
+    per_page = settings.articles_per_page
 
     def tag_page() -> Response:
         tag = service.get_tag(session, slug)
         articles = service.list_published(
             session, page=page, per_page=per_page, tag=tag
         )
-        return render(request, "articles/tag.html", {"tag": tag, "articles": articles})
+        links = [feeds.tag_link(settings, tag), feeds.articles_link(settings)]
+        return render(
+            request,
+            "articles/tag.html",
+            {"tag": tag, "articles": articles, "feeds": links},
+        )
 
     return _listing(
         request, session, user, ("tag", slug, str(page), str(per_page)), tag_page

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
+from app.articles import feeds
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.comments import (
@@ -235,6 +236,7 @@ def article_page(
         )
         if news is not None:
             viewer = replace(viewer, since=last_visit)
+    discussion_feed = feeds.discussion_link(article)
     return render(
         request,
         "articles/detail.html",
@@ -252,6 +254,11 @@ def article_page(
             ),
             "news": news,
             "reply_draft": None,
+            "discussion_feed": discussion_feed,
+            "feeds": [
+                *([discussion_feed] if discussion_feed else []),
+                feeds.articles_link(request.app.state.settings),
+            ],
             **context,
         },
         status_code=status_code,
