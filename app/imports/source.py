@@ -411,18 +411,33 @@ def unique_slug(session: Session, wanted: str, title: str, *, own: int | None) -
         slug = f"{base}-{n}"
 
 
-def set_closed(article: Article, closed: bool, when: datetime | None) -> None:
-    """Close a discussion closed at the source; reopen one only this import closed."""
-    if closed and article.comments_closed_at is None:
-        article.comments_closed_at = when or utcnow()
-        article.close_reason = CLOSED_ON_SOURCE
-    elif (
-        not closed
-        and article.comments_closed_at is not None
-        and article.close_reason == CLOSED_ON_SOURCE
-    ):
-        article.comments_closed_at = None
-        article.close_reason = None
+def set_closed(
+    session: Session, article_id: int, *, closed: bool, when: datetime | None
+) -> bool:
+    """Close a discussion closed at the source; reopen one only if an import
+    closed it. Whether anything changed."""
+    if closed:
+        statement = (
+            update(Article)
+            .where(Article.id == article_id, Article.comments_closed_at.is_(None))
+            .values(comments_closed_at=when or utcnow(), close_reason=CLOSED_ON_SOURCE)
+        )
+    else:
+        statement = (
+            update(Article)
+            .where(
+                Article.id == article_id,
+                Article.comments_closed_at.is_not(None),
+                Article.close_reason == CLOSED_ON_SOURCE,
+            )
+            .values(comments_closed_at=None, close_reason=None)
+        )
+    result = session.execute(
+        statement.values(updated_at=Article.updated_at).execution_options(
+            synchronize_session="fetch"
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 # Comments ---------------------------------------------------------------------
@@ -627,6 +642,48 @@ class Comments:
             )
 
 
+class ImportRun:
+    """One import of one file. ``name`` is what names the site in the export
+    (found as it is read); the source ids, people and comments are ready once
+    it is known."""
+
+    kind = ""  # "wordpress", "disqus": the start of the source's name
+    label = ""  # how people call such an export
+    named_by = ""  # what in the export names the site
+
+    def __init__(self, session: Session, path: Path, progress: Progress | None):
+        self.session = session
+        self.path = path
+        self.progress = progress
+        self.report = ImportReport()
+        self.name = ""
+        self._started: tuple[SourceIds, People, Comments] | None = None
+
+    def started(self) -> tuple[SourceIds, People, Comments]:
+        if self._started is None:
+            if not self.name:
+                raise ImportFailed(
+                    f"{self.path.name}: not a {self.label} export (no {self.named_by} "
+                    "before the first record). Nothing was imported."
+                )
+            self.report.source = f"{self.kind}:{self.name}"
+            ids = SourceIds(self.session, self.report.source)
+            self._started = (
+                ids,
+                People(ids, self.report),
+                Comments(ids, self.report),
+            )
+        return self._started
+
+    def finish(self) -> ImportReport:
+        """Place the replies still waiting for a parent, then bring the derived
+        state in line (``finish()``)."""
+        _, _, comments = self.started()
+        comments.place()
+        finish(self.session)
+        return self.report
+
+
 def finish(session: Session) -> None:
     """Bring every derived count and the search index in line with what was
     written: the queue counters, each article's counts and discussion version
@@ -634,9 +691,3 @@ def finish(session: Session) -> None:
     session.flush()
     standing.recount(session)
     search_index.reindex(session)
-
-
-def articles_with(session: Session, ids: Iterable[int]) -> set[int]:
-    """Which of these article ids still exist."""
-    wanted = list(ids)
-    return set(session.scalars(select(Article.id).where(Article.id.in_(wanted))))

@@ -18,15 +18,12 @@ from app.articles.models import Article, ArticleStatus
 from app.comments.models import CommentStatus
 from app.db import utcnow
 from app.imports.source import (
-    Comments,
     ImportedComment,
-    ImportFailed,
     ImportReport,
-    People,
+    ImportRun,
     Progress,
     SourceIds,
     children,
-    finish,
     parse_date,
     records,
     safe_html,
@@ -69,52 +66,27 @@ def import_wordpress(
         return _Import(session, path, progress).run()
 
 
-class _Import:
-    def __init__(self, session: Session, path: Path, progress: Progress | None):
-        self.session = session
-        self.path = path
-        self.progress = progress
-        self.report = ImportReport()
-        self.site = ""
-        self.authors: dict[str, int] = {}  # login and WordPress user id -> user id
-        self.ids: SourceIds | None = None
+class _Import(ImportRun):
+    kind = "wordpress"
+    label = "WordPress"
+    named_by = "site address"
 
-    def _ready(self) -> tuple[SourceIds, People, Comments]:
-        if self.ids is None:
-            if not self.site:
-                raise ImportFailed(
-                    f"{self.path.name}: not a WordPress export (no site address "
-                    "before the first post). Nothing was imported."
-                )
-            self.report.source = f"wordpress:{self.site}"
-            self.ids = SourceIds(self.session, self.report.source)
-            self.people = People(self.ids, self.report)
-            self.comments = Comments(self.ids, self.report)
-        return self.ids, self.people, self.comments
+    def __init__(self, session: Session, path: Path, progress: Progress | None):
+        super().__init__(session, path, progress)
+        self.authors: dict[str, int] = {}  # login and WordPress user id -> user id
 
     def run(self) -> ImportReport:
-        seen_any = False
         for record in records(self.path, _RECORDS, self.progress):
-            seen_any = True
             if record.tag in ("wp:base_site_url", "wp:base_blog_url", "link"):
-                self.site = self.site or (record.text or "").strip().rstrip("/")
+                self.name = self.name or (record.text or "").strip().rstrip("/")
             elif record.tag == "wp:author":
                 self._author(record)
             else:
                 self._item(record)
-        if not seen_any or self.ids is None:
-            if not seen_any:
-                raise ImportFailed(
-                    f"{self.path.name}: not a WordPress export (no posts, authors "
-                    "or site address). Nothing was imported."
-                )
-            self._ready()
-        self.comments.place()
-        finish(self.session)
-        return self.report
+        return self.finish()
 
     def _author(self, record: Element) -> None:
-        _, people, _ = self._ready()
+        _, people, _ = self.started()
         login = text(record, "wp:author_login")
         wp_id = text(record, "wp:author_id")
         if not login:
@@ -134,18 +106,19 @@ class _Import:
         if not login:
             return None
         if login not in self.authors:
-            _, people, _ = self._ready()
+            _, people, _ = self.started()
             self.authors[login] = people.author(
                 login, login=login, email="", display_name=login
             )
         return self.authors[login]
 
     def _item(self, item: Element) -> None:
-        ids, _, comments = self._ready()
+        ids, _, comments = self.started()
         post_type = text(item, "wp:post_type", "post")
         post_id = text(item, "wp:post_id")
         if post_type != "post":
-            self.report.skip("post", f"a {post_type}, not a post")
+            an = "an" if post_type[:1] in ("a", "e", "i", "o", "u") else "a"
+            self.report.skip("post", f"{an} {post_type}, not a post")
             return
         status = text(item, "wp:status")
         if not post_id:
@@ -166,6 +139,11 @@ class _Import:
         self, item: Element, ids: SourceIds, post_id: str, *, published: bool
     ) -> int:
         known = ids.get("article", post_id)
+        # An article the caller holds stays in the session; the rest leave it.
+        held = (
+            known is not None
+            and self.session.identity_key(Article, known) in self.session.identity_map
+        )
         article = (
             self.session.scalars(
                 select(Article)
@@ -227,16 +205,16 @@ class _Import:
                 article.tags = tags
                 changed["tags"] = tags
             outcome = "updated" if changed else "unchanged"
-        closed_before = article.comments_closed_at
-        set_closed(article, text(item, "wp:comment_status") == "closed", when)
-        if outcome == "unchanged" and article.comments_closed_at != closed_before:
-            outcome = "updated"
         self.session.flush()
+        article_id = article.id
+        if not held:
+            self.session.expunge(article)
+        closed = text(item, "wp:comment_status") == "closed"
+        if set_closed(self.session, article_id, closed=closed, when=when):
+            outcome = "updated" if outcome == "unchanged" else outcome
         self.report.count("post", outcome)
         if outcome == "imported":
-            ids.remember("article", {post_id: article.id})
-        article_id = article.id
-        self.session.expunge(article)
+            ids.remember("article", {post_id: article_id})
         return article_id
 
     def _comment(self, element: Element, article_id: int) -> ImportedComment | None:
@@ -264,7 +242,7 @@ class _Import:
         email = text(element, "wp:comment_author_email")[:254]
         member = self.authors.get(f"#{text(element, 'wp:comment_user_id')}")
         if member is None and email:
-            member = self.people.member_by_email(email)
+            member = self.started()[1].member_by_email(email)
         parent = text(element, "wp:comment_parent")
         return ImportedComment(
             source_id=comment_id,

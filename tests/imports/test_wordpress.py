@@ -93,8 +93,7 @@ def test_posts_become_articles_with_authors_and_tags(
     assert report.get("author", "imported") == 1
     assert report.get("author", "matched") == 1
     assert report.skipped[("post", "a page, not a post")] == 1
-    assert report.skipped[("post", "an attachment, not a post")] == 0
-    assert report.skipped[("post", "a attachment, not a post")] == 1
+    assert report.skipped[("post", "an attachment, not a post")] == 1
     assert report.skipped[("post", "in WordPress's trash")] == 1
 
 
