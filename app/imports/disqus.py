@@ -107,7 +107,6 @@ class _Import(ImportRun):
             self.session,
             article_id,
             closed=flag(record, "isClosed"),
-            when=parse_date(text(record, "createdAt")),
         )
 
     def _match(self, slugs: list[str]) -> int | None:

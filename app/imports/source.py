@@ -399,28 +399,27 @@ def _username(name: str) -> str:
 # Articles ---------------------------------------------------------------------
 
 
-def unique_slug(session: Session, wanted: str, title: str, *, own: int | None) -> str:
+def unique_slug(session: Session, wanted: str, title: str) -> str:
     """``wanted`` (or one from the title), with -2, -3... when another article has it."""
     base = slugify(wanted or title, max_length=110) or "article"
     slug, n = base, 1
     while True:
         holder = session.scalar(select(Article.id).where(Article.slug == slug))
-        if holder is None or holder == own:
+        if holder is None:
             return slug
         n += 1
         slug = f"{base}-{n}"
 
 
-def set_closed(
-    session: Session, article_id: int, *, closed: bool, when: datetime | None
-) -> bool:
-    """Close a discussion closed at the source; reopen one only if an import
-    closed it. Whether anything changed."""
+def set_closed(session: Session, article_id: int, *, closed: bool) -> bool:
+    """Close a discussion closed at the source (the source doesn't say since
+    when: from now); reopen one only if an import closed it. Whether anything
+    changed."""
     if closed:
         statement = (
             update(Article)
             .where(Article.id == article_id, Article.comments_closed_at.is_(None))
-            .values(comments_closed_at=when or utcnow(), close_reason=CLOSED_ON_SOURCE)
+            .values(comments_closed_at=utcnow(), close_reason=CLOSED_ON_SOURCE)
         )
     else:
         statement = (

@@ -181,12 +181,10 @@ class _Import(ImportRun):
         tags = articles_service.tags_by_name(self.session, tag_names)
         if article is None:
             article = Article(
-                slug=unique_slug(
-                    self.session, text(item, "wp:post_name"), title, own=None
-                ),
+                slug=unique_slug(self.session, text(item, "wp:post_name"), title),
                 body_html=safe_html(body, Profile.ARTICLE),
                 created_at=when or utcnow(),
-                published_at=when if published else None,
+                published_at=(when or utcnow()) if published else None,
                 tags=tags,
                 **values,
             )
@@ -199,7 +197,7 @@ class _Import(ImportRun):
             for key, value in changed.items():
                 setattr(article, key, value)
             if published and article.published_at is None:
-                article.published_at = when
+                article.published_at = when or utcnow()
                 changed["published_at"] = when
             if {t.slug for t in article.tags} != {t.slug for t in tags}:
                 article.tags = tags
@@ -210,7 +208,7 @@ class _Import(ImportRun):
         if not held:
             self.session.expunge(article)
         closed = text(item, "wp:comment_status") == "closed"
-        if set_closed(self.session, article_id, closed=closed, when=when):
+        if set_closed(self.session, article_id, closed=closed):
             outcome = "updated" if outcome == "unchanged" else outcome
         self.report.count("post", outcome)
         if outcome == "imported":
