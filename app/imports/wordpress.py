@@ -53,7 +53,7 @@ _UNKNOWN_STATUS = {
 PUBLISHED = "publish"
 # Categories every WordPress post has unless given another: not a real tag.
 _DEFAULT_CATEGORY = "uncategorized"
-_RECORDS = ("wp:base_site_url", "wp:base_blog_url", "link", "wp:author", "item")
+_RECORDS = ("wp:base_site_url", "wp:base_blog_url", "wp:author", "item")
 
 
 def import_wordpress(
@@ -77,7 +77,7 @@ class _Import(ImportRun):
 
     def run(self) -> ImportReport:
         for record in records(self.path, _RECORDS, self.progress):
-            if record.tag in ("wp:base_site_url", "wp:base_blog_url", "link"):
+            if record.tag in ("wp:base_site_url", "wp:base_blog_url"):
                 self.name = self.name or (record.text or "").strip().rstrip("/")
             elif record.tag == "wp:author":
                 self._author(record)

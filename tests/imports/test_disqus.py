@@ -184,3 +184,42 @@ def test_emails_are_never_shown(
         assert "Ann Guest" in page.text or "Baclofen" in page.text
         assert "private.example" not in page.text
         assert "<script>alert" not in page.text
+
+
+def test_a_loop_of_parents_or_a_missing_parent_leaves_a_reply_top_level(
+    session: Session, articles: tuple[Article, Article], tmp_path: Path
+) -> None:
+    posts = "".join(
+        f'<post dsq:id="{pid}"><message>Post {pid}</message>'
+        "<createdAt>2021-05-02T08:00:00Z</createdAt>"
+        f'<author><name>P{pid}</name></author><thread dsq:id="1"/>'
+        f'<parent dsq:id="{parent}"/></post>'
+        for pid, parent in (("a", "b"), ("b", "a"), ("c", "gone"))
+    )
+    export = tmp_path / "loop.xml"
+    export.write_text(
+        '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">'
+        '<thread dsq:id="1"><forum>f</forum>'
+        "<link>https://x.example/living-with-spasticity</link></thread>"
+        f"{posts}</disqus>"
+    )
+
+    report = import_disqus(session, export)
+
+    c = _by_name(session)
+    assert c["Pc"].parent_id is None
+    tops = [c[name] for name in ("Pa", "Pb") if c[name].parent_id is None]
+    assert len(tops) == 1
+    (reply,) = {c["Pa"], c["Pb"]} - set(tops)
+    assert (reply.parent_id, reply.root_id, reply.depth) == (tops[0].id, tops[0].id, 2)
+    assert report.notes["replies whose parent is not in the file, kept top level"] == 1
+    assert_derived_state_exact(session)
+
+
+def test_a_file_of_another_kind_is_refused(session: Session) -> None:
+    before = stored(session)
+
+    with pytest.raises(ImportFailed, match="not a Disqus export"):
+        import_disqus(session, DATA / "wordpress.xml")
+
+    assert stored(session) == before

@@ -258,3 +258,49 @@ def test_emails_are_never_shown(
     assert "Ann Guest" in pages[0].text
     assert "Baclofen helped me" in pages[2].text
     assert "Baclofen" in pages[3].text
+
+
+def test_a_file_of_another_kind_is_refused(session: Session) -> None:
+    before = stored(session)
+
+    with pytest.raises(ImportFailed, match="not a WordPress export"):
+        import_wordpress(session, DATA / "disqus.xml")
+
+    assert stored(session) == before
+
+
+def test_replies_deeper_than_the_indent_keep_their_parent_and_show(
+    session: Session, client: TestClient, tmp_path: Path
+) -> None:
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_author>Level {n}</wp:comment_author>"
+        f"<wp:comment_date_gmt>2024-01-06 08:0{n}:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>Reply at level {n}</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_parent>{n - 1}</wp:comment_parent></wp:comment>"
+        for n in range(1, 9)
+    )
+    export = tmp_path / "deep.xml"
+    export.write_text(
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+        "<wp:base_site_url>https://deep.example</wp:base_site_url>"
+        "<item><title>Deep</title><wp:post_id>1</wp:post_id>"
+        "<wp:post_name>deep</wp:post_name><wp:status>publish</wp:status>"
+        f"<wp:post_type>post</wp:post_type>{comments}</item></channel></rss>"
+    )
+
+    import_wordpress(session, export)
+    session.commit()
+
+    depths = session.scalars(
+        select(Comment.depth)
+        .join(Article)
+        .where(Article.slug == "deep")
+        .order_by(Comment.created_at)
+    ).all()
+    assert depths == list(range(1, 9))
+    page = client.get("/articles/deep")
+    assert page.status_code == 200
+    for n in range(1, 9):
+        assert f"Reply at level {n}" in page.text
