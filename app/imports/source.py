@@ -70,7 +70,8 @@ class ImportReport:
     notes: Counter[str] = field(default_factory=Counter)
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
-        self.outcomes.setdefault(kind, Counter())[outcome] += n
+        if n:
+            self.outcomes.setdefault(kind, Counter())[outcome] += n
 
     def skip(self, kind: str, reason: str) -> None:
         self.count(kind, "skipped")

@@ -179,6 +179,7 @@ class _Import(ImportRun):
             "author_id": self._author_of(text(item, "dc:creator")),
         }
         tags = articles_service.tags_by_name(self.session, tag_names)
+        self.report.count("tag", "imported", sum(tag.id is None for tag in tags))
         if article is None:
             article = Article(
                 slug=unique_slug(self.session, text(item, "wp:post_name"), title),

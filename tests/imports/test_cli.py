@@ -59,6 +59,7 @@ def test_wordpress_prints_progress_and_the_report(haven: CliRunner) -> None:
     assert "Reading wordpress.xml" in result.stderr
     assert "Imported from wordpress:https://blog.example.org:" in result.stdout
     assert "  posts: 3 imported, 3 skipped" in result.stdout
+    assert "  tags: 3 imported" in result.stdout
     assert "  comments: 9 imported, 2 skipped" in result.stdout
     assert "1 comment: a pingback, not a comment" in result.stdout
     assert "1 post: a page, not a post" in result.stdout

@@ -92,6 +92,7 @@ def test_posts_become_articles_with_authors_and_tags(
     assert report.get("post", "imported") == 3
     assert report.get("author", "imported") == 1
     assert report.get("author", "matched") == 1
+    assert report.get("tag", "imported") == 3
     assert report.skipped[("post", "a page, not a post")] == 1
     assert report.skipped[("post", "an attachment, not a post")] == 1
     assert report.skipped[("post", "in WordPress's trash")] == 1
@@ -168,6 +169,7 @@ def test_a_second_run_updates_and_never_duplicates(
     assert again.get("post", "imported") == 0
     assert again.get("post", "unchanged") == 3
     assert again.get("author", "unchanged") == 2
+    assert again.get("tag", "imported") == 0
 
     changed = tmp_path / "changed.xml"
     changed.write_text(
