@@ -65,8 +65,10 @@ def wordpress_command(file: ExportFile) -> None:
 
 
 def disqus_command(file: ExportFile) -> None:
-    """Import a Disqus export: each thread's posts join the article its link
-    or identifier names; threads that match none are listed.
+    """Import a Disqus export: posts join the article their thread names.
+
+    A thread matches the article whose slug ends its link, or is its
+    identifier; threads that match none are listed.
 
     Run it again to bring in what changed: nothing is duplicated.
     """
