@@ -17,6 +17,7 @@ from app.accounts.schemas import RegisterIn
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.errors import DomainError, describe_validation
+from app.imports.cli import disqus_command, wordpress_command
 from app.notifications.transport import make_transport
 from app.notifications.worker import Worker
 from app.search import index as search_index
@@ -35,6 +36,8 @@ import_cli = typer.Typer(
     no_args_is_help=True,
 )
 cli.add_typer(import_cli, name="import")
+import_cli.command("wordpress")(wordpress_command)
+import_cli.command("disqus")(disqus_command)
 
 
 # How long uvicorn's supervisor waits for a worker to answer before it kills it

@@ -20,6 +20,7 @@ from app.comments.models import (
 )
 from app.counters import Counter
 from app.db import Base
+from app.imports.models import ImportSource
 from app.moderation.models import (
     ActionKind,
     CannedReason,
@@ -44,6 +45,7 @@ __all__ = [
     "Counter",
     "Flag",
     "FlagReason",
+    "ImportSource",
     "ModerationAction",
     "Outbox",
     "PendingSignUp",

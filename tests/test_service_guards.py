@@ -213,6 +213,9 @@ ADMINS["app.accounts.service.set_role"] = lambda s, w, a: accounts_service.set_r
 
 # Everything else in those modules, and why it needs no role of its own.
 NOT_PRIVILEGED: dict[str, str] = {
+    "app.articles.service.tags_by_name": (
+        "finds or makes tags for a guarded article write, or an operator's import"
+    ),
     **dict.fromkeys(
         [
             "app.accounts.history.comment_counts",

@@ -172,7 +172,8 @@ def _slug_guard(session: Session, slug: str) -> Iterator[None]:
         raise _slug_taken(slug) from exc
 
 
-def _tags_by_name(session: Session, names: list[str]) -> list[Tag]:
+def tags_by_name(session: Session, names: list[str]) -> list[Tag]:
+    """The tags with these names, made where missing (matched by slug)."""
     wanted = {
         slugify(name, max_length=60): name.strip()
         for name in names
@@ -214,7 +215,7 @@ def create_article(
     _ensure_admin(actor)
     slug = _slug_for(data.slug, data.title)
     _ensure_slug_free(session, slug)
-    tags = _tags_by_name(session, data.tags)
+    tags = tags_by_name(session, data.tags)
     published = data.status == ArticleStatus.PUBLISHED
     with _slug_guard(session, slug):
         article = Article(
@@ -247,7 +248,7 @@ def update_article(
     slug = article.slug if data.slug is None else _slug_for(data.slug, title)
     if slug != article.slug:
         _ensure_slug_free(session, slug, exclude=article)
-    tags = _tags_by_name(session, data.tags) if data.tags is not None else None
+    tags = tags_by_name(session, data.tags) if data.tags is not None else None
     with _slug_guard(session, slug):
         article.title = title
         article.slug = slug

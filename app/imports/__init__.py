@@ -1,0 +1,1 @@
+"""Bringing a community in from elsewhere: WordPress and Disqus exports."""
