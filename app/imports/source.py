@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from markdownify import markdownify
 from slugify import slugify
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.errors import DomainError
 from app.imports.models import ImportSource
-from app.markup import Profile, clean_html
+from app.markup import Profile, clean_html, render_markdown
 from app.search import index as search_index
 
 # Told (bytes read, bytes in all) as the file is read.
@@ -271,6 +272,13 @@ def safe_html(html: str, profile: Profile) -> str:
     return clean_html(html, profile)
 
 
+def as_markdown(html: str, profile: Profile) -> str:
+    """Imported HTML as the Markdown Haven keeps and edits: sanitized first,
+    then written as Markdown, so that an edit opens readable text and the
+    stored HTML is what render_markdown() makes of it, as for any comment."""
+    return str(markdownify(safe_html(html, profile), heading_style="ATX")).strip()
+
+
 # Where things came from -----------------------------------------------------
 
 
@@ -456,14 +464,15 @@ class ImportedComment:
     created_at: datetime
 
     def values(self) -> dict[str, Any]:
+        body = as_markdown(self.body, Profile.COMMENT)
         return {
             "article_id": self.article_id,
             "author_id": self.author_id,
             "guest_name": self.guest_name,
             "guest_email": self.guest_email,
-            "body": self.body,
-            "body_html": safe_html(self.body, Profile.COMMENT),
-            "body_fingerprint": spam.fingerprint(self.body),
+            "body": body,
+            "body_html": render_markdown(body, Profile.COMMENT),
+            "body_fingerprint": spam.fingerprint(body),
             "status": self.status,
             "created_at": self.created_at,
         }

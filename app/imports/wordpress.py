@@ -3,8 +3,9 @@ authors, tags and threaded comments.
 
 Posts become articles (published stay published, the rest are drafts), their
 categories and tags become tags, and their comments keep their threading,
-names, dates and statuses. The post's HTML and each comment's are kept as
-written (``body``) and shown through Haven's sanitizer (``body_html``).
+names, dates and statuses. The post's HTML and each comment's go through
+Haven's sanitizer and are kept as Markdown (``body``, what an edit opens), shown
+as Haven renders that Markdown (``body_html``).
 """
 
 from pathlib import Path
@@ -23,6 +24,7 @@ from app.imports.source import (
     ImportRun,
     Progress,
     SourceIds,
+    as_markdown,
     children,
     parse_date,
     records,
@@ -31,7 +33,7 @@ from app.imports.source import (
     text,
     unique_slug,
 )
-from app.markup import Profile, shorten
+from app.markup import Profile, render_markdown, shorten
 from app.search import index as search_index
 
 # wp:comment_approved -> Haven's status; other values are skipped.
@@ -154,7 +156,7 @@ class _Import(ImportRun):
             else None
         )
         title = (text(item, "title") or "Untitled")[:200]
-        body = text(item, "content:encoded")
+        body = as_markdown(text(item, "content:encoded"), Profile.ARTICLE)
         summary = shorten(
             search_index.plain_text(
                 safe_html(text(item, "excerpt:encoded"), Profile.COMMENT)
@@ -183,7 +185,7 @@ class _Import(ImportRun):
         if article is None:
             article = Article(
                 slug=unique_slug(self.session, text(item, "wp:post_name"), title),
-                body_html=safe_html(body, Profile.ARTICLE),
+                body_html=render_markdown(body, Profile.ARTICLE),
                 created_at=when or utcnow(),
                 published_at=(when or utcnow()) if published else None,
                 tags=tags,
@@ -194,7 +196,7 @@ class _Import(ImportRun):
         else:
             changed = {k: v for k, v in values.items() if getattr(article, k) != v}
             if "body" in changed:
-                article.body_html = safe_html(body, Profile.ARTICLE)
+                article.body_html = render_markdown(body, Profile.ARTICLE)
             for key, value in changed.items():
                 setattr(article, key, value)
             if published and article.published_at is None:

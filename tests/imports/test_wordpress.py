@@ -10,10 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Role, User
+from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
+from app.articles.schemas import ArticleUpdate
 from app.comments.models import Comment, CommentStatus
 from app.imports.source import CLOSED_ON_SOURCE, ImportFailed
 from app.imports.wordpress import import_wordpress
+from app.markup import Profile, render_markdown
 from tests.factories import make_article, make_comment, make_user
 from tests.imports import DATA, assert_derived_state_exact, hits, stored
 
@@ -306,3 +309,28 @@ def test_replies_deeper_than_the_indent_keep_their_parent_and_show(
     assert page.status_code == 200
     for n in range(1, 9):
         assert f"Reply at level {n}" in page.text
+
+
+def test_imported_html_is_kept_as_the_markdown_an_edit_opens(
+    session: Session,
+) -> None:
+    # Haven edits Markdown: an imported body kept as HTML would open in the
+    # editor as tags, and saving it would show them as text.
+    import_wordpress(session, WXR)
+    article = _article(session, "living-with-spasticity")
+    comments = _by_source(session).values()
+
+    for body, body_html, profile in [
+        (article.body, article.body_html, Profile.ARTICLE),
+        *((c.body, c.body_html, Profile.COMMENT) for c in comments),
+    ]:
+        assert "</" not in body
+        assert render_markdown(body, profile) == body_html
+    assert "## Stretching" in article.body
+
+    admin = make_user(session, role=Role.ADMIN)
+    shown = article.body_html
+    articles_service.update_article(
+        session, article, ArticleUpdate(body=article.body), actor=admin
+    )
+    assert article.body_html == shown
