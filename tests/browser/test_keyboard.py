@@ -197,7 +197,7 @@ def test_moderator_approves_a_comment_with_the_keyboard_only(
         assert comment.status == CommentStatus.APPROVED
 
 
-def tab_through(page: Page, *, limit: int = 250) -> list[Focused]:
+def tab_through(page: Page, *, limit: int = 400) -> list[Focused]:
     """Every Tab stop from the top of the page until focus leaves it (or wraps)."""
     stops: list[Focused] = []
     for _ in range(limit):
