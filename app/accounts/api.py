@@ -288,10 +288,7 @@ def me_export(
 ) -> PersonalData:
     """Everything Haven holds about the caller, as a JSON download (audited)."""
     data = personal.export_data(session, actor=user, current=auth)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{personal.export_filename(user, data.exported_at)}"'
-    )
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(personal.export_headers(user, data.exported_at))
     return data
 
 

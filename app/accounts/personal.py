@@ -86,9 +86,16 @@ def former_display_name(user_id: int) -> str:
     return f"Former member #{user_id}"
 
 
-def export_filename(user: User, now: datetime) -> str:
+def export_headers(user: User, now: datetime) -> dict[str, str]:
+    """The download's headers, the same from the page and the API: a file
+    named for the member and the day, kept by no cache."""
     username = re.sub(r"[^A-Za-z0-9_-]", "_", user.username)
-    return f"haven-{username}-{now:%Y-%m-%d}.json"
+    return {
+        "Content-Disposition": (
+            f'attachment; filename="haven-{username}-{now:%Y-%m-%d}.json"'
+        ),
+        "Cache-Control": "no-store",
+    }
 
 
 # The export ------------------------------------------------------------------

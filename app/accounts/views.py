@@ -360,14 +360,10 @@ def export_submit(
     is audited: no other site can make a browser ask for it)."""
     del form  # the CSRF check is the point
     data = personal.export_data(session, actor=user, current=auth)
-    filename = personal.export_filename(user, data.exported_at)
     return Response(
         data.model_dump_json(indent=2),
         media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+        headers=personal.export_headers(user, data.exported_at),
     )
 
 
