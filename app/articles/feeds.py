@@ -26,7 +26,7 @@ from app import paths
 from app.accounts.models import User
 from app.articles import service
 from app.articles.models import Article, Tag
-from app.comments.models import Comment, CommentStatus, shown_name
+from app.comments.models import Comment, shown_name
 from app.comments.thread import Discussion
 from app.config import Settings
 
@@ -226,8 +226,7 @@ def comments_feed(session: Session, settings: Settings, discussion: Discussion) 
         .outerjoin(User, User.id == Comment.author_id)
         .where(
             Comment.article_id == discussion.article_id,
-            Comment.status == CommentStatus.APPROVED,
-            Comment.hidden_at.is_(None),
+            Comment.published(),
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(COMMENTS_IN_FEED)

@@ -7,12 +7,14 @@ from typing import Protocol
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
     text,
     true,
@@ -163,6 +165,12 @@ class Comment(Base):
     decided_by: Mapped[User | None] = relationship(
         foreign_keys=[decided_by_id], lazy="raise"
     )
+
+    @classmethod
+    def published(cls) -> ColumnElement[bool]:
+        """The SQL test for a comment readers see with its text: approved,
+        and not hidden by readers' reports."""
+        return and_(cls.status == CommentStatus.APPROVED, cls.hidden_at.is_(None))
 
     @property
     def author_name(self) -> str:

@@ -443,7 +443,7 @@ def _shown_to_all() -> ColumnElement[bool]:
     while published replies hang from them (standing.Standing.shows_root; the
     article's root_count counts these)."""
     return or_(
-        and_(Comment.status == CommentStatus.APPROVED, Comment.hidden_at.is_(None)),
+        Comment.published(),
         and_(Comment.status.in_(_SHOWN), Comment.reply_count > 0),
     )
 

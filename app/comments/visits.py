@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import dates, paths
 from app.accounts.models import User
-from app.comments.models import ArticleVisit, Comment, CommentStatus
+from app.comments.models import ArticleVisit, Comment
 from app.db import utcnow
 
 # Page views less than this apart are one visit.
@@ -78,8 +78,7 @@ _NEW = (
     .where(
         Comment.article_id == bindparam("article_id"),
         Comment.created_at > bindparam("since"),
-        Comment.status == CommentStatus.APPROVED,
-        Comment.hidden_at.is_(None),
+        Comment.published(),
         or_(Comment.author_id.is_(None), Comment.author_id != bindparam("user_id")),
     )
     .order_by(Comment.created_at, Comment.id)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.articles.models import Article, ArticleStatus
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment
 from app.search.models import SearchDocument
 
 _BLOCKS = frozenset(
@@ -128,7 +128,9 @@ def reindex(
     """
     session.execute(delete(SearchDocument))
     articles, comments = 0, 0
-    total = session.scalar(select(func.count(Comment.id)).where(*_PUBLIC)) or 0
+    total = (
+        session.scalar(select(func.count(Comment.id)).where(Comment.published())) or 0
+    )
     for documents in _documents(session, batch):
         session.execute(insert(SearchDocument), documents)
         if documents[0]["comment_id"] is None:
@@ -138,9 +140,6 @@ def reindex(
         if progress is not None:
             progress(comments, total)
     return articles, comments
-
-
-_PUBLIC = (Comment.status == CommentStatus.APPROVED, Comment.hidden_at.is_(None))
 
 
 def _documents(session: Session, batch: int) -> Iterator[list[dict[str, object]]]:
@@ -157,7 +156,7 @@ def _documents(session: Session, batch: int) -> Iterator[list[dict[str, object]]
     last_id = 0
     while rows := session.execute(
         select(Comment.id, Comment.article_id, Comment.body_html)
-        .where(*_PUBLIC, Comment.id > last_id)
+        .where(Comment.published(), Comment.id > last_id)
         .order_by(Comment.id)
         .limit(batch)
     ).all():

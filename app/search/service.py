@@ -19,7 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
-    and_,
     case,
     column,
     func,
@@ -32,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app import paths
 from app.articles.models import Article, ArticleStatus
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment
 from app.pagination import Page, offset_for
 from app.search.models import (
     DOCUMENT_COLUMN,
@@ -235,10 +234,7 @@ def _visible(statement: Select[*_Row], finder: _Finder) -> Select[*_Row]:
             Article.status == ArticleStatus.PUBLISHED,
             or_(
                 SearchDocument.comment_id.is_(None),
-                and_(
-                    Comment.status == CommentStatus.APPROVED,
-                    Comment.hidden_at.is_(None),
-                ),
+                Comment.published(),
             ),
         )
     )
