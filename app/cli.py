@@ -14,6 +14,7 @@ from app import demo, schema
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.accounts.schemas import RegisterIn
+from app.archive.cli import backup_command, export_command, haven_command
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.errors import DomainError, describe_validation
@@ -38,6 +39,9 @@ import_cli = typer.Typer(
 cli.add_typer(import_cli, name="import")
 import_cli.command("wordpress")(wordpress_command)
 import_cli.command("disqus")(disqus_command)
+import_cli.command("haven")(haven_command)
+cli.command("export")(export_command)
+cli.command("backup")(backup_command)
 
 
 # How long uvicorn's supervisor waits for a worker to answer before it kills it

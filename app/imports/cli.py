@@ -1,9 +1,10 @@
 """`haven import wordpress FILE` and `haven import disqus FILE` (registered
 with the `haven import` group in app/cli.py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,30 +29,45 @@ ExportFile = Annotated[
 ]
 
 
+def fail(message: str) -> NoReturn:
+    """Say what went wrong on stderr and exit with code 1."""
+    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def progress_bar(
+    description: str, total: int, *, in_bytes: bool = False
+) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; the caller reports how much is done."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        *((DownloadColumn(),) if in_bytes else ()),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
 def _run(importer: Importer, path: Path) -> None:
     """Import ``path`` in one transaction with a progress bar on stderr, then
     print the report; a clear message and exit code 1 when it can't."""
     if not path.is_file():
-        typer.secho(f"Error: {path}: no such file.", err=True, fg=typer.colors.RED)
-        raise typer.Exit(code=1)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
+        fail(f"{path}: no such file.")
     try:
-        with Progress(*columns, console=Console(stderr=True)) as bar:
-            task = bar.add_task(f"Reading {path.name}", total=path.stat().st_size)
+        with progress_bar(
+            f"Reading {path.name}", path.stat().st_size, in_bytes=True
+        ) as step:
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            def progress(done: int, total: int) -> None:  # noqa: ARG001
+                step(done)
 
             with session_scope(get_settings()) as session:
                 report = importer(session, path, progress=progress)
     except DomainError as exc:
-        typer.secho(f"Error: {exc.message}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(code=1) from None
+        fail(exc.message)
     for line in report.lines():
         typer.echo(line)
 

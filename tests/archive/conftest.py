@@ -1,0 +1,59 @@
+"""Two sites of their own per test (fresh SQLite files, or PostgreSQL
+databases beside the test one): `haven export`, `import` and `backup`
+commit, so they can't share the rolled-back test database."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+from app.config import get_settings
+from app.db import make_engine
+from tests.conftest import _create_postgres_database, _reset_postgres
+
+Use = Callable[[str], str]
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, database_url: str
+) -> Iterator[Use]:
+    """``site(name)`` points `haven` at a freshly migrated database of that
+    name and returns its URL."""
+    monkeypatch.setenv("HAVEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HAVEN_SECRET_KEY", "archive-test-secret-key")
+    monkeypatch.setenv("HAVEN_BASE_URL", "http://testserver")
+
+    def use(name: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        else:
+            parsed = make_url(database_url)
+            url = parsed.set(database=f"{parsed.database}_{name}").render_as_string(
+                hide_password=False
+            )
+            _create_postgres_database(url)
+            engine = make_engine(url)
+            _reset_postgres(engine)
+            engine.dispose()
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        upgraded = CliRunner().invoke(cli, ["db", "upgrade"])
+        assert upgraded.exit_code == 0, upgraded.output
+        return url
+
+    yield use
+    get_settings.cache_clear()
+
+
+def switch(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Point `haven` at an existing database."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+
+
+def haven(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
