@@ -139,6 +139,22 @@ def _reset_postgres(engine: Engine) -> None:
         connection.commit()
 
 
+def fresh_database_url(backend: str, database_url: str, folder: Path, name: str) -> str:
+    """An empty database of its own for a command that commits: a SQLite file
+    in ``folder``, or a PostgreSQL database named after the test one."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'{name}.db'}"
+    parsed = make_url(database_url)
+    url = parsed.set(database=f"{parsed.database}_{name}").render_as_string(
+        hide_password=False
+    )
+    _create_postgres_database(url)
+    engine = make_engine(url)
+    _reset_postgres(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing() -> Iterator[None]:
     """Cheap argon2 parameters for speed; the scheme and code path stay the same."""

@@ -3,6 +3,7 @@
 import shutil
 import sqlite3
 import subprocess
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,15 +39,16 @@ def backup(database_url: str, directory: Path) -> Backup:
         if not url.database or url.database == ":memory:":
             raise BackupFailed("An in-memory database has nothing to back up.")
         target = directory / f"haven-{_stamp()}.db"
-        source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
         try:
-            with sqlite3.connect(target) as copy:
+            with (
+                closing(
+                    sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+                ) as source,
+                closing(sqlite3.connect(target)) as copy,
+            ):
                 source.backup(copy)
-            copy.close()
         except sqlite3.Error as exc:
             raise BackupFailed(f"The SQLite backup failed: {exc}.") from None
-        finally:
-            source.close()
         return Backup(target, [])
     if url.get_backend_name() == "postgresql":
         target = directory / f"haven-{_stamp()}.dump"

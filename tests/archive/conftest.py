@@ -6,13 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.config import get_settings
-from app.db import make_engine
-from tests.conftest import _create_postgres_database, _reset_postgres
+from tests.conftest import fresh_database_url
 
 Use = Callable[[str], str]
 
@@ -28,17 +26,7 @@ def site(
     monkeypatch.setenv("HAVEN_BASE_URL", "http://testserver")
 
     def use(name: str) -> str:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / f'{name}.db'}"
-        else:
-            parsed = make_url(database_url)
-            url = parsed.set(database=f"{parsed.database}_{name}").render_as_string(
-                hide_password=False
-            )
-            _create_postgres_database(url)
-            engine = make_engine(url)
-            _reset_postgres(engine)
-            engine.dispose()
+        url = fresh_database_url(backend, database_url, tmp_path, name)
         monkeypatch.setenv("DATABASE_URL", url)
         get_settings.cache_clear()
         upgraded = CliRunner().invoke(cli, ["db", "upgrade"])

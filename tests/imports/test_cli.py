@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url
 from typer.testing import CliRunner, Result
 
 from app.cli import cli
 from app.config import get_settings
-from app.db import make_engine, session_scope
-from tests.conftest import _create_postgres_database, _reset_postgres
+from app.db import session_scope
+from tests.conftest import fresh_database_url
 from tests.factories import make_article
 from tests.imports import DATA, stored
 
@@ -22,17 +21,7 @@ def haven(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, database_url: str
 ) -> Iterator[CliRunner]:
     """A runner whose `haven` sees a freshly migrated database of its own."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'cli.db'}"
-    else:
-        parsed = make_url(database_url)
-        url = parsed.set(database=f"{parsed.database}_cli").render_as_string(
-            hide_password=False
-        )
-        _create_postgres_database(url)
-        engine = make_engine(url)
-        _reset_postgres(engine)
-        engine.dispose()
+    url = fresh_database_url(backend, database_url, tmp_path, "cli")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("HAVEN_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
