@@ -40,7 +40,7 @@ from app.front import FrontCache
 from app.headers import SecurityHeaders, add_security_headers, docs_policies
 from app.hosts import HEALTH_PATH, TrustedHosts
 from app.moderation import api as moderation_api
-from app.moderation import settings_api, settings_views
+from app.moderation import insights_views, settings_api, settings_views
 from app.moderation import views as moderation_views
 from app.notifications import api as notifications_api
 from app.notifications import views as notifications_views
@@ -154,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         draft_views,
         moderation_views,
         settings_views,
+        insights_views,
         notifications_views,
         search_views,
     ):

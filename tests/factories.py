@@ -211,6 +211,7 @@ def route_targets(session: Session, *, decision: str) -> dict[str, str]:
         "{decision}": decision,
         "{reason_id}": str(canned_reason.id),
         "{token}": "not-a-real-token",
+        "{table}": "daily",
     }
 
 

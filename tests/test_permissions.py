@@ -80,6 +80,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/api/v1/moderation/comments/{comment_id}/{decision}"): MODERATORS,
     ("POST", "/api/v1/moderation/bulk"): MODERATORS,
     ("GET", "/api/v1/moderation/log"): MODERATORS,
+    # Moderator insights (issue #19): the charts, their CSVs and the figures.
+    ("GET", "/moderation/insights"): MODERATORS,
+    ("GET", "/moderation/insights/{table}.csv"): MODERATORS,
+    ("GET", "/api/v1/moderation/stats"): MODERATORS,
     ("POST", "/api/v1/articles/{slug}/close"): MODERATORS,
     ("POST", "/api/v1/articles/{slug}/reopen"): MODERATORS,
     ("POST", "/api/v1/comments/{comment_id}/lock"): MODERATORS,

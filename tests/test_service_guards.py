@@ -34,7 +34,7 @@ from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.standing import QueueStatus
 from app.db import utcnow
 from app.errors import PermissionDenied
-from app.moderation import annotations, canned, guidelines, policy
+from app.moderation import annotations, canned, guidelines, insights, policy
 from app.moderation import service as moderation_service
 from app.moderation.decisions import Decision
 from app.moderation.models import CannedReason
@@ -111,6 +111,9 @@ MODERATORS: dict[str, Call] = {
     ),
     "app.moderation.service.audit_log": lambda s, w, a: moderation_service.audit_log(
         s, page=1, per_page=10, actor=a
+    ),
+    "app.moderation.insights.stats": lambda s, w, a: insights.stats(
+        s, days=30, actor=a
     ),
     "app.moderation.annotations.set_editor_note": lambda s, w, a: (
         annotations.set_editor_note(s, w.approved, NOTE, actor=a)
@@ -213,6 +216,8 @@ ADMINS["app.accounts.service.set_role"] = lambda s, w, a: accounts_service.set_r
 
 # Everything else in those modules, and why it needs no role of its own.
 NOT_PRIVILEGED: dict[str, str] = {
+    "app.moderation.charts.bar_chart": "draws figures a guarded service returned",
+    "app.moderation.charts.line_chart": "draws figures a guarded service returned",
     "app.articles.service.tags_by_name": (
         "finds or makes tags for a guarded article write, or an operator's import"
     ),

@@ -88,6 +88,10 @@ class Comment(Base):
             sqlite_where=text("pending_body IS NOT NULL"),
             postgresql_where=text("pending_body IS NOT NULL"),
         ),
+        # Moderator insights (issue #19): comments posted per day and where, and
+        # the comments decided per day, read from the index alone.
+        Index("ix_comment_created_article", "created_at", "article_id"),
+        Index("ix_comment_decided_created", "decided_at", "created_at"),
         # Comments with crisis language not yet handled: the top of the queue.
         Index(
             "ix_comment_urgent",

@@ -14,7 +14,7 @@ from app.comments.models import Comment
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
-from app.moderation import annotations, service
+from app.moderation import annotations, insights, service
 from app.moderation.decisions import Decision
 from app.moderation.schemas import (
     BulkIn,
@@ -25,6 +25,7 @@ from app.moderation.schemas import (
     DecisionIn,
     DiscussionRead,
     EditorNoteIn,
+    InsightsRead,
     LogRead,
     QueueRead,
     ReasonIn,
@@ -187,6 +188,15 @@ def moderation_log(
         session, page=page, per_page=service.LOG_PAGE_SIZE, actor=moderator
     )
     return LogRead.from_page(entries)
+
+
+@router.get("/moderation/stats", name="api.moderation.stats")
+def moderation_stats(
+    session: SessionDep, moderator: ModeratorUser, days: int = 30
+) -> InsightsRead:
+    """Daily figures, reports by reason and the busiest discussions."""
+    figures = insights.stats(session, days=days, actor=moderator)
+    return InsightsRead.model_validate(figures)
 
 
 @router.post(

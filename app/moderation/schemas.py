@@ -1,7 +1,7 @@
 """Moderation shapes of the JSON API contract (DESIGN.md)."""
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -413,3 +413,34 @@ class GuidelinesRead(BaseModel):
     markdown: str
     html: str
     updated_at: datetime | None
+
+
+class InsightDayRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    date: date
+    posted: int
+    approved: int
+    rejected: int
+    spam: int
+    pending_end: int
+    oldest_pending_hours: float | None
+    median_decision_minutes: float | None
+
+
+class BusyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    slug: str
+    title: str
+    comments: int
+
+
+class InsightsRead(BaseModel):
+    """GET /api/v1/moderation/stats: the figures behind the insights page."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    days: list[InsightDayRead]
+    reports_by_reason: dict[str, int]
+    busiest: list[BusyRead]
