@@ -34,7 +34,14 @@ from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.standing import QueueStatus
 from app.db import utcnow
 from app.errors import PermissionDenied
-from app.moderation import annotations, canned, guidelines, insights, policy
+from app.moderation import (
+    annotations,
+    canned,
+    guidelines,
+    highlights,
+    insights,
+    policy,
+)
 from app.moderation import service as moderation_service
 from app.moderation.decisions import Decision
 from app.moderation.models import CannedReason
@@ -123,6 +130,12 @@ MODERATORS: dict[str, Call] = {
     ),
     "app.moderation.annotations.set_content_note": lambda s, w, a: (
         annotations.set_content_note(s, w.approved, "grief", actor=a)
+    ),
+    "app.moderation.highlights.set_pinned": lambda s, w, a: highlights.set_pinned(
+        s, w.approved, True, actor=a
+    ),
+    "app.moderation.highlights.set_featured": lambda s, w, a: highlights.set_featured(
+        s, w.approved, True, actor=a
     ),
     "app.moderation.canned.list_canned_reasons": lambda s, w, a: (
         canned.list_canned_reasons(s, actor=a)

@@ -99,6 +99,14 @@ class Comment(Base):
             sqlite_where=text("urgent_at IS NOT NULL"),
             postgresql_where=text("urgent_at IS NOT NULL"),
         ),
+        # At most one pinned comment per discussion (issue #19).
+        Index(
+            "ix_comment_one_pin",
+            "article_id",
+            unique=True,
+            sqlite_where=text("pinned_at IS NOT NULL"),
+            postgresql_where=text("pinned_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -139,6 +147,10 @@ class Comment(Base):
     # should read it first.
     urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A moderator pinned it at the top of its discussion, or featured it
+    # (app.moderation.highlights).
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A content note from the policy's list ("end of life", ...): readers see
     # the comment collapsed behind it until they open it.
     content_note: Mapped[str | None] = mapped_column(String(60))

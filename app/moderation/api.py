@@ -14,7 +14,7 @@ from app.comments.models import Comment
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
-from app.moderation import annotations, insights, service
+from app.moderation import annotations, highlights, insights, service
 from app.moderation.decisions import Decision
 from app.moderation.schemas import (
     BulkIn,
@@ -25,6 +25,7 @@ from app.moderation.schemas import (
     DecisionIn,
     DiscussionRead,
     EditorNoteIn,
+    HighlightsRead,
     InsightsRead,
     LogRead,
     QueueRead,
@@ -103,6 +104,46 @@ def moderation_content_note(
     comment = comments_service.get_comment(session, comment_id)
     annotations.set_content_note(session, comment, data.content_note, actor=moderator)
     return CommentNotesRead.of(comment)
+
+
+def _highlight(
+    session: SessionDep, comment_id: int, moderator: ModeratorUser, action: str
+) -> HighlightsRead:
+    comment = comments_service.get_comment(session, comment_id)
+    if action in ("pin", "unpin"):
+        highlights.set_pinned(session, comment, action == "pin", actor=moderator)
+    else:
+        highlights.set_featured(session, comment, action == "feature", actor=moderator)
+    return HighlightsRead.of(comment)
+
+
+@router.post(paths.MODERATION_PIN, name="api.moderation.pin")
+def moderation_pin(
+    comment_id: CommentId, session: SessionDep, moderator: ModeratorUser
+) -> HighlightsRead:
+    """Pin a published top-level comment first on its discussion's page 1."""
+    return _highlight(session, comment_id, moderator, "pin")
+
+
+@router.post(paths.MODERATION_UNPIN, name="api.moderation.unpin")
+def moderation_unpin(
+    comment_id: CommentId, session: SessionDep, moderator: ModeratorUser
+) -> HighlightsRead:
+    return _highlight(session, comment_id, moderator, "unpin")
+
+
+@router.post(paths.MODERATION_FEATURE, name="api.moderation.feature")
+def moderation_feature(
+    comment_id: CommentId, session: SessionDep, moderator: ModeratorUser
+) -> HighlightsRead:
+    return _highlight(session, comment_id, moderator, "feature")
+
+
+@router.post(paths.MODERATION_UNFEATURE, name="api.moderation.unfeature")
+def moderation_unfeature(
+    comment_id: CommentId, session: SessionDep, moderator: ModeratorUser
+) -> HighlightsRead:
+    return _highlight(session, comment_id, moderator, "unfeature")
 
 
 @router.post(

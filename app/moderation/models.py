@@ -51,6 +51,11 @@ class ActionKind(StrEnum):
     # A member downloaded their data, or deleted their account (issue #17).
     EXPORT_DATA = "export_data"
     DELETE_ACCOUNT = "delete_account"
+    # A comment pinned at the top of its discussion, or featured (issue #19).
+    PIN = "pin"
+    UNPIN = "unpin"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
 
 
 class ModerationAction(Base):

@@ -145,6 +145,22 @@ class CommentStateRead(BaseModel):
     hidden_at: datetime | None
 
 
+class HighlightsRead(BaseModel):
+    """Whether a comment is pinned and featured, after a pin or feature change."""
+
+    id: int
+    pinned: bool
+    featured: bool
+
+    @classmethod
+    def of(cls, comment: Comment) -> "HighlightsRead":
+        return cls(
+            id=comment.id,
+            pinned=comment.pinned_at is not None,
+            featured=comment.featured_at is not None,
+        )
+
+
 class DiscussionRead(BaseModel):
     """Whether an article's discussion is open, after a close or reopen."""
 
