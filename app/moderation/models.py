@@ -51,6 +51,9 @@ class ActionKind(StrEnum):
     # A member downloaded their data, or deleted their account (issue #17).
     EXPORT_DATA = "export_data"
     DELETE_ACCOUNT = "delete_account"
+    # A member's profile marked in memoriam, or the mark taken off (issue #19).
+    MEMORIAL = "memorial"
+    UNMEMORIAL = "unmemorial"
 
 
 class ModerationAction(Base):

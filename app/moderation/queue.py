@@ -360,7 +360,7 @@ def _items_statement() -> AnySelect:
 _ITEMS = _items_statement()
 
 
-def reported_version(flags: Sequence[Flag], body_html: str) -> str | None:
+def _reported_version(flags: Sequence[Flag], body_html: str) -> str | None:
     """The comment as its earliest report saw it, when that differs from what
     it says now; None when unchanged or when no report kept a snapshot."""
     for flag in flags:
@@ -418,7 +418,7 @@ def _items(
                 if row.author_username is not None
                 else None,
                 flags=flags.get(comment_id, []),
-                reported_html=reported_version(
+                reported_html=_reported_version(
                     flags.get(comment_id, []), row.body_html
                 ),
                 handled_url=paths.fill(paths.MODERATION_HANDLED, comment_id=row.id)
