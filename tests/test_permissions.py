@@ -158,6 +158,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("PUT", "/api/v1/moderation/comments/{comment_id}/content-note"): MODERATORS,
     ("POST", "/users/{username}/badge"): ADMINS,
     ("PUT", "/api/v1/users/{username}/badge"): ADMINS,
+    # In-memoriam profiles (issue #19): administrators only.
+    ("POST", "/users/{username}/memorial"): ADMINS,
+    ("POST", "/users/{username}/memorial/remove"): ADMINS,
+    ("POST", "/api/v1/users/{username}/memorial"): ADMINS,
+    ("DELETE", "/api/v1/users/{username}/memorial"): ADMINS,
     # Community guidelines (issue #15): read by anyone, written by admins.
     ("GET", "/guidelines"): PUBLIC,
     ("GET", "/api/v1/guidelines"): PUBLIC,

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 import app
-from app.accounts import history
+from app.accounts import history, memorial
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.articles import service as articles_service
@@ -67,6 +67,8 @@ class World:
     approved: Comment
     reported: Comment
     reason: CannedReason
+    # A member already remembered in memoriam (#19), for taking the mark off.
+    remembered: User
 
 
 Call = Callable[[Session, World, User | None], object]
@@ -193,6 +195,15 @@ ADMINS: dict[str, Call] = {
     ),
     "app.accounts.service.set_badge": lambda s, w, a: accounts_service.set_badge(
         s, w.member, "MS nurse", actor=a
+    ),
+    "app.accounts.memorial.mark": lambda s, w, a: memorial.mark(
+        s, w.member, note=None, actor=a
+    ),
+    "app.accounts.memorial.unmark": lambda s, w, a: memorial.unmark(
+        s, w.remembered, actor=a
+    ),
+    "app.accounts.memorial.refusal": lambda s, w, a: refuse_unless(
+        memorial.refusal(w.member, a) is None
     ),
     "app.articles.service.create_article": lambda s, w, a: (
         articles_service.create_article(
@@ -414,7 +425,11 @@ def world(session: Session) -> World:
     reason = CannedReason(label="Off topic", body="Please stay on topic.")
     session.add(reason)
     session.flush()
-    return World(member, article, draft, pending, approved, reported, reason)
+    remembered = make_user(session)
+    remembered.memorial_at = utcnow()
+    return World(
+        member, article, draft, pending, approved, reported, reason, remembered
+    )
 
 
 def banned(user: User) -> User:

@@ -7,7 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
 from app import paths
-from app.accounts import history, personal, recovery, service
+from app.accounts import history, memorial, personal, recovery, service
 from app.accounts.deps import (
     AdminUser,
     AuthSessionDep,
@@ -27,6 +27,7 @@ from app.accounts.schemas import (
     BanRead,
     Detail,
     EmailConfirmation,
+    MemorialIn,
     MeRead,
     MeUpdate,
     NoteIn,
@@ -200,6 +201,24 @@ def user_badge(
     user = service.set_badge(
         session, service.get_user(session, username), data.badge, actor=actor
     )
+    return UserRead.model_validate(user)
+
+
+@router.post("/users/{username}/memorial", name="api.users.memorial")
+def user_memorial(
+    username: str, data: MemorialIn, session: SessionDep, actor: AdminUser
+) -> UserRead:
+    """Mark a member in memoriam at their family's request (admins)."""
+    user = memorial.mark(
+        session, service.get_user(session, username), note=data.note, actor=actor
+    )
+    return UserRead.model_validate(user)
+
+
+@router.delete("/users/{username}/memorial", name="api.users.unmemorial")
+def user_unmemorial(username: str, session: SessionDep, actor: AdminUser) -> UserRead:
+    """Take the in-memoriam mark off (admins)."""
+    user = memorial.unmark(session, service.get_user(session, username), actor=actor)
     return UserRead.model_validate(user)
 
 

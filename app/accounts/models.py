@@ -68,6 +68,10 @@ class User(Base):
     # The member deleted their account (app.accounts.personal): the row stays,
     # emptied, so the audit log keeps its id as a pseudonym.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # In memoriam, at the family's request (app.accounts.memorial): nobody
+    # signs in as them and no mail goes to or about them; the note is shown.
+    memorial_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    memorial_note: Mapped[str | None] = mapped_column(Text)
 
     sessions: Mapped[list["AuthSession"]] = relationship(
         back_populates="user", lazy="raise", cascade="all, delete-orphan"
@@ -102,6 +106,10 @@ class User(Base):
         """The moderation digest goes to moderators; administrators get nothing
         new by default (app.notifications.worker.schedule_digests)."""
         return self.role == Role.MODERATOR
+
+    @property
+    def in_memoriam(self) -> bool:
+        return self.memorial_at is not None
 
     @property
     def is_deleted(self) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.service import (
+    MEMORIAL_SIGN_IN,
     check_password_policy,
     email_key,
     revoke_sessions,
@@ -61,7 +62,7 @@ def request_password_reset(
     user = session.scalars(
         select(User).where(User.email_key == email_key(email))
     ).one_or_none()
-    if user is not None:
+    if user is not None and not user.in_memoriam:
         notifications.queue_mail(session, MailKind.PASSWORD_RESET, user_id=user.id)
     return RESET_SENT
 
@@ -72,6 +73,8 @@ def user_for_reset(session: Session, signer: Signer, token: str) -> User:
     user = session.get(User, payload.get("u"))
     if user is None or password_fingerprint(user.password_hash) != payload.get("h"):
         raise Invalid(BAD_LINK)
+    if user.in_memoriam:
+        raise Invalid(MEMORIAL_SIGN_IN)
     return user
 
 

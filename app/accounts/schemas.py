@@ -116,6 +116,9 @@ class UserRead(BaseModel):
     bio_html: str
     role: Role
     created_at: datetime
+    # In memoriam (issue #19): when, and the family's quiet note (or null).
+    memorial_at: datetime | None = None
+    memorial_note: str | None = None
 
 
 class MeRead(UserRead):
@@ -393,3 +396,9 @@ class PersonalData(BaseModel):
     audit_log: list[ExportedAction]
     articles: list[ExportedArticle]
     not_included: list[str]
+
+
+class MemorialIn(BaseModel):
+    """An in-memoriam mark: the quiet note the profile shows (optional)."""
+
+    note: Annotated[str, Field(max_length=500), Storable] | None = None

@@ -63,6 +63,12 @@ RESERVED_USERNAMES = frozenset(
 # What a deleted account's name becomes (app.accounts.personal): kept from sign-ups.
 FORMER_USERNAME = re.compile(r"former-\d+(-[0-9a-f]+)?")
 BAD_LOGIN = "That username and password don't match. Please try again."
+# A profile kept in memoriam (app.accounts.memorial) is never signed in to.
+MEMORIAL_SIGN_IN = (
+    "This account is kept in memory of a member of our community, and it can't "
+    "be signed in to. If you are family and need help, please write to the "
+    "site's administrators."
+)
 # Refreshing a session's expiry at most this often keeps writes rare.
 SESSION_REFRESH_AFTER = timedelta(hours=12)
 
@@ -440,6 +446,8 @@ def authenticate(
     if user is None or not valid:
         raise NotAuthenticated(BAD_LOGIN)
     limiter.give_back(*buckets)
+    if user.in_memoriam:
+        raise PermissionDenied(MEMORIAL_SIGN_IN)
     if new_hash is not None:
         user.password_hash = new_hash
     user.last_login_at = utcnow()
@@ -490,7 +498,7 @@ def resolve_session(
         .where(AuthSession.token_hash == hash_token(token), AuthSession.kind == kind)
     ).one_or_none()
     now = utcnow()
-    if auth is None or auth.expires_at <= now:
+    if auth is None or auth.expires_at <= now or auth.user.in_memoriam:
         return None, False
     refreshed = False
     if now - auth.last_seen_at > SESSION_REFRESH_AFTER:

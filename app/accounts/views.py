@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app import paths
-from app.accounts import history, personal, recovery, service
+from app.accounts import history, memorial, personal, recovery, service
 from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
@@ -30,6 +30,7 @@ from app.accounts.models import SessionKind, User
 from app.accounts.schemas import (
     AccountDeletion,
     BanIn,
+    MemorialIn,
     NoteIn,
     PasswordChange,
     PasswordReset,
@@ -101,12 +102,12 @@ def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Respo
             limiter=request.app.state.limiter,
             limits=service.LoginLimits.from_settings(settings),
         )
-    except NotAuthenticated as exc:
+    except (NotAuthenticated, PermissionDenied) as exc:
         return render(
             request,
             "accounts/login.html",
             {"form": form, "errors": {"form": exc.message}},
-            status_code=401,
+            status_code=exc.status_code,
         )
     except RateLimited as exc:
         return _form_limited(request, "accounts/login.html", form, exc)
@@ -438,6 +439,7 @@ def _moderation_page(
             "record": record,
             "periods": BAN_PERIODS,
             "ban_refusal": service.ban_refusal(person, moderator),
+            "memorial_refusal": memorial.refusal(person, moderator),
             # Admins give badges from the site's list.
             "badges": load_policy(session).badges if moderator.administers else (),
             "form": form or {"period": "7"},
@@ -503,6 +505,46 @@ def badge_submit(
         paths.fill(paths.MEMBER_RECORD, username=person.username) + "#badge",
         status_code=303,
     )
+
+
+@router.post("/users/{username}/memorial", name="accounts.memorial")
+def memorial_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    admin: AdminUser,
+) -> Response:
+    """Mark a member in memoriam, at their family's request."""
+    person = service.get_user(session, username)
+    try:
+        data = MemorialIn.model_validate({"note": form.get("note") or None})
+        memorial.mark(session, person, note=data.note, actor=admin)
+    except (ValidationError, Conflict) as exc:
+        flash(request, " ".join(field_errors(exc).values()), "error")
+    else:
+        flash(request, f"{person.display_name}'s profile is now in memoriam.")
+    return _to_record(request, person, "#memorial")
+
+
+@router.post("/users/{username}/memorial/remove", name="accounts.unmemorial")
+def unmemorial_submit(
+    request: Request,
+    username: str,
+    form: CsrfForm,
+    session: SessionDep,
+    admin: AdminUser,
+) -> Response:
+    """Take the in-memoriam mark off."""
+    del form  # the CSRF check is the point
+    person = service.get_user(session, username)
+    try:
+        memorial.unmark(session, person, actor=admin)
+    except Conflict as exc:
+        flash(request, exc.message, "error")
+    else:
+        flash(request, f"{person.display_name}'s profile is no longer in memoriam.")
+    return _to_record(request, person, "#memorial")
 
 
 @router.post("/users/{username}/ban", name="accounts.ban")

@@ -123,6 +123,8 @@ def flag_comment(
         reporter=actor,
         reason=data.reason,
         note=data.note,
+        snapshot_body=comment.body,
+        snapshot_html=comment.body_html,
         counts=rules.is_trusted(session, actor, policy),
     )
     try:

@@ -246,6 +246,10 @@ class Flag(Base):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     reason: Mapped[FlagReason] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # The comment as it read when reported, so a later edit can't hide what was
+    # reported (#19). None on reports made before snapshots were kept.
+    snapshot_body: Mapped[str | None] = mapped_column(Text)
+    snapshot_html: Mapped[str | None] = mapped_column(Text)
     # Whether it counts towards hiding the comment: only reports from trusted
     # members do (app.moderation.rules.is_trusted, when it was made), so a few
     # new accounts can't hide anyone's comment.

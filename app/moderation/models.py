@@ -56,6 +56,9 @@ class ActionKind(StrEnum):
     UNPIN = "unpin"
     FEATURE = "feature"
     UNFEATURE = "unfeature"
+    # A member's profile marked in memoriam, or the mark taken off (issue #19).
+    MEMORIAL = "memorial"
+    UNMEMORIAL = "unmemorial"
 
 
 class ModerationAction(Base):

@@ -124,6 +124,9 @@ class QueueItem:
     flags: list[Flag] = field(default_factory=list)
     # "Handled" for an urgent item: a moderator has looked after its author.
     handled_url: str | None = None
+    # The comment as first reported, when it has been edited since (None: not
+    # edited, or reported before reports kept a snapshot).
+    reported_html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,15 @@ def _items_statement() -> AnySelect:
 _ITEMS = _items_statement()
 
 
+def _reported_version(flags: Sequence[Flag], body_html: str) -> str | None:
+    """The comment as its earliest report saw it, when that differs from what
+    it says now; None when unchanged or when no report kept a snapshot."""
+    for flag in flags:
+        if flag.snapshot_html is not None:
+            return flag.snapshot_html if flag.snapshot_html != body_html else None
+    return None
+
+
 def _items(
     session: Session, ids: Sequence[int], *, flagged: bool, medical: bool = False
 ) -> list[QueueItem]:
@@ -406,6 +418,9 @@ def _items(
                 if row.author_username is not None
                 else None,
                 flags=flags.get(comment_id, []),
+                reported_html=_reported_version(
+                    flags.get(comment_id, []), row.body_html
+                ),
                 handled_url=paths.fill(paths.MODERATION_HANDLED, comment_id=row.id)
                 if comment.urgent
                 else None,

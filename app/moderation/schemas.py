@@ -202,6 +202,10 @@ class QueueFlagRead(BaseModel):
     note: str | None
     created_at: datetime
     reporter: QueueReporterRead
+    # The comment as it read when this report was made (null on reports made
+    # before snapshots were kept).
+    snapshot_body: str | None
+    snapshot_html: str | None
 
 
 class QueueItemRead(BaseModel):
@@ -218,6 +222,8 @@ class QueueItemRead(BaseModel):
     author: QueueAuthorRead
     hidden_at: datetime | None
     flags: list[QueueFlagRead]
+    # The comment as first reported, when edited since (null: unchanged).
+    reported_html: str | None = None
     # The decisions it offers now (the queue page offers the same).
     decisions: list[Decision]
     # Crisis language, not yet handled: listed first (app.moderation.crisis).
@@ -256,6 +262,7 @@ class QueueItemRead(BaseModel):
             ),
             hidden_at=comment.hidden_at,
             flags=[QueueFlagRead.model_validate(flag) for flag in item.flags],
+            reported_html=item.reported_html,
             decisions=item.actions.decisions,
         )
 

@@ -86,6 +86,8 @@ class Composer:
         user = session.get(User, row.user_id) if row.user_id is not None else None
         if row.user_id is not None and user is None:
             return Skip("the account no longer exists")
+        if user is not None and user.in_memoriam:
+            return Skip("the member is remembered in memoriam")
         outcome = self._write(session, row, kind, user)
         if isinstance(outcome, Skip):
             return outcome
@@ -133,6 +135,8 @@ class Composer:
         reply = self._comment(session, row)
         if reply is None or reply.status != CommentStatus.APPROVED or reply.hidden_at:
             return Skip("the reply is no longer published")
+        if reply.author is not None and reply.author.in_memoriam:
+            return Skip("no mail about a member remembered in memoriam")
         if not reply.article.is_published:
             return Skip("the article is no longer published")
         if user is not None:

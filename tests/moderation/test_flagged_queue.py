@@ -123,8 +123,11 @@ def test_flagged_view_lists_reported_comments_most_reported_first(
                 "display_name": reporter.display_name,
                 "username": reporter.username,
             },
+            "snapshot_body": "Reported once",
+            "snapshot_html": once.body_html,
         }
     ]
+    assert api["items"][2]["reported_html"] is None
     assert api["items"][0]["hidden_at"] is None
 
 
