@@ -40,7 +40,7 @@ def _tables(
     request: Request, figures: insights.Insights, days: int
 ) -> dict[str, Table]:
     def url(name: str) -> str:
-        return f"{request.url_for('moderation.insights_csv', table=name)}?days={days}"
+        return f"{request.app.url_path_for('moderation.insights_csv', table=name)}?days={days}"
 
     return {
         "daily": Table(
@@ -154,7 +154,7 @@ def insights_page(
     figures = insights.stats(session, days=days, actor=moderator)
     tables = _tables(request, figures, days)
     periods = [
-        (n, f"{request.url_for('moderation.insights')}?days={n}", n == days)
+        (n, f"{request.app.url_path_for('moderation.insights')}?days={n}", n == days)
         for n in PERIODS
     ]
     return render(
