@@ -237,6 +237,8 @@ class Flag(Base):
             sqlite_where=text("resolved_at IS NULL"),
             postgresql_where=text("resolved_at IS NULL"),
         ),
+        # Moderator insights: the reports made in a window, by reason.
+        Index("ix_flag_created_reason", "created_at", "reason"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

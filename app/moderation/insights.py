@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Date, cast, func, or_, select
+from sqlalchemy import Date, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -137,11 +137,14 @@ def stats(session: Session, *, days: int, actor: User | None) -> Insights:
         )
     )
     count = func.count().label("comments")
+    # Grouped by an expression, not the bare column: else SQLite reads all of
+    # ix_comment_article_created for its order instead of only the window.
+    article_id = (Comment.article_id + literal_column("0")).label("article_id")
     busy = (
-        select(Comment.article_id, count)
+        select(article_id, count)
         .where(Comment.created_at >= start)
-        .group_by(Comment.article_id)
-        .order_by(count.desc(), Comment.article_id)
+        .group_by(article_id)
+        .order_by(count.desc(), article_id)
         .limit(BUSIEST)
         .subquery()
     )

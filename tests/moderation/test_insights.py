@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.comments import flags as comment_flags
-from app.comments.models import CommentStatus, FlagReason
+from app.comments.models import CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.errors import Invalid, PermissionDenied
@@ -76,6 +77,36 @@ def test_stats_count_each_day_and_follow_the_queue(
     assert [(b.title, b.comments) for b in figures.busiest] == [
         ("=Spasticity in MS", 3)
     ]
+
+
+def test_stats_leave_out_comments_and_reports_before_the_window(
+    session: Session, moderator: User
+) -> None:
+    """The busiest discussions and the reports count only the chosen days."""
+    now = utcnow()
+    old, recent = make_article(session, title="Old news"), make_article(session)
+    reader = make_user(session)
+    for n in range(3):
+        comment = make_comment(session, old, created_at=now - timedelta(days=40 + n))
+        comment_flags.flag_comment(
+            session, comment.id, FlagCreate(reason=FlagReason.SPAM), actor=reader
+        )
+    session.flush()
+    session.execute(
+        update(Flag)
+        .values(created_at=now - timedelta(days=40))
+        .execution_options(synchronize_session=False)
+    )
+    make_comment(session, recent, created_at=now - timedelta(days=6))
+    figures = insights.stats(session, days=7, actor=moderator)
+    assert [b.title for b in figures.busiest] == [recent.title]
+    assert figures.reports_by_reason["spam"] == 0
+    wider = insights.stats(session, days=60, actor=moderator)
+    assert [(b.title, b.comments) for b in wider.busiest] == [
+        ("Old news", 3),
+        (recent.title, 1),
+    ]
+    assert wider.reports_by_reason["spam"] == 3
 
 
 def test_stats_are_for_moderators_within_a_year(session: Session) -> None:
