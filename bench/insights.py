@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
-from app import schema
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.articles import service as articles_service
@@ -33,12 +33,15 @@ from app.articles.models import ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.config import Settings
-from app.db import make_engine, session_scope, utcnow
+from app.db import session_scope, utcnow
 from app.moderation import insights
 from app.moderation.models import ActionKind, ModerationAction
+from bench import database
 from bench.seed import _fast_hashing
 
-BATCH = 20_000
+BATCH = 100_000
+DAYS = 400
+ARTICLES = 200
 DECIDED = {
     CommentStatus.APPROVED: ActionKind.APPROVE,
     CommentStatus.REJECTED: ActionKind.REJECT,
@@ -47,8 +50,8 @@ DECIDED = {
 
 
 def seed(settings: Settings, comments: int) -> None:
-    rng = random.Random(19)
-    now = utcnow()
+    """The site: an admin, 50 readers, 200 articles (a few busy, most quiet) and
+    ``comments`` comments; set-based on PostgreSQL, batched on SQLite."""
     with _fast_hashing(), session_scope(settings) as session:
         admin = accounts_service.create_user(
             session,
@@ -78,62 +81,142 @@ def seed(settings: Settings, comments: int) -> None:
                 ),
                 actor=admin,
             ).id
-            for n in range(200)
+            for n in range(ARTICLES)
         ]
         session.flush()
-        next_id = 1
-        for start in range(0, comments, BATCH):
-            rows, actions, flags = [], [], []
-            for _ in range(min(BATCH, comments - start)):
-                created = now - timedelta(minutes=rng.uniform(0, 400 * 24 * 60))
-                roll = rng.random()
-                row: dict[str, Any] = {
-                    "id": next_id,
-                    "article_id": article_ids[int(rng.paretovariate(1.2)) % 200],
-                    "depth": 1,
-                    "body": "A comment.",
-                    "body_html": "<p>A comment.</p>",
-                    "guest_name": "Guest",
-                    "created_at": created,
-                    "status": CommentStatus.APPROVED,
-                    "decided_at": None,
-                }
-                if roll < 0.03:
-                    row["status"] = CommentStatus.PENDING
-                elif roll < 0.15:
-                    status = rng.choice(list(DECIDED))
-                    decided = min(
-                        created + timedelta(minutes=rng.expovariate(1 / 240)), now
-                    )
-                    row |= {"status": status, "decided_at": decided}
-                    actions.append(
-                        {
-                            "action": DECIDED[status],
-                            "comment_id": next_id,
-                            "actor_id": admin.id,
-                            "created_at": decided,
-                        }
-                    )
-                elif roll < 0.17:
-                    flags.append(
-                        {
-                            "comment_id": next_id,
-                            "reporter_id": rng.choice(readers),
-                            "reason": rng.choice(list(FlagReason)),
-                            "created_at": created + timedelta(minutes=5),
-                        }
-                    )
-                rows.append(row)
-                next_id += 1
-            session.execute(insert(Comment.__table__), rows)
-            if actions:
-                session.execute(insert(ModerationAction.__table__), actions)
-            if flags:
-                session.execute(insert(Flag.__table__), flags)
-        if not settings.is_sqlite:
-            session.execute(
-                text("SELECT setval('comment_id_seq', (SELECT max(id) FROM comment))")
-            )
+        ids = Ids(admin=admin.id, readers=readers, articles=article_ids)
+        bulk = _bulk_sqlite if settings.is_sqlite else _bulk_postgresql
+        started = time.perf_counter()
+        for done in bulk(session, comments, ids):
+            elapsed = time.perf_counter() - started
+            print(f"  {done:>9,} comments  {elapsed:6.1f} s", flush=True)
+
+
+@dataclass(frozen=True)
+class Ids:
+    admin: int
+    readers: list[int]
+    articles: list[int]
+
+
+def _bulk_sqlite(session: Session, comments: int, ids: Ids) -> Iterator[int]:
+    """Rows made here and sent in batches with executemany; yields the count so far."""
+    rng = random.Random(19)
+    now = utcnow()
+    for start in range(0, comments, BATCH):
+        rows, actions, flags = [], [], []
+        for next_id in range(start + 1, min(start + BATCH, comments) + 1):
+            created = now - timedelta(minutes=rng.uniform(0, DAYS * 24 * 60))
+            roll = rng.random()
+            row: dict[str, Any] = {
+                "id": next_id,
+                "article_id": ids.articles[int(rng.paretovariate(1.2)) % ARTICLES],
+                "depth": 1,
+                "body": "A comment.",
+                "body_html": "<p>A comment.</p>",
+                "guest_name": "Guest",
+                "locked": False,
+                "created_at": created,
+                "status": CommentStatus.APPROVED,
+                "decided_at": None,
+            }
+            if roll < 0.03:
+                row["status"] = CommentStatus.PENDING
+            elif roll < 0.15:
+                status = rng.choice(list(DECIDED))
+                decided = min(
+                    created + timedelta(minutes=rng.expovariate(1 / 240)), now
+                )
+                row |= {"status": status, "decided_at": decided}
+                actions.append(
+                    {
+                        "action": DECIDED[status],
+                        "comment_id": next_id,
+                        "actor_id": ids.admin,
+                        "created_at": decided,
+                    }
+                )
+            elif roll < 0.17:
+                flags.append(
+                    {
+                        "comment_id": next_id,
+                        "reporter_id": rng.choice(ids.readers),
+                        "reason": rng.choice(list(FlagReason)),
+                        "created_at": created + timedelta(minutes=5),
+                    }
+                )
+            rows.append(row)
+        session.execute(insert(Comment.__table__), rows)
+        if actions:
+            session.execute(insert(ModerationAction.__table__), actions)
+        if flags:
+            session.execute(insert(Flag.__table__), flags)
+        yield start + len(rows)
+
+
+# The same shape as _bulk_sqlite's, drawn by PostgreSQL's random() (seeded):
+# an article by a Pareto draw, 3 % still waiting, 12 % held then decided
+# (exponential wait, mean 4 hours) with their audit rows, 2 % reported.
+_DRAW = """
+CREATE TEMP TABLE bench_draw AS
+SELECT n AS id,
+       CAST(:now AS timestamptz) - random() * interval '{days} days' AS created_at,
+       random() AS roll,
+       CAST(floor(power(1 - random(), -1 / 1.2)) AS bigint) % {articles} AS slot,
+       random() AS pick,
+       random() AS wait
+FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS n
+"""
+_COMMENTS = """
+INSERT INTO comment (id, article_id, depth, body, body_html, guest_name, locked,
+                     created_at, status, decided_at)
+SELECT id, (CAST(:articles AS integer[]))[slot + 1], 1, 'A comment.',
+       '<p>A comment.</p>', 'Guest', false, created_at,
+       CASE WHEN roll < 0.03 THEN 'pending'
+            WHEN roll < 0.15 THEN (ARRAY['approved', 'rejected', 'spam'])[1 + floor(pick * 3)]
+            ELSE 'approved' END,
+       CASE WHEN roll >= 0.03 AND roll < 0.15
+            THEN least(created_at - ln(1 - wait) * 240 * interval '1 minute',
+                       CAST(:now AS timestamptz)) END
+FROM bench_draw
+"""
+_ACTIONS = """
+INSERT INTO moderation_action (action, comment_id, actor_id, created_at)
+SELECT CASE status WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject'
+                   ELSE 'spam' END,
+       id, :admin, decided_at
+FROM comment WHERE id BETWEEN :first AND :last AND decided_at IS NOT NULL
+"""
+_FLAGS = """
+INSERT INTO flag (comment_id, reporter_id, reason, created_at)
+SELECT id, (CAST(:readers AS integer[]))[1 + floor(pick * {readers})],
+       (CAST(:reasons AS text[]))[1 + floor(wait * {reasons})],
+       created_at + interval '5 minutes'
+FROM bench_draw WHERE roll >= 0.15 AND roll < 0.17
+"""
+
+
+def _bulk_postgresql(session: Session, comments: int, ids: Ids) -> Iterator[int]:
+    """INSERT ... SELECT over generate_series, a batch at a time; yields the count so far."""
+    now = utcnow()
+    session.execute(text("SELECT setseed(0.19)"))
+    draw = _DRAW.format(days=DAYS, articles=ARTICLES)
+    flags = _FLAGS.format(readers=len(ids.readers), reasons=len(FlagReason))
+    for start in range(0, comments, BATCH):
+        batch = {"first": start + 1, "last": min(start + BATCH, comments)}
+        session.execute(text("DROP TABLE IF EXISTS bench_draw"))
+        session.execute(text(draw), {"now": now, **batch})
+        session.execute(text(_COMMENTS), {"now": now, "articles": ids.articles})
+        session.execute(text(_ACTIONS), {"admin": ids.admin, **batch})
+        session.execute(
+            text(flags),
+            {"readers": ids.readers, "reasons": [str(r) for r in FlagReason]},
+        )
+        yield batch["last"]
+    session.execute(text("DROP TABLE bench_draw"))
+    session.execute(
+        text("SELECT setval('comment_id_seq', (SELECT max(id) FROM comment))")
+    )
 
 
 @contextmanager
@@ -151,11 +234,14 @@ def captured(session: Session) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", keep)
 
 
-def plans(session: Session, sqlite: bool) -> None:
+def plans(session: Session, *, days: int, sqlite: bool) -> None:
+    """Each statement ``stats`` runs for ``days``, with its plan (PostgreSQL: as
+    run, with its timings)."""
     moderator = session.get(insights.User, 1)
     with captured(session) as statements:
-        insights.stats(session, days=30, actor=moderator)
+        insights.stats(session, days=days, actor=moderator)
     connection = session.connection()
+    print(f"\n## Plans, days={days}")
     for statement, params in statements:
         if (
             not statement.lstrip().upper().startswith("SELECT")
@@ -177,20 +263,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="haven-insights-"))
     url = args.database_url or f"sqlite:///{folder / 'insights.db'}"
     settings = Settings(database_url=url, data_dir=folder)
-    if not settings.is_sqlite:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    schema.upgrade(settings)
+    database.fresh(settings)
     started = time.perf_counter()
     seed(settings, args.comments)
-    print(f"seeded {args.comments} comments in {time.perf_counter() - started:.1f} s")
-    engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE" if settings.is_sqlite else "VACUUM ANALYZE"))
-    engine.dispose()
+    print(f"seeded {args.comments:,} comments in {time.perf_counter() - started:.1f} s")
+    database.analyze(settings)
     with session_scope(settings) as session:
         moderator = session.get(insights.User, 1)
         for days in (30, 365):
@@ -204,7 +281,8 @@ def main() -> None:
                 f"stats days={days:3}: {best * 1000:7.1f} ms ({posted} comments posted)"
             )
         if args.plans:
-            plans(session, settings.is_sqlite)
+            for days in (30, 365):
+                plans(session, days=days, sqlite=settings.is_sqlite)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
-from app import schema
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.articles import service as articles_service
@@ -27,10 +26,11 @@ from app.articles.models import ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments.models import Comment, CommentStatus
 from app.config import Settings
-from app.db import make_engine, session_scope
+from app.db import session_scope
 from app.markup import render_markdown
 from app.search import index as search_index
 from app.search import service
+from bench import database
 
 WORDS = [
     "baclofen",
@@ -171,21 +171,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="haven-search-"))
     url = args.database_url or f"sqlite:///{folder / 'search.db'}"
     settings = Settings(database_url=url, data_dir=folder)
-    if not url.startswith("sqlite"):
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    schema.upgrade(settings)
+    database.fresh(settings)
     seed(settings, args.comments)
-    if not url.startswith("sqlite"):
-        # What autovacuum does soon after a bulk load: statistics, and the GIN
-        # index's pending list merged (until then every search scans it).
-        engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
+    if not settings.is_sqlite:
+        # The GIN index's pending list merged: until then every search scans it.
+        database.analyze(settings)
     with session_scope(settings) as session:
         for q in QUERIES:
             query = service.SearchQuery.parse(q)
