@@ -1,7 +1,7 @@
 """Moderation shapes of the JSON API contract (DESIGN.md)."""
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, EditorNoteRead
 from app.comments.standing import QueueStatus
+from app.moderation import insights
 from app.moderation.decisions import BULK_LIMIT, Decision
 from app.moderation.models import ModerationAction
 from app.moderation.policy import Policy
@@ -438,32 +439,12 @@ class GuidelinesRead(BaseModel):
     updated_at: datetime | None
 
 
-class InsightDayRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    date: date
-    posted: int
-    approved: int
-    rejected: int
-    spam: int
-    pending_end: int
-    oldest_pending_hours: float | None
-    median_decision_minutes: float | None
-
-
-class BusyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    slug: str
-    title: str
-    comments: int
-
-
 class InsightsRead(BaseModel):
     """GET /api/v1/moderation/stats: the figures behind the insights page."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    days: list[InsightDayRead]
+    # The rows are the service's own (one definition of a day's figures).
+    days: list[insights.Day]
     reports_by_reason: dict[str, int]
-    busiest: list[BusyRead]
+    busiest: list[insights.Busy]
