@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+# Drawn at about a phone's width, so that scaled to fit a 390 px screen the
+# 12-unit labels still read as 12 px; on wide screens the CSS caps the width.
+WIDTH, HEIGHT = 360, 180
+LEFT, RIGHT, TOP, BOTTOM = 44, 10, 12, 28
 # Told apart by dash pattern as well as colour.
 STYLES = (
     ("#1f5fa8", ""),
@@ -43,7 +45,7 @@ def _scale(top: float) -> float:
 
 def _head(chart_id: str, title: str, description: str) -> str:
     return (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         'preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
@@ -116,26 +118,25 @@ def line_chart(
 def bar_chart(
     chart_id: str, title: str, description: str, bars: Sequence[tuple[str, int]]
 ) -> Chart:
-    """Horizontal bars, one labelled row each, the figure at its end."""
-    row = 28
+    """Horizontal bars, each under its label, the figure at its end."""
+    row = 36
     height = TOP + row * max(len(bars), 1)
-    label_w = 190
     top = _scale(max((n for _, n in bars), default=0))
-    plot_w = WIDTH - label_w - 60
+    plot_w = WIDTH - RIGHT - 40
     parts = [
         _head(chart_id, title, description).replace(
             f'viewBox="0 0 {WIDTH} {HEIGHT}"', f'viewBox="0 0 {WIDTH} {height}"'
         ),
-        '<g font-size="13" fill="currentColor">',
+        '<g font-size="12" fill="currentColor">',
     ]
     for i, (label, n) in enumerate(bars):
         y = TOP + i * row
-        shown = label if len(label) <= 28 else label[:27] + "…"
+        shown = label if len(label) <= 50 else label[:49] + "…"
         w = n / top * plot_w
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{escape(shown)}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" fill="{STYLES[0][0]}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}">{n}</text>'
+            f'<text x="0" y="{y + 10}">{escape(shown)}</text>'
+            f'<rect x="0" y="{y + 15}" width="{w:.1f}" height="12" fill="{STYLES[0][0]}"/>'
+            f'<text x="{w + 6:.1f}" y="{y + 25}">{n}</text>'
         )
     parts.append("</g></svg>")
     return Chart(chart_id, title, description, _svg(parts), [])

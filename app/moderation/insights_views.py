@@ -94,7 +94,15 @@ def _tables(
     }
 
 
-def _charts(figures: insights.Insights, tables: dict[str, Table]) -> list[charts.Chart]:
+@dataclass(frozen=True)
+class Section:
+    """Charts and, right after them, the table holding their figures."""
+
+    charts: list[charts.Chart]
+    table: Table
+
+
+def _sections(figures: insights.Insights, tables: dict[str, Table]) -> list[Section]:
     dates = [d.date.isoformat() for d in figures.days]
     span = f"from {dates[0]} to {dates[-1]}"
 
@@ -109,40 +117,56 @@ def _charts(figures: insights.Insights, tables: dict[str, Table]) -> list[charts
         )
 
     return [
-        line(
-            "chart-status",
-            "Comments per day by status",
-            Posted=[d.posted for d in figures.days],
-            Approved=[d.approved for d in figures.days],
-            Rejected=[d.rejected for d in figures.days],
-            Spam=[d.spam for d in figures.days],
+        Section(
+            [
+                line(
+                    "chart-status",
+                    "Comments per day by status",
+                    Posted=[d.posted for d in figures.days],
+                    Approved=[d.approved for d in figures.days],
+                    Rejected=[d.rejected for d in figures.days],
+                    Spam=[d.spam for d in figures.days],
+                ),
+                line(
+                    "chart-queue",
+                    "Comments waiting at the end of each day",
+                    Waiting=[d.pending_end for d in figures.days],
+                ),
+                line(
+                    "chart-oldest",
+                    "Age of the oldest waiting comment (hours)",
+                    Hours=[d.oldest_pending_hours for d in figures.days],
+                ),
+                line(
+                    "chart-median",
+                    "Median time from posting to decision (minutes)",
+                    Minutes=[d.median_decision_minutes for d in figures.days],
+                ),
+            ],
+            tables["daily"],
         ),
-        line(
-            "chart-queue",
-            "Comments waiting at the end of each day",
-            Waiting=[d.pending_end for d in figures.days],
+        Section(
+            [
+                charts.bar_chart(
+                    "chart-reasons",
+                    "Reports by reason",
+                    "Bar chart; the figures are in the table below.",
+                    [(row[0], int(row[1])) for row in tables["reasons"].rows],
+                )
+            ],
+            tables["reasons"],
         ),
-        line(
-            "chart-oldest",
-            "Age of the oldest waiting comment (hours)",
-            Hours=[d.oldest_pending_hours for d in figures.days],
-        ),
-        line(
-            "chart-median",
-            "Median time from posting to decision (minutes)",
-            Minutes=[d.median_decision_minutes for d in figures.days],
-        ),
-        charts.bar_chart(
-            "chart-reasons",
-            "Reports by reason",
-            "Bar chart; the figures are in the table below.",
-            [(row[0], int(row[1])) for row in tables["reasons"].rows],
-        ),
-        charts.bar_chart(
-            "chart-busiest",
-            "Busiest discussions",
-            "Bar chart of comments per article; the figures are in the table below.",
-            [(b.title, b.comments) for b in figures.busiest],
+        Section(
+            [
+                charts.bar_chart(
+                    "chart-busiest",
+                    "Busiest discussions",
+                    "Bar chart of comments per article; the figures are in the "
+                    "table below.",
+                    [(b.title, b.comments) for b in figures.busiest],
+                )
+            ],
+            tables["busiest"],
         ),
     ]
 
@@ -164,8 +188,7 @@ def insights_page(
             "figures": figures,
             "days": days,
             "periods": periods,
-            "charts": [] if figures.empty else _charts(figures, tables),
-            "tables": tables,
+            "sections": [] if figures.empty else _sections(figures, tables),
             "insights_tab": True,
             **TABS,
         },
