@@ -23,7 +23,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.db import utcnow
 from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
@@ -33,7 +33,6 @@ from tests.helpers import api_token, login
 NOISE = 400
 # What a page may read at most (it shows about 50 comments).
 BOUND = 150
-_SCAN = re.compile(r"^SCAN comment(?:_\d+)?(?: USING (?:COVERING )?INDEX (\w+))?")
 
 Statement = tuple[str, Any]
 
@@ -57,9 +56,11 @@ def statements_run(session: Session) -> Iterator[list[Statement]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def comment_rows_read(connection: Connection, statement: Statement) -> int:
-    """PostgreSQL: how many comment rows the statement's scans read, filtered out
-    ones included, over all their loops."""
+def comment_rows_read(
+    connection: Connection, statement: Statement, table: str = "comment"
+) -> int:
+    """PostgreSQL: how many rows of ``table`` the statement's scans read,
+    filtered out ones included, over all their loops."""
     sql, parameters = statement
     plan = connection.exec_driver_sql(
         "EXPLAIN (ANALYZE, FORMAT JSON) " + sql, parameters
@@ -69,7 +70,7 @@ def comment_rows_read(connection: Connection, statement: Statement) -> int:
 
     def walk(node: dict[str, Any]) -> int:
         read = 0
-        if node.get("Relation Name") == "comment":
+        if node.get("Relation Name") == table:
             rows = (
                 node.get("Actual Rows", 0)
                 + node.get("Rows Removed by Filter", 0)
@@ -81,41 +82,49 @@ def comment_rows_read(connection: Connection, statement: Statement) -> int:
     return walk(plan[0]["Plan"])
 
 
-def full_scans(connection: Connection, statement: Statement) -> list[str]:
-    """SQLite: the plan steps that read the comment table whole (in its own
-    order or an index's; a partial index holds only the rows a lane lists)."""
+def full_scans(
+    connection: Connection, statement: Statement, table: str = "comment"
+) -> list[str]:
+    """SQLite: the plan steps that read ``table`` whole (in its own order or an
+    index's; a partial index holds only the rows a lane lists)."""
     partial = {
         row[1]
-        for row in connection.exec_driver_sql("PRAGMA index_list(comment)")
+        for row in connection.exec_driver_sql(f"PRAGMA index_list({table})")
         if row[4]
     }
+    whole = re.compile(rf"^SCAN {table}(?:_\d+)?(?: USING (?:COVERING )?INDEX (\w+))?")
     sql, parameters = statement
     found = []
     for step in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, parameters):
-        scan = _SCAN.match(step[3])
+        scan = whole.match(step[3])
         if scan and scan.group(1) not in partial:
             found.append(step[3])
     return found
 
 
-def unbounded(session: Session, run: list[Statement]) -> list[str]:
+def unbounded(
+    session: Session, run: list[Statement], tables: tuple[str, ...] = ("comment",)
+) -> list[str]:
     connection = session.connection()
     found = []
     if connection.dialect.name == "postgresql":
         # Statistics as a live site has them (ANALYZE counts this transaction's
         # own rows; the rollback forgets them), and no sequential scans, which
         # tables this small would otherwise get whatever the query.
-        connection.exec_driver_sql("ANALYZE comment")
+        for table in tables:
+            connection.exec_driver_sql(f"ANALYZE {table}")
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
         for statement in run:
-            read = comment_rows_read(connection, statement)
-            if read > BOUND:
-                found.append(f"{read} rows: {statement[0]}")
+            for table in tables:
+                read = comment_rows_read(connection, statement, table)
+                if read > BOUND:
+                    found.append(f"{read} {table} rows: {statement[0]}")
     else:
         for statement in run:
-            scans = full_scans(connection, statement)
-            if scans:
-                found.append(f"{scans}: {statement[0]}")
+            for table in tables:
+                scans = full_scans(connection, statement, table)
+                if scans:
+                    found.append(f"{scans}: {statement[0]}")
     return found
 
 
@@ -201,4 +210,54 @@ def test_every_read_path_reads_a_bounded_number_of_rows(
             assert client.get(path).status_code == 200, path
         assert run, path
         problems += [f"{path}: {found}" for found in unbounded(session, run)]
+    assert not problems, "\n\n".join(problems)
+
+
+def test_insights_read_only_the_chosen_days(
+    app_factory: AppFactory, session: Session
+) -> None:
+    """The moderators' figures for a week don't read the comments, decisions
+    and reports of the months before it (issue #19)."""
+    now = utcnow()
+    long_ago = now - timedelta(days=60)
+    mod, reporter = make_user(session, role=Role.MODERATOR), make_user(session)
+    old, recent = make_article(session), make_article(session)
+    for n in range(NOISE):
+        comment = make_comment(
+            session,
+            old,
+            status=CommentStatus.REJECTED if n % 4 == 0 else CommentStatus.APPROVED,
+            created_at=long_ago + timedelta(minutes=n),
+        )
+        if n % 4 == 0:
+            comment.decided_at = long_ago + timedelta(minutes=n + 30)
+        if n % 2:
+            session.add(
+                Flag(
+                    comment_id=comment.id,
+                    reporter_id=reporter.id,
+                    reason=FlagReason.OFF_TOPIC,
+                    created_at=long_ago + timedelta(minutes=n + 5),
+                )
+            )
+    for n in range(5):
+        make_comment(session, recent, created_at=now - timedelta(days=n))
+    session.flush()
+    client = TestClient(app_factory(cache_mb=0), follow_redirects=False)
+    login(client, mod.username)
+    api = TestClient(app_factory(cache_mb=0), follow_redirects=False)
+    api.headers["Authorization"] = f"Bearer {api_token(api, mod.username)}"
+    problems = []
+    for client_, path in [
+        (client, "/moderation/insights?days=7"),
+        (api, "/api/v1/moderation/stats?days=7"),
+    ]:
+        with statements_run(session) as run:
+            response = client_.get(path)
+            assert response.status_code == 200, path
+        assert run, path
+        problems += [
+            f"{path}: {found}"
+            for found in unbounded(session, run, tables=("comment", "flag"))
+        ]
     assert not problems, "\n\n".join(problems)
