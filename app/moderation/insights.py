@@ -9,6 +9,7 @@ reports by reason, and the busiest discussions.
 import heapq
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
@@ -78,10 +79,6 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def stats(session: Session, *, days: int, actor: User | None) -> Insights:
     """The moderation figures of the last ``days`` days (today included); moderators only."""
     ensure_moderator(actor)
@@ -116,6 +113,7 @@ def stats(session: Session, *, days: int, actor: User | None) -> Insights:
     # Held comments (a moderator or the spam rule decided them, or they still
     # wait): when each came and when it was decided. Auto-approved comments
     # have no decided_at, so they never count as waiting.
+    # UTCDateTime hands both back timezone-aware on either database.
     held = session.execute(
         select(Comment.created_at, Comment.decided_at).where(
             or_(
@@ -124,9 +122,7 @@ def stats(session: Session, *, days: int, actor: User | None) -> Insights:
             )
         )
     ).all()
-    queue = _queue_by_day(
-        [(_aware(c), _aware(d) if d else None) for c, d in held], dates, now
-    )
+    queue = _queue_by_day(held, dates, now)
     reasons = dict.fromkeys((str(r) for r in FlagReason), 0)
     reasons.update(
         (str(r), n)
@@ -176,7 +172,9 @@ def stats(session: Session, *, days: int, actor: User | None) -> Insights:
 
 
 def _queue_by_day(
-    held: list[tuple[datetime, datetime | None]], dates: list[date], now: datetime
+    held: Sequence[tuple[datetime, datetime | None]],
+    dates: list[date],
+    now: datetime,
 ) -> dict[date, tuple[int, float | None, float | None]]:
     """For each day: comments waiting at its end (or now, for today), the oldest's
     age in hours, and the median minutes from posting to decision of those
