@@ -1,9 +1,10 @@
 """Moderator insights (issue #19): what happened in the last N days, by day.
 
-Five grouped reads, each on an index: comments posted per day, decisions per
-day from the audit log, the held comments decided in the window or still
-waiting (for the queue's size, its oldest item and the time to a decision),
-reports by reason, and the busiest discussions.
+Six reads, each of the chosen days only (or of the queue) and each from an
+index: comments posted per day, decisions per day from the audit log, the
+comments still waiting and those decided in the window (for the queue's size,
+its oldest item and the time to a decision), reports by reason, and the
+busiest discussions.
 """
 
 import heapq
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Date, cast, func, literal_column, or_, select
+from sqlalchemy import Date, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -112,14 +113,18 @@ def stats(session: Session, *, days: int, actor: User | None) -> Insights:
     }
     # Held comments (a moderator or the spam rule decided them, or they still
     # wait): when each came and when it was decided. Auto-approved comments
-    # have no decided_at, so they never count as waiting.
-    # UTCDateTime hands both back timezone-aware on either database.
-    held = session.execute(
+    # have no decided_at, so they never count as waiting; a waiting comment has
+    # none either (a resubmission clears it). Two reads, each from an index
+    # alone: the waiting ones by status, the decided ones by decided_at.
+    held: list[tuple[datetime, datetime | None]] = [
+        (created, None)
+        for created in session.scalars(
+            select(Comment.created_at).where(Comment.status == CommentStatus.PENDING)
+        )
+    ]
+    held += session.execute(
         select(Comment.created_at, Comment.decided_at).where(
-            or_(
-                Comment.decided_at >= start,
-                Comment.status == CommentStatus.PENDING,
-            )
+            Comment.decided_at >= start
         )
     ).all()
     queue = _queue_by_day(held, dates, now)
