@@ -1,6 +1,6 @@
 """Time the moderators' insights (issue #19) over a site of many comments.
 
-    python -m bench.insights [--comments 200000] [--database-url URL] [--plans]
+    python -m bench.insights [--comments 200000] [--database-url URL] [--plans] [--reuse]
 
 Without ``--database-url`` a fresh SQLite file in a temporary folder is used; a
 PostgreSQL URL must name a **dedicated** database: its schema is dropped and
@@ -265,15 +265,24 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=200_000)
     parser.add_argument("--database-url")
     parser.add_argument("--plans", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the site a previous run seeded in --database-url; no seeding",
+    )
     args = parser.parse_args()
+    if args.reuse and not args.database_url:
+        parser.error("--reuse needs the --database-url of a seeded site")
     folder = Path(tempfile.mkdtemp(prefix="haven-insights-"))
     url = args.database_url or f"sqlite:///{folder / 'insights.db'}"
     settings = Settings(database_url=url, data_dir=folder)
-    database.fresh(settings)
-    started = time.perf_counter()
-    seed(settings, args.comments)
-    print(f"seeded {args.comments:,} comments in {time.perf_counter() - started:.1f} s")
-    database.analyze(settings)
+    if not args.reuse:
+        database.fresh(settings)
+        started = time.perf_counter()
+        seed(settings, args.comments)
+        elapsed = time.perf_counter() - started
+        print(f"seeded {args.comments:,} comments in {elapsed:.1f} s")
+        database.analyze(settings)
     with session_scope(settings) as session:
         moderator = session.get(insights.User, 1)
         for days in (30, 365):
