@@ -20,6 +20,9 @@ from tests.factories import make_article, make_comment, make_trusted_member
 
 pytestmark = pytest.mark.browser
 
+# A chart label's box is about 10 px high when its text reads at 12 px; drawn
+# 640 units wide and shrunk onto a phone, it was under 6.
+READABLE_PX = 8
 # Each chart and the table holding its figures.
 CHARTS = {
     "chart-status": "Figures per day, last 30 days",
@@ -74,13 +77,19 @@ def activity(live_server: LiveServer, seed: Seed) -> None:
 
 def _fits(page: Page, width: int) -> None:
     """Nothing on the page is wider than the screen: no sideways scrolling, and
-    every chart drawn inside the viewport."""
+    every chart drawn inside the viewport with labels still readable (a chart
+    shrunk to fit a phone shrinks its text with it)."""
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     for chart in page.locator("svg.chart").all():
         box = chart.bounding_box()
         assert box is not None
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= width
+    smallest = page.evaluate(
+        "Math.min(...[...document.querySelectorAll('svg.chart text')]"
+        ".map(t => t.getBoundingClientRect().height))"
+    )
+    assert smallest >= READABLE_PX, f"chart labels {smallest:.1f} px high"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
