@@ -25,7 +25,7 @@ from app.articles import feed_views
 from app.articles import views as articles_views
 from app.cache import make_cache
 from app.comments import api as comments_api
-from app.comments import draft_api, draft_views, spam
+from app.comments import draft_api, draft_views, form_defence
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import database_unreachable, make_engine, make_sessionmaker
@@ -265,7 +265,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             for name, value in exc.fields.items()
             if value.strip()
             and "password" not in name
-            and name not in spam.DEFENCE_FIELDS
+            and name not in form_defence.DEFENCE_FIELDS
         }
         return render(
             request,

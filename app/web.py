@@ -20,7 +20,7 @@ from starlette.responses import Response
 from app import dates
 from app.accounts import service as accounts_service
 from app.accounts.deps import AuthSessionDep
-from app.comments import spam
+from app.comments import form_defence
 from app.config import TEMPLATES_DIR
 from app.errors import DomainError
 from app.security import csrf_token, csrf_valid, new_token, same_origin
@@ -65,9 +65,9 @@ def _path_for(app: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
 
 @pass_context
 def _comment_form_token(context: dict[str, Any], article_id: int) -> str:
-    """A fresh timing token for this visitor's comment form (app.comments.spam)."""
+    """A fresh timing token for this visitor's comment form (app.comments.form_defence)."""
     request: Request = context["request"]
-    return spam.form_token(
+    return form_defence.form_token(
         request.app.state.settings.secret_key, article_id, seed=state_seed(request)
     )
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.articles import service as articles_service
@@ -183,7 +183,7 @@ def main() -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    schema.upgrade(settings)
+    migrate.upgrade(settings)
     started = time.perf_counter()
     seed(settings, args.comments)
     print(f"seeded {args.comments} comments in {time.perf_counter() - started:.1f} s")

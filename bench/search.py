@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.articles import service as articles_service
@@ -177,7 +177,7 @@ def main() -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    schema.upgrade(settings)
+    migrate.upgrade(settings)
     seed(settings, args.comments)
     if not url.startswith("sqlite"):
         # What autovacuum does soon after a bulk load: statistics, and the GIN

@@ -25,14 +25,14 @@ from unittest import mock
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, SessionKind, User
 from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
+from app.comments import duplicates, standing
 from app.comments import service as comments_service
-from app.comments import spam, standing
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.config import Settings
@@ -102,8 +102,8 @@ def _fresh_database(settings: Settings) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:  # a dedicated database named on the command line: start from nothing
-        schema.downgrade(settings, revision="base")
-    schema.upgrade(settings)
+        migrate.downgrade(settings, revision="base")
+    migrate.upgrade(settings)
 
 
 def _staff_and_articles(session: Session, slugs: list[str]) -> dict[str, Article]:
@@ -308,7 +308,7 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
                         "author_id": author.id,
                         "body": body,
                         "body_html": rendered[body],
-                        "body_fingerprint": spam.fingerprint(body),
+                        "body_fingerprint": duplicates.fingerprint(body),
                         "status": CommentStatus.PENDING,
                         "locked": False,
                         "created_at": created,

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import get_session, make_engine
@@ -205,7 +205,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
         _reset_postgres(engine)
     # The schema under test is the migrated one, never create_all().
     with engine.begin() as connection:
-        schema.upgrade(settings, connection)
+        migrate.upgrade(settings, connection)
     yield engine
     engine.dispose()
 

@@ -12,7 +12,7 @@ import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.comments import spam
+from app.comments import form_defence
 from tests.factories import TEST_PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -49,7 +49,7 @@ def form_token(client: TestClient, article_id: int, *, age: float = 0.0) -> str:
     rendered ``age`` seconds ago (for posts made without the form, and to stand
     for a form left open)."""
     settings = cast(FastAPI, client.app).state.settings
-    return spam.form_token(
+    return form_defence.form_token(
         settings.secret_key,
         article_id,
         seed=visitor_seed(client),

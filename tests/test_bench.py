@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.articles.models import Article
 from app.comments import standing, thread
 from app.config import Settings
@@ -25,7 +25,7 @@ def test_shapes_are_deterministic_and_reach_depth_five() -> None:
 def test_seeding_counts_what_it_bulk_loads(settings: Settings, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     bench = seed.haven_settings(url, tmp_path)
-    schema.upgrade(bench)
+    migrate.upgrade(bench)
 
     queued = seed.seed_queue(bench, 40, bulk=True)
     threads_url = f"sqlite:///{tmp_path / 'threads.db'}"

@@ -11,7 +11,7 @@ from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
-from app.comments import editing, flags, profile, service, spam, thread
+from app.comments import editing, posting_limit, profile, reporting, service, thread
 from app.comments.models import Comment
 from app.comments.schemas import (
     MAX_ID,
@@ -38,16 +38,16 @@ router = APIRouter(tags=["comments"])
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-async def get_post_allowance(request: Request) -> spam.PostAllowance:
+async def get_post_allowance(request: Request) -> posting_limit.PostAllowance:
     """The posting rate limit, counted for this request's poster (pages and API)."""
-    return spam.PostAllowance(
+    return posting_limit.PostAllowance(
         request.app.state.limiter,
-        spam.post_limit(request.app.state.settings),
+        posting_limit.post_limit(request.app.state.settings),
         client_ip(request),
     )
 
 
-PostAllowanceDep = Annotated[spam.PostAllowance, Depends(get_post_allowance)]
+PostAllowanceDep = Annotated[posting_limit.PostAllowance, Depends(get_post_allowance)]
 
 
 def _answer(
@@ -225,7 +225,7 @@ def comment_flag(
     comment_id: CommentId, data: FlagCreate, session: SessionDep, user: CurrentUser
 ) -> FlagCreated:
     """Report a published comment to the moderators (once per reader)."""
-    flag = flags.flag_comment(session, comment_id, data, actor=user)
+    flag = reporting.flag_comment(session, comment_id, data, actor=user)
     return FlagCreated(
         id=flag.id,
         comment_id=flag.comment_id,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.comments import duplicates, standing
 from app.comments import service as comments_service
-from app.comments import spam, standing
 from app.comments.models import (
     Comment,
     CommentFacts,
@@ -168,7 +168,7 @@ def _author_edit(
 def _replace(comment: Comment, body: str, html: str, now: datetime) -> None:
     comment.body = body
     comment.body_html = html
-    comment.body_fingerprint = spam.fingerprint(body)
+    comment.body_fingerprint = duplicates.fingerprint(body)
     comment.pending_body = None
     comment.pending_body_html = None
     comment.edited_at = now

@@ -134,7 +134,7 @@ class Comment(Base):
     guest_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    # A hash of the normalised body (app.comments.spam.fingerprint).
+    # A hash of the normalised body (app.comments.duplicates.fingerprint).
     body_fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     # An edit waiting for approval; the published body stays until it is approved.
     pending_body: Mapped[str | None] = mapped_column(Text)
@@ -305,7 +305,7 @@ class ArticleVisit(Base):
 
 
 class TextClaim(Base):
-    """A text one poster sent lately (app.comments.spam.claim_text): one row per
+    """A text one poster sent lately (app.comments.duplicates.claim_text): one row per
     scope ("user:7", "email:...", "address:...:article:3") and fingerprint. The
     unique key lets only one of several identical posts at once through."""
 
@@ -323,7 +323,7 @@ class TextClaim(Base):
 
 
 class SpentFormToken(Base):
-    """A comment form's timing token that was sent once (app.comments.spam):
+    """A comment form's timing token that was sent once (app.comments.form_defence):
     kept until it would have expired anyway, so that it is never taken twice."""
 
     __tablename__ = "spent_form_token"

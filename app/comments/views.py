@@ -18,10 +18,10 @@ from app.articles.models import Article
 from app.comments import (
     drafts,
     editing,
-    flags,
+    form_defence,
     profile,
+    reporting,
     service,
-    spam,
     thread,
     visits,
 )
@@ -325,8 +325,8 @@ def comment_create(
     settings = request.app.state.settings
     kept = _kept(form, user)
     seed = state_seed(request)
-    # The re-shown form keeps the clock of its first render (see app.comments.spam).
-    kept[spam.TIMING_FIELD] = spam.reusable_token(
+    # The re-shown form keeps the clock of its first render (see app.comments.form_defence).
+    kept[form_defence.TIMING_FIELD] = form_defence.reusable_token(
         form, secret_key=settings.secret_key, article_id=article.id, seed=seed
     )
     try:
@@ -348,7 +348,7 @@ def comment_create(
             preview_html=service.preview(data.body),
         )
     try:
-        spam.check_form(
+        form_defence.check_form(
             session,
             form,
             secret_key=settings.secret_key,
@@ -369,9 +369,9 @@ def comment_create(
         # The refusal is answered with the form again, so this request's
         # transaction commits and the draft with it.
         _keep_draft(session, article, form, user)
-        if not (isinstance(exc, spam.FormRefused) and exc.keep_token):
+        if not (isinstance(exc, form_defence.FormRefused) and exc.keep_token):
             # The token is spent (or no good): the re-shown form gets a fresh one.
-            kept[spam.TIMING_FIELD] = ""
+            kept[form_defence.TIMING_FIELD] = ""
         response = _form_page(
             request,
             session,
@@ -622,7 +622,7 @@ def comment_flag_form(
 ) -> Response:
     """The report form on its own page: reasons as radio buttons, and a note."""
     try:
-        comment = flags.flag_target(session, comment_id, actor=user)
+        comment = reporting.flag_target(session, comment_id, actor=user)
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, {}, exc)
     node = thread.single(session, comment_id, viewer=thread.Viewer.of(user))
@@ -652,7 +652,7 @@ def comment_flag(
         node, article = _reported(session, comment_id, user)
         return _flag_page(request, node, article, kept, errors=errors, status_code=422)
     try:
-        flag = flags.flag_comment(session, comment_id, data, actor=user)
+        flag = reporting.flag_comment(session, comment_id, data, actor=user)
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, kept, exc)
     flash(request, "Thank you for telling us. A moderator will look at this comment.")

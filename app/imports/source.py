@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam, standing
+from app.comments import duplicates, standing
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.errors import DomainError
@@ -472,7 +472,7 @@ class ImportedComment:
             "guest_email": self.guest_email,
             "body": body,
             "body_html": render_markdown(body, Profile.COMMENT),
-            "body_fingerprint": spam.fingerprint(body),
+            "body_fingerprint": duplicates.fingerprint(body),
             "status": self.status,
             "created_at": self.created_at,
         }

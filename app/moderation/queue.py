@@ -35,7 +35,7 @@ from app.comments.models import Comment, CommentStatus, Flag, FlagReason, shown_
 from app.comments.standing import QueueStatus, queue_counts
 from app.db import AnySelect
 from app.markup import count_links, excerpt
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation.decisions import Decision, queue_decisions
 
 QUEUE_PAGE_SIZE = 50

@@ -14,12 +14,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam, standing
+from app.comments import duplicates, standing
 from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.standing import QueueStatus, Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation import queue as queue_pages
 from app.moderation.decisions import BULK_LIMIT, TRANSITIONS, Decision
 from app.moderation.models import ActionKind, ModerationAction
@@ -203,7 +203,7 @@ def _decide_edit(
         raise Conflict("This edit was already decided by another moderator.")
     session.refresh(comment)
     if approve:
-        comment.body_fingerprint = spam.fingerprint(comment.body)
+        comment.body_fingerprint = duplicates.fingerprint(comment.body)
     after = Standing.of(comment)  # read after the UPDATE, which took the row lock
     standing.record_change(
         session,

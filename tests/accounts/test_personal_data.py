@@ -22,7 +22,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import AuthSession, Role, User, UserNote
 from app.accounts.schemas import RegisterIn
 from app.articles.models import Article
-from app.comments import drafts, editing, flags, visits
+from app.comments import drafts, editing, reporting, visits
 from app.comments.models import (
     ArticleVisit,
     Comment,
@@ -128,13 +128,13 @@ def world(session: Session) -> World:
     moderation_service.decide(
         session, removed, Decision.REMOVE, actor=moderator, reason="Off topic."
     )
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         bob_comment.id,
         FlagCreate(reason=FlagReason.OFF_TOPIC),
         actor=alice,
     )
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         published.id,
         FlagCreate(reason=FlagReason.OTHER, note=BOB_REPORT_NOTE),
@@ -620,7 +620,7 @@ def test_a_comment_hidden_only_by_her_report_shows_again(
     reporter = make_trusted_member(session)
     article = make_article(session)
     target = make_comment(session, article, author=make_user(session))
-    flags.flag_comment(
+    reporting.flag_comment(
         session, target.id, FlagCreate(reason=FlagReason.ABUSIVE), actor=reporter
     )
     assert target.hidden_at is not None
@@ -645,7 +645,7 @@ def test_a_comment_hidden_by_others_reports_too_stays_hidden(
     article = make_article(session)
     target = make_comment(session, article, author=make_user(session))
     for reporter in (first, second):
-        flags.flag_comment(
+        reporting.flag_comment(
             session, target.id, FlagCreate(reason=FlagReason.SPAM), actor=reporter
         )
     assert target.hidden_at is not None

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from app.accounts import memorial
 from app.accounts import service as accounts_service
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import FlagReason
 from app.comments.schemas import FlagCreate
 from app.moderation.policy import load_policy
@@ -43,7 +43,7 @@ def edited_report(live_server: LiveServer, seed: Seed) -> str:
         comment = make_comment(
             session, article, author=make_user(session), body="You are **all** fools."
         )
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE, note="Rude to everyone"),

@@ -22,7 +22,7 @@ from app.accounts.schemas import ProfileUpdate
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleUpdate
-from app.comments import editing, flags, standing
+from app.comments import editing, reporting, standing
 from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
@@ -63,7 +63,7 @@ def assert_counts_exact(session: Session, when: str = "") -> None:
 
 def report(session: Session, comment: Comment, times: int) -> None:
     for _ in range(times):
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE),

@@ -7,10 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.articles.models import Article
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import Comment, FlagReason
 from app.comments.schemas import FlagCreate
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation.policy import load_policy
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
 
@@ -25,7 +25,7 @@ def article(session: Session) -> Article:
 
 def reported(session: Session, article: Article, body: str) -> Comment:
     comment = make_comment(session, article, body=body)
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         comment.id,
         FlagCreate(reason=FlagReason.ABUSIVE),
@@ -46,7 +46,7 @@ def test_a_report_keeps_the_text_as_it_was_when_reported(
     session: Session, article: Article
 ) -> None:
     comment = make_comment(session, article, body="You are **all** fools")
-    flag = flags.flag_comment(
+    flag = reporting.flag_comment(
         session,
         comment.id,
         FlagCreate(reason=FlagReason.ABUSIVE),

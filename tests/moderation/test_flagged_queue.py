@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.articles.models import Article
-from app.comments import flags
+from app.comments import reporting
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.comments.standing import QueueStatus
@@ -38,7 +38,7 @@ def report(
     reporters = []
     for reason in reasons:
         reporter = make_trusted_member(session)
-        flags.flag_comment(
+        reporting.flag_comment(
             session, comment.id, FlagCreate(reason=reason, note=note), actor=reporter
         )
         reporters.append(reporter)

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.comments import flags as comment_flags
+from app.comments import reporting as comment_flags
 from app.comments.models import CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow

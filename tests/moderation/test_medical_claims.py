@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import flags as reporting
-from app.comments import standing
+from app.comments import reporting, standing
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.comments.standing import QueueStatus

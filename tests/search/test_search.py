@@ -12,7 +12,7 @@ from app.accounts.models import Role, User
 from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleUpdate
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.moderation import service as moderation_service
@@ -144,7 +144,7 @@ def test_a_comment_hidden_by_reports_is_not_found_until_shown_again(
 ) -> None:
     comment = make_comment(session, article, body="Quinine for cramps.")
     for _ in range(load_policy(session).flag_threshold):
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE),

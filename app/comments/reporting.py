@@ -27,8 +27,7 @@ from app.comments.schemas import FlagCreate
 from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied
-from app.moderation import flags as flag_queries
-from app.moderation import rules
+from app.moderation import flag_queries, rules
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy
