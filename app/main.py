@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
-from app.accounts.deps import SessionCookieRenewal, get_auth_session
+from app.accounts.deps import CsrfFailed, SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import feed_views
 from app.articles import views as articles_views
@@ -51,7 +51,7 @@ from app.ratelimit import RateLimiter
 from app.search import api as search_api
 from app.search import views as search_views
 from app.text import refuse_unstorable_address
-from app.web import CsrfFailed, make_templates, render
+from app.web import make_templates, render
 
 logger = logging.getLogger("haven")
 
@@ -108,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates(auto_reload=settings.env == "development")
+    app.state.templates.env.globals["comment_form_token"] = (
+        comments_views.comment_form_token
+    )
     app.state.limiter = RateLimiter(settings.redis_url)
     app.state.cache = make_cache(
         int(settings.cache_mb * 1024 * 1024),

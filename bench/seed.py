@@ -40,8 +40,9 @@ from app.db import session_scope
 from app.demo_content import ARTICLES
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.models import Decision
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from app.security import hash_password
 from bench import shapes
 

@@ -16,7 +16,8 @@ from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.markup import render_markdown
 from app.moderation.models import CannedReason
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.articles.models import Article
 from app.comments import standing, thread
+from app.comments.models import QueueStatus
 from app.config import Settings
 from app.db import session_scope
 from bench import run, seed, shapes
@@ -35,7 +36,7 @@ def test_seeding_counts_what_it_bulk_loads(settings: Settings, tmp_path: Path) -
     assert threads["member_cookie"]
     with session_scope(bench) as session:
         assert standing.queue_counts(session) == standing.counted(session)
-        assert standing.queue_counts(session)[standing.QueueStatus.PENDING] == 40
+        assert standing.queue_counts(session)[QueueStatus.PENDING] == 40
         _assert_article_counts_exact(session)
 
 

@@ -26,7 +26,8 @@ from app.comments.models import CommentStatus
 from app.config import Settings
 from app.db import make_engine, session_scope, utcnow
 from app.main import create_app
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.comments.test_standing import SEEN_CHANGES, SETUPS, Scene, scene
 from tests.conftest import AppFactory, QueryCounter, in_ci, xdist_worker
 from tests.factories import make_admin, make_article, make_comment, make_user

@@ -38,7 +38,6 @@ from app.accounts.schemas import (
     RegisterIn,
     ResetRequest,
     TokenRead,
-    UserModerationRead,
     UserRead,
     UserStandingRead,
 )
@@ -52,7 +51,7 @@ from app.config import Settings
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
 from app.moderation import guidelines
-from app.moderation.schemas import LogRead
+from app.moderation.schemas import LogRead, UserModerationRead
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber

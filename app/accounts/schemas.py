@@ -16,7 +16,6 @@ from pydantic import (
 )
 
 from app.accounts.models import Role
-from app.moderation.schemas import LogRead
 from app.text import OneLine, Storable
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
@@ -241,15 +240,6 @@ class UserStandingRead(BanRead):
     display_name: str
     role: Role
     created_at: datetime
-
-
-class UserModerationRead(BaseModel):
-    """A member's moderation record: standing, comments by status, notes, audit entries."""
-
-    user: UserStandingRead
-    comment_counts: dict[str, int]
-    notes: list[NoteRead]
-    log: LogRead
 
 
 # Personal data (issue #17): a member's export, and deleting their account.

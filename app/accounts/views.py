@@ -17,12 +17,14 @@ from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
     AuthSessionDep,
+    CsrfForm,
     CurrentUser,
     ModeratorUser,
     OptionalUser,
     PasswordAttemptsDep,
     SignupAllowanceDep,
     client_ip,
+    repeated_field,
     session_lifetime,
     set_session_cookie,
 )
@@ -52,15 +54,7 @@ from app.moderation.policy import load_policy
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
-from app.web import (
-    CsrfForm,
-    FormFields,
-    field_errors,
-    flash,
-    render,
-    repeated_field,
-    safe_next,
-)
+from app.web import FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
 
@@ -438,8 +432,8 @@ def _moderation_page(
             "person": person,
             "record": record,
             "periods": BAN_PERIODS,
-            "ban_refusal": service.ban_refusal(person, moderator),
-            "memorial_refusal": memorial.refusal(person, moderator),
+            "ban_refusal": service.ban_refusal(person, actor=moderator),
+            "memorial_refusal": memorial.refusal(person, actor=moderator),
             # Admins give badges from the site's list.
             "badges": load_policy(session).badges if moderator.administers else (),
             "form": form or {"period": "7"},

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.datastructures import URL
 
 from app import paths, renderings
-from app.accounts.deps import AdminUser, OptionalUser
+from app.accounts.deps import AdminUser, CsrfForm, OptionalUser
 from app.accounts.models import User
 from app.articles import feeds, service
 from app.articles.models import Article, ArticleStatus
@@ -20,14 +20,7 @@ from app.comments.views import guest_comment_ids
 from app.db import SessionDep
 from app.errors import Conflict
 from app.pagination import PageNumber
-from app.web import (
-    CsrfForm,
-    FormFields,
-    field_errors,
-    flash,
-    has_personal_state,
-    render,
-)
+from app.web import FormFields, field_errors, flash, has_personal_state, render
 
 router = APIRouter()
 

@@ -166,7 +166,7 @@ def comment_create(
     return CommentCreated(
         id=comment.id,
         status=comment.status,
-        support=SupportRead.of(support) if support else None,
+        support=SupportRead.model_validate(support) if support else None,
     )
 
 
@@ -199,13 +199,11 @@ def comment_update(
 ) -> Comment:
     """Edit a comment (or revise and resubmit a rejected one)."""
     comment = service.get_comment(session, comment_id)
-    policy = load_policy(session)
     return editing.edit_comment(
         session,
         comment,
         data.body,
         actor=user,
-        policy=policy,
     )
 
 

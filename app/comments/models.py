@@ -26,6 +26,19 @@ from app.articles.models import Article
 from app.db import Base, UTCDateTime, utcnow
 
 
+class QueueStatus(StrEnum):
+    """The views of the moderation queue."""
+
+    PENDING = "pending"
+    SPAM = "spam"
+    REJECTED = "rejected"
+    # Published comments that readers reported.
+    FLAGGED = "flagged"
+    # Published comments reported as misleading medical claims, whatever the
+    # number of reports: a moderator may answer one with an editor's note.
+    MEDICAL = "medical"
+
+
 class CommentStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

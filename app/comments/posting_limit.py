@@ -22,7 +22,7 @@ class PostAllowance:
     limit: Limit
     client_ip: str
 
-    def take(self, actor: User | None) -> None:
+    def take(self, *, actor: User | None) -> None:
         count_post(self.limiter, self.limit, actor=actor, client_ip=self.client_ip)
 
 

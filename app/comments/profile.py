@@ -246,7 +246,7 @@ def list_own_comments(
             policy is not None
             and published
             and status == OwnStatus.REJECTED
-            and editing.edit_refusal(row, author, policy, now) is None
+            and editing.edit_refusal(row, actor=author, policy=policy, now=now) is None
         )
         items.append(
             OwnComment(

@@ -55,7 +55,7 @@ def flag_target(
     comment = comments_service.get_visible_comment(
         session, comment_id, viewer=actor, guest_comment_ids=guest_comment_ids
     )
-    refusal = report_refusal(comment, actor)
+    refusal = report_refusal(comment, actor=actor)
     if refusal is not None:
         raise refusal
     if _already_flagged(session, comment, actor):
@@ -63,7 +63,7 @@ def flag_target(
     return comment
 
 
-def report_refusal(comment: CommentFacts, actor: User | None) -> DomainError | None:
+def report_refusal(comment: CommentFacts, *, actor: User | None) -> DomainError | None:
     """Why ``actor`` can't report ``comment``, or None if they can.
 
     Discussion pages offer the Report link by this rule (to guests too: the

@@ -214,7 +214,7 @@ def post_comment(
     else:
         accounts_service.ensure_can_participate(actor)
     if allowance is not None:  # posting limits; moderators are exempt
-        allowance.take(actor)
+        allowance.take(actor=actor)
     duplicates.ensure_not_duplicate(
         session,
         data.body,

@@ -858,10 +858,15 @@ def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> No
                 paths.COMMENT_REPLY, slug=discussion.slug, comment_id=node.id
             )
         if own:
-            if editing.edit_refusal(node, user, discussion.policy, now) is None:
+            if (
+                editing.edit_refusal(
+                    node, actor=user, policy=discussion.policy, now=now
+                )
+                is None
+            ):
                 edit = paths.fill(paths.COMMENT_EDIT, comment_id=node.id)
             delete = paths.fill(paths.COMMENT_DELETE, comment_id=node.id)
-        refusal = reporting.report_refusal(node, user)
+        refusal = reporting.report_refusal(node, actor=user)
         node.actions = Actions(
             reply=reply,
             edit=edit,

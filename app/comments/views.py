@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from app import paths, renderings
-from app.accounts.deps import CurrentUser, OptionalUser, client_ip
+from app.accounts.deps import CsrfForm, CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import feeds
 from app.articles import service as articles_service
@@ -33,8 +34,8 @@ from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLi
 from app.moderation import crisis, guidelines
 from app.moderation.policy import Policy, load_policy
 from app.pagination import PageNumber
+from app.text import normalise
 from app.web import (
-    CsrfForm,
     FormFields,
     field_errors,
     flash,
@@ -74,9 +75,8 @@ def _kept(form: FormFields, user: User | None) -> FormFields:
 
 
 def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
-    # Browsers send a textarea's line breaks as CRLF; its maxlength counts them as one.
     data: dict[str, Any] = {
-        "body": form.get("body", "").replace("\r\n", "\n"),
+        "body": form.get("body", ""),  # normalised by the schema (app.text)
         "parent_id": form.get("parent_id", "").strip() or None,
         "content_note": form.get("content_note", "").strip() or None,
     }
@@ -135,7 +135,7 @@ def _keep_draft(
         drafts.keep_unsent(
             session,
             article,
-            body=form.get("body", "").replace("\r\n", "\n"),
+            body=normalise(form.get("body", "")),
             parent_id=_as_id(form.get("parent_id", "")),
             actor=user,
         )
@@ -484,7 +484,9 @@ def comment_edit_form(
 ) -> Response:
     """The edit form (or, for a rejected comment, revise and resubmit)."""
     policy = load_policy(session)
-    comment, refusal = editing.comment_to_edit(session, comment_id, user, policy)
+    comment, refusal = editing.comment_to_edit(
+        session, comment_id, actor=user, policy=policy
+    )
     text = comment.pending_body or comment.body
     return _edit_page(
         request,
@@ -507,13 +509,13 @@ def comment_edit(
     comment = service.get_comment(session, comment_id)
     kept = {"body": form.get("body", "")}
     policy = load_policy(session)
-    refusal = editing.edit_refusal(comment, user, policy)
+    refusal = editing.edit_refusal(comment, actor=user, policy=policy)
     if refusal is not None:
         return _edit_page(
             request, comment, kept, policy=policy, refusal=refusal, status_code=403
         )
     try:
-        data = CommentEdit.model_validate({"body": kept["body"].replace("\r\n", "\n")})
+        data = CommentEdit.model_validate({"body": kept["body"]})
     except ValidationError as exc:
         return _edit_page(
             request,
@@ -529,7 +531,6 @@ def comment_edit(
             comment,
             data.body,
             actor=user,
-            policy=policy,
         )
     except DomainError as exc:
         return _edit_page(
@@ -642,7 +643,7 @@ def comment_flag(
         data = FlagCreate.model_validate(
             {
                 "reason": kept["reason"] or None,
-                "note": kept["note"].replace("\r\n", "\n"),
+                "note": kept["note"],
             }
         )
     except ValidationError as exc:
@@ -748,4 +749,13 @@ def _replies_page(
         request,
         "comments/replies.html",
         {"article": article, "replies": replies, "csrf": csrf},
+    )
+
+
+@pass_context
+def comment_form_token(context: dict[str, Any], article_id: int) -> str:
+    """The template global ``comment_form_token`` (registered by app.main): a fresh timing token for this visitor's comment form (app.comments.form_defence)."""
+    request: Request = context["request"]
+    return form_defence.form_token(
+        request.app.state.settings.secret_key, article_id, seed=state_seed(request)
     )

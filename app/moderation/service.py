@@ -15,15 +15,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import duplicates, standing
-from app.comments.models import Comment, CommentStatus, FlagReason
-from app.comments.standing import QueueStatus, Standing
+from app.comments.models import Comment, CommentStatus, FlagReason, QueueStatus
+from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
 from app.moderation import flag_queries
 from app.moderation import queue as queue_pages
-from app.moderation.decisions import BULK_LIMIT, TRANSITIONS, Decision
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.decisions import TRANSITIONS
+from app.moderation.models import ActionKind, Decision, ModerationAction
 from app.moderation.policy import is_auto_closed, load_policy
+from app.moderation.schemas import BULK_LIMIT
 from app.notifications import service as notifications
 from app.pagination import Page, offset_for
 

@@ -9,7 +9,7 @@ from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
 from app.moderation import canned, guidelines
 from app.moderation.models import CannedReason
-from app.moderation.policy import PolicyUpdate, get_policy, update_policy
+from app.moderation.policy import get_policy, update_policy
 from app.moderation.schemas import (
     CannedReasonIn,
     CannedReasonRead,
@@ -17,6 +17,7 @@ from app.moderation.schemas import (
     GuidelinesRead,
     GuidelinesUpdate,
     PolicyRead,
+    PolicyUpdate,
 )
 
 router = APIRouter(tags=["settings"])
@@ -26,14 +27,14 @@ CannedReasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 @router.get("/settings", name="api.settings.read")
 def settings_read(session: SessionDep, admin: AdminUser) -> PolicyRead:
-    return PolicyRead.from_policy(get_policy(session, actor=admin))
+    return PolicyRead.model_validate(get_policy(session, actor=admin))
 
 
 @router.patch("/settings", name="api.settings.update")
 def settings_update(
     data: PolicyUpdate, session: SessionDep, admin: AdminUser
 ) -> PolicyRead:
-    return PolicyRead.from_policy(update_policy(session, data, actor=admin))
+    return PolicyRead.model_validate(update_policy(session, data, actor=admin))
 
 
 @router.get(

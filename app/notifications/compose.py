@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session, joinedload
 from app import paths
 from app.accounts.models import PendingSignUp, Role, User
 from app.comments import standing
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.comments.profile import excerpt
-from app.comments.standing import QueueStatus
 from app.config import TEMPLATES_DIR, Settings
 from app.db import utcnow
 from app.notifications import service

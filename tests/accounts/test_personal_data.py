@@ -36,9 +36,9 @@ from app.comments.schemas import DraftWrite, FlagCreate
 from app.db import utcnow
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.moderation.models import ActionKind, Decision, ModerationAction
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from app.notifications.models import MailKind, Outbox
 from app.search import service as search_service
 from app.search.service import SearchQuery
@@ -115,7 +115,6 @@ def world(session: Session) -> World:
         pending,
         f"A question about {ALICE_WORDS}.",
         actor=alice,
-        policy=load_policy(session),
     )
     rejected = make_comment(
         session, article, author=alice, status=CommentStatus.PENDING, body="Rude."

@@ -22,7 +22,7 @@ from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.browser.conftest import (
     TIMEOUT_MS,
     LiveServer,

@@ -11,7 +11,6 @@ from app.accounts import service as accounts_service
 from app.comments import editing, reporting
 from app.comments.models import FlagReason
 from app.comments.schemas import FlagCreate
-from app.moderation.policy import load_policy
 from tests.browser.conftest import LiveServer, OpenAs, Screenshot, Seed
 from tests.browser.test_accessibility import describe, serious_violations
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
@@ -54,7 +53,6 @@ def edited_report(live_server: LiveServer, seed: Seed) -> str:
             comment,
             "Have a good day, all.",
             actor=moderator,
-            policy=load_policy(session),
         )
         return f"queue-{comment.id}"
 

@@ -12,7 +12,8 @@ from app.accounts.models import User
 from app.comments.models import Comment, CommentRevision, CommentStatus
 from app.db import utcnow
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory
 from tests.factories import make_admin, make_article, make_comment, make_user
 from tests.helpers import api_token, csrf_from, login

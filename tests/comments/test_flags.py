@@ -19,7 +19,8 @@ from app.db import utcnow
 from app.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
 from app.moderation import flag_queries
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import (
     make_admin,

@@ -11,7 +11,6 @@ from app.comments import editing, reporting
 from app.comments.models import Comment, FlagReason
 from app.comments.schemas import FlagCreate
 from app.moderation import flag_queries
-from app.moderation.policy import load_policy
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
 
 FLAGGED = "/moderation?status=flagged"
@@ -37,9 +36,7 @@ def reported(session: Session, article: Article, body: str) -> Comment:
 def rewrite(session: Session, comment: Comment, body: str) -> None:
     """A moderator's edit applies at once, so the published text changes."""
     editor = make_user(session, role=Role.MODERATOR)
-    editing.edit_comment(
-        session, comment, body, actor=editor, policy=load_policy(session)
-    )
+    editing.edit_comment(session, comment, body, actor=editor)
 
 
 def test_a_report_keeps_the_text_as_it_was_when_reported(

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.comments import reporting
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
-from app.comments.standing import QueueStatus
 from app.errors import Conflict, PermissionDenied
 from app.moderation import service
 from app.moderation.models import ActionKind, ModerationAction

@@ -20,13 +20,8 @@ from app.articles.models import Article
 from app.errors import PermissionDenied
 from app.moderation import guidelines
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
-from app.moderation.policy import (
-    DEFAULT_DISCLAIMER,
-    PolicyUpdate,
-    load_policy,
-    update_policy,
-)
-from app.moderation.schemas import MAX_GUIDELINES, GuidelinesUpdate
+from app.moderation.policy import DEFAULT_DISCLAIMER, load_policy, update_policy
+from app.moderation.schemas import MAX_GUIDELINES, GuidelinesUpdate, PolicyUpdate
 from app.text import unstorable
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_comment, make_user

@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.errors import Invalid, PermissionDenied
 from app.moderation import insights
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.factories import make_article, make_comment, make_user
 
 

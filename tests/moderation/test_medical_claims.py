@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import reporting, standing
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
-from app.comments.standing import QueueStatus
 from app.moderation.models import ActionKind, ModerationAction
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
 from tests.helpers import login, post_form
