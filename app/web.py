@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from app import dates
 from app.config import TEMPLATES_DIR
+from app.paths import API_PREFIX
 from app.security import csrf_token, new_token
 
 FormFields = dict[str, str]
@@ -74,6 +75,13 @@ class _LazyCsrfToken:
         return self._token
 
     __html__ = __str__
+
+
+def is_api_request(request: Request) -> bool:
+    """Whether a request is for the JSON API (its errors are JSON, its sessions
+    bearer tokens), the one test every part of the site uses."""
+    path = request.url.path
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 def request_csrf_token(request: Request) -> str:

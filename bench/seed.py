@@ -33,7 +33,7 @@ from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments import duplicates, standing
 from app.comments import service as comments_service
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, place_under
 from app.comments.schemas import CommentCreate
 from app.config import Settings
 from app.db import session_scope
@@ -303,9 +303,7 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
                     {
                         "id": comment_id,
                         "article_id": target.id,
-                        "parent_id": parent.id if parent else None,
-                        "root_id": parent.root_id if parent else comment_id,
-                        "depth": parent.depth + 1 if parent else 1,
+                        **place_under(parent, own_id=comment_id)._asdict(),
                         "author_id": author.id,
                         "body": body,
                         "body_html": rendered[body],

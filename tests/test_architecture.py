@@ -187,3 +187,39 @@ def test_a_positional_actor_is_caught(tmp_path: Path) -> None:
         "def a(session, actor): ...\ndef b(session, *, actor): ...\ndef c(actor): ...\n"
     )
     assert _positional_actors_in(source) == ["a"]
+
+
+def test_one_test_says_whether_a_request_is_for_the_api() -> None:
+    """app.web.is_api_request is the only place that looks at a path for it."""
+    checks = [
+        f"{path.relative_to(APP.parent)}:{number}"
+        for path in sorted(APP.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "startswith(" in line and ("/api" in line or "API_PREFIX" in line)
+    ]
+    assert [check.partition(":")[0] for check in checks] == ["app/web.py"]
+
+
+def test_one_rule_places_a_comment_in_its_tree() -> None:
+    """app.comments.models.place_under is the only code that works out a depth."""
+    root = APP.parent
+    placing = [
+        str(path.relative_to(root))
+        for folder in ("app", "tests", "bench")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path != Path(__file__)  # this test names the rule it looks for
+        and "depth + 1" in (text := path.read_text())
+        and "root_id" in text
+    ]
+    assert placing == ["app/comments/models.py"]
+
+
+def test_place_under() -> None:
+    from app.comments.models import TreePlace, place_under
+
+    class Parent:
+        id, root_id, depth = 7, 3, 2
+
+    assert place_under(None) == TreePlace(parent_id=None, root_id=None, depth=1)
+    assert place_under(None, own_id=5) == TreePlace(None, 5, 1)
+    assert place_under(Parent()) == TreePlace(parent_id=7, root_id=3, depth=3)

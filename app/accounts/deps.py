@@ -19,13 +19,9 @@ from app.config import Settings
 from app.db import SessionDep
 from app.errors import DomainError, PermissionDenied
 from app.security import csrf_valid, same_origin
-from app.web import CSRF_FIELD, FormFields, csrf_seed, site_origins
+from app.web import CSRF_FIELD, FormFields, csrf_seed, is_api_request, site_origins
 
 SESSION_COOKIE = "haven_session"
-
-
-def is_api_request(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
 
 
 def bearer_token(request: Request) -> str | None:

@@ -218,7 +218,9 @@ class NoteIn(BaseModel):
         return value.strip()
 
 
-class NoteAuthor(BaseModel):
+class PublicUserRead(BaseModel):
+    """A member as anyone may see them: the one public shape of a user."""
+
     model_config = ConfigDict(from_attributes=True)
 
     username: str
@@ -231,7 +233,7 @@ class NoteRead(BaseModel):
     id: int
     body: str
     created_at: datetime
-    author: NoteAuthor | None
+    author: PublicUserRead | None
 
 
 class UserStandingRead(BanRead):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -71,6 +71,37 @@ class CommentFacts(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def hidden_at(self) -> datetime | None: ...
+
+
+class Placed(Protocol):
+    """A comment already in a tree, as much as placing a reply under it needs."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def root_id(self) -> int | None: ...
+    @property
+    def depth(self) -> int: ...
+
+
+class TreePlace(NamedTuple):
+    """Where a comment sits: its parent, its top-level ancestor and its depth."""
+
+    parent_id: int | None
+    root_id: int | None
+    depth: int
+
+
+def place_under(parent: Placed | None, *, own_id: int | None = None) -> TreePlace:
+    """The one rule placing a comment in its tree, for the service, the seeders and
+    the test factories alike: a reply sits one level below its parent, in its
+    parent's tree; a top-level comment is its own root (``own_id``, or None until
+    its id is known: set ``root_id`` to it after the insert)."""
+    if parent is None:
+        return TreePlace(parent_id=None, root_id=own_id, depth=1)
+    return TreePlace(
+        parent_id=parent.id, root_id=parent.root_id, depth=parent.depth + 1
+    )
 
 
 class Comment(Base):

@@ -14,7 +14,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import drafts, duplicates, posting_limit, standing
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, place_under
 from app.comments.schemas import CommentCreate
 from app.comments.standing import Standing
 from app.db import utcnow
@@ -75,9 +75,7 @@ def store_comment(
     """
     comment = Comment(
         article_id=article.id,
-        parent_id=parent.id if parent else None,
-        root_id=parent.root_id if parent else None,
-        depth=parent.depth + 1 if parent else 1,
+        **place_under(parent)._asdict(),
         author=author,
         guest_name=guest_name,
         guest_email=guest_email,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.accounts.schemas import NoteRead, UserStandingRead
+from app.accounts.schemas import NoteRead, PublicUserRead, UserStandingRead
 from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.comments.schemas import MAX_ID, EditorNoteRead
 from app.moderation.models import Decision, ModerationAction
@@ -190,13 +190,6 @@ class QueueAuthorRead(BaseModel):
     rejected: int
 
 
-class QueueReporterRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    display_name: str
-    username: str
-
-
 class QueueFlagRead(BaseModel):
     """One reader's open report, as the "flagged" view shows it."""
 
@@ -205,7 +198,7 @@ class QueueFlagRead(BaseModel):
     reason: str
     note: str | None
     created_at: datetime
-    reporter: QueueReporterRead
+    reporter: PublicUserRead
     # The comment as it read when this report was made (null on reports made
     # before snapshots were kept).
     snapshot_body: str | None
