@@ -223,3 +223,14 @@ def test_place_under() -> None:
     assert place_under(None) == TreePlace(parent_id=None, root_id=None, depth=1)
     assert place_under(None, own_id=5) == TreePlace(None, 5, 1)
     assert place_under(Parent()) == TreePlace(parent_id=7, root_id=3, depth=3)
+
+
+def test_pages_take_nothing_from_the_api_modules(graph: Graph) -> None:
+    """A domain's shared route parts live in its deps.py, not in its api.py."""
+    apis = {name for name in graph if name.endswith(("api", "_api"))}
+    borrowing = {
+        name: sorted(graph[name] & apis)
+        for name in graph
+        if name.endswith(("views", "_views")) and graph[name] & apis
+    }
+    assert borrowing == {}

@@ -41,7 +41,7 @@ from app.accounts.schemas import (
     ResetRequest,
 )
 from app.comments import profile as profile_comments
-from app.config import Settings
+from app.config import Settings, SettingsDep
 from app.db import SessionDep, utcnow
 from app.errors import (
     Conflict,
@@ -85,8 +85,9 @@ def login_page(
 
 
 @router.post("/login", name="accounts.login_submit")
-def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
-    settings: Settings = request.app.state.settings
+def login_submit(
+    request: Request, form: CsrfForm, session: SessionDep, settings: SettingsDep
+) -> Response:
     try:
         user = service.authenticate(
             session,
@@ -138,8 +139,9 @@ def register_submit(
     form: CsrfForm,
     session: SessionDep,
     allowance: SignupAllowanceDep,
+    settings: SettingsDep,
 ) -> Response:
-    if not request.app.state.settings.allow_registration:
+    if not settings.allow_registration:
         flash(request, "New accounts are not being accepted at the moment.", "error")
         return RedirectResponse(
             request.app.url_path_for("articles.index"), status_code=303
@@ -151,7 +153,7 @@ def register_submit(
         outcome = service.sign_up(
             session,
             data,
-            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+            hide_taken_emails=settings.hides_taken_emails,
             allowance=allowance,
         )
     except (ValidationError, Invalid, Conflict) as exc:
@@ -165,8 +167,7 @@ def register_submit(
         )
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, "
-        f"{outcome.user.display_name}!",
+        f"Welcome to {settings.site_name}, {outcome.user.display_name}!",
     )
     return _signed_in_response(request, session, outcome.user, "/")
 
@@ -260,6 +261,7 @@ def settings_submit(
     session: SessionDep,
     user: CurrentUser,
     shown_notes: ShownNotes,
+    settings: SettingsDep,
 ) -> Response:
     try:
         data = ProfileUpdate.model_validate(
@@ -277,7 +279,7 @@ def settings_submit(
             session,
             data,
             actor=user,
-            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+            hide_taken_emails=settings.hides_taken_emails,
         )
     except (ValidationError, Invalid, Conflict, PermissionDenied) as exc:
         return _form_error(
@@ -647,7 +649,7 @@ def forgot_password_page(request: Request) -> Response:
 
 @router.post("/forgot-password", name="accounts.forgot_password_submit")
 def forgot_password_submit(
-    request: Request, form: CsrfForm, session: SessionDep
+    request: Request, form: CsrfForm, session: SessionDep, settings: SettingsDep
 ) -> Response:
     try:
         data = ResetRequest.model_validate({"email": form.get("email", "").strip()})
@@ -656,7 +658,7 @@ def forgot_password_submit(
             data.email,
             client_ip=client_ip(request),
             limiter=request.app.state.limiter,
-            limit=recovery.ResetLimit.from_settings(request.app.state.settings),
+            limit=recovery.ResetLimit.from_settings(settings),
         )
     except ValidationError as exc:
         return _form_error(
@@ -730,7 +732,11 @@ def reset_password_submit(
 
 @router.get("/sign-up/{token}", name="accounts.complete_sign_up")
 def complete_sign_up(
-    request: Request, token: str, session: SessionDep, signer: SignerDep
+    request: Request,
+    token: str,
+    session: SessionDep,
+    signer: SignerDep,
+    settings: SettingsDep,
 ) -> Response:
     """The link mailed to a sign-up's address: the account is made, and its
     owner signed in."""
@@ -746,7 +752,7 @@ def complete_sign_up(
         )
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+        f"Welcome to {settings.site_name}, {user.display_name}!",
     )
     return _signed_in_response(request, session, user, "/")
 

@@ -17,6 +17,7 @@ from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import thread, visits
 from app.comments import views as comment_views
 from app.comments.views import guest_comment_ids
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import Conflict
 from app.pagination import PageNumber
@@ -51,6 +52,7 @@ def article_index(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
     q: str | None = None,
 ) -> Response:
@@ -59,7 +61,6 @@ def article_index(
         search = URL(request.app.url_path_for("search.results"))
         target = search.include_query_params(q=q.strip())
         return RedirectResponse(str(target), status_code=303)
-    settings = request.app.state.settings
 
     def index_page() -> Response:
         articles = service.list_published(
@@ -85,9 +86,9 @@ def article_tag(
     slug: str,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
 ) -> Response:
-    settings = request.app.state.settings
     per_page = settings.articles_per_page
 
     def tag_page() -> Response:
@@ -113,6 +114,7 @@ def article_detail(
     slug: str,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
 ) -> Response:
     """An article and a page of its discussion.
@@ -122,7 +124,6 @@ def article_detail(
     """
     viewer = thread.Viewer.of(user, guest_comment_ids(request))
     discussion = thread.find_discussion(session, slug, viewer=user)
-    settings = request.app.state.settings
     # With guest posting on, the page carries this visitor's form tokens.
     if (
         viewer.is_public

@@ -26,9 +26,10 @@ from app.comments import (
     thread,
     visits,
 )
-from app.comments.api import CommentId, PostAllowanceDep
+from app.comments.deps import CommentDep, CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from app.moderation import crisis, guidelines
@@ -320,9 +321,9 @@ def comment_create(
     session: SessionDep,
     user: OptionalUser,
     allowance: PostAllowanceDep,
+    settings: SettingsDep,
 ) -> Response:
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
-    settings = request.app.state.settings
     kept = _kept(form, user)
     seed = state_seed(request)
     # The re-shown form keeps the clock of its first render (see app.comments.form_defence).
@@ -501,12 +502,11 @@ def comment_edit_form(
 @router.post(paths.COMMENT_EDIT, name="comments.update")
 def comment_edit(
     request: Request,
-    comment_id: CommentId,
     form: CsrfForm,
+    comment: CommentDep,
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    comment = service.get_comment(session, comment_id)
     kept = {"body": form.get("body", "")}
     policy = load_policy(session)
     refusal = editing.edit_refusal(comment, actor=user, policy=policy)
@@ -558,13 +558,12 @@ def _edited_message(comment: Comment) -> str:
 @router.post(paths.COMMENT_DELETE, name="comments.delete")
 def comment_delete(
     request: Request,
-    comment_id: CommentId,
     form: CsrfForm,
+    comment: CommentDep,
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
     del form  # only its CSRF token matters
-    comment = service.get_comment(session, comment_id)
     editing.delete_comment(session, comment, actor=user)
     flash(request, "Your comment is deleted.")
     url = request.app.url_path_for("articles.detail", slug=comment.article.slug)

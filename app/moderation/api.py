@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 
 from app import paths
 from app.accounts.deps import ModeratorUser
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.comments import service as comments_service
-from app.comments.api import CommentId
+from app.comments.deps import CommentId
 from app.comments.models import Comment, QueueStatus
-from app.comments.schemas import MAX_ID, EditorNoteRead
+from app.comments.schemas import EditorNoteRead
 from app.db import SessionDep
 from app.moderation import annotations, highlights, insights, service
+from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
 from app.moderation.queue import QueueItem, QueuePage
 from app.moderation.schemas import (
@@ -39,9 +40,6 @@ from app.moderation.schemas import (
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["moderation"])
-
-# A keyset cursor: the id of the last (after) or first (before) comment of a page.
-QueueCursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 # The body is optional: `{}`, `{"reason": "..."}` or nothing at all.
 OptionalReason = Annotated[ReasonIn | None, Body()]

@@ -1,13 +1,12 @@
 """JSON API for the site's settings: the moderation policy, canned rejection
 reasons and the community guidelines."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
 from app.moderation import canned, guidelines
+from app.moderation.deps import CannedReasonId
 from app.moderation.models import CannedReason
 from app.moderation.policy import get_policy, update_policy
 from app.moderation.schemas import (
@@ -21,8 +20,6 @@ from app.moderation.schemas import (
 )
 
 router = APIRouter(tags=["settings"])
-
-CannedReasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/settings", name="api.settings.read")

@@ -18,6 +18,7 @@ from app.accounts.deps import AdminUser, CsrfForm, OptionalUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.moderation import canned, guidelines
+from app.moderation.deps import CannedReasonId
 from app.moderation.policy import Policy, get_policy, update_policy
 from app.moderation.schemas import (
     MAX_DISCLAIMER,
@@ -27,7 +28,6 @@ from app.moderation.schemas import (
     GuidelinesUpdate,
     PolicyUpdate,
 )
-from app.moderation.settings_api import CannedReasonId
 from app.text import normalise
 from app.web import FormFields, field_errors, flash, render
 

@@ -16,13 +16,13 @@ from app import paths
 from app.accounts.deps import CsrfForm, ModeratorUser, OptionalUser, repeated_field
 from app.articles import service as articles_service
 from app.comments import service as comments_service
-from app.comments.api import CommentId
+from app.comments.deps import CommentId
 from app.comments.models import Comment, QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.moderation import annotations, canned, service
-from app.moderation.api import QueueCursor
 from app.moderation.decisions import view_decisions
+from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
 from app.moderation.policy import load_policy
 from app.moderation.schemas import (
