@@ -13,17 +13,12 @@ from app.comments import reporting, standing
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
 from app.moderation.models import ActionKind, ModerationAction
-from tests.factories import make_article, make_comment, make_trusted_member, make_user
+from tests.factories import make_comment, make_trusted_member, make_user
 from tests.helpers import login, post_form
 
 CLAIM = "Stop your DMT and take vitamin D megadoses: it cured me."
 NOTE = "High-dose vitamin D is not a treatment for MS; talk to your MS team."
 EVIDENCE = "https://www.mssociety.org.uk/about-ms/treatments-and-therapies"
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 @pytest.fixture
