@@ -10,7 +10,7 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 
-from app import demo, schema
+from app import demo, migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.accounts.schemas import RegisterIn
@@ -82,7 +82,7 @@ def db_upgrade(
 ) -> None:
     """Apply the migrations (creates the SQLite file and its folder if needed)."""
     settings = get_settings()
-    schema.upgrade(settings, revision=revision)
+    migrate.upgrade(settings, revision=revision)
     typer.echo(f"Database is at {revision}.")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from fastapi import Depends, Request
 from limits import parse_many
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -194,3 +195,13 @@ def build_fingerprint() -> str:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _app_settings(request: Request) -> Settings:
+    """The running site's settings (create_app keeps them on the app)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# A route's settings: `settings: SettingsDep`, in place of reaching into the app.
+SettingsDep = Annotated[Settings, Depends(_app_settings)]

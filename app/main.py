@@ -19,13 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
-from app.accounts.deps import SessionCookieRenewal, get_auth_session
+from app.accounts.deps import CsrfFailed, SessionCookieRenewal, get_auth_session
 from app.articles import api as articles_api
 from app.articles import feed_views
 from app.articles import views as articles_views
 from app.cache import make_cache
 from app.comments import api as comments_api
-from app.comments import draft_api, draft_views, spam
+from app.comments import draft_api, draft_views, form_defence
 from app.comments import views as comments_views
 from app.config import STATIC_DIR, Settings, build_fingerprint, get_settings
 from app.db import database_unreachable, make_engine, make_sessionmaker
@@ -51,7 +51,7 @@ from app.ratelimit import RateLimiter
 from app.search import api as search_api
 from app.search import views as search_views
 from app.text import refuse_unstorable_address
-from app.web import CsrfFailed, make_templates, render
+from app.web import is_api_request, make_templates, render
 
 logger = logging.getLogger("haven")
 
@@ -108,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates(auto_reload=settings.env == "development")
+    app.state.templates.env.globals["comment_form_token"] = (
+        comments_views.comment_form_token
+    )
     app.state.limiter = RateLimiter(settings.redis_url)
     app.state.cache = make_cache(
         int(settings.cache_mb * 1024 * 1024),
@@ -179,12 +182,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _is_api(request: Request) -> bool:
-    return (
-        request.url.path.startswith(API_PREFIX + "/") or request.url.path == API_PREFIX
-    )
-
-
 def error_response(
     request: Request,
     status_code: int,
@@ -193,7 +190,7 @@ def error_response(
 ) -> Response:
     """The one way an error reaches a visitor: JSON under /api, a page elsewhere."""
     message = message or _STATUS_MESSAGES.get(status_code, "Something went wrong.")
-    if _is_api(request):
+    if is_api_request(request):
         return JSONResponse(
             {"detail": message}, status_code=status_code, headers=headers
         )
@@ -265,7 +262,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             for name, value in exc.fields.items()
             if value.strip()
             and "password" not in name
-            and name not in spam.DEFENCE_FIELDS
+            and name not in form_defence.DEFENCE_FIELDS
         }
         return render(
             request,
@@ -280,7 +277,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if not hasattr(request.state, "auth_session") and not _is_api(request):
+        if not hasattr(request.state, "auth_session") and not is_api_request(request):
             # No route ran (an unknown address), so nobody looked up who is
             # asking; the error page should still show them signed in.
             await run_in_threadpool(_look_up_viewer, request)
@@ -293,7 +290,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             if isinstance(exc.detail, str) and exc.status_code != 404
             else None
         )
-        if _is_api(request) and exc.status_code == 404 and exc.detail == "Not Found":
+        if (
+            is_api_request(request)
+            and exc.status_code == 404
+            and exc.detail == "Not Found"
+        ):
             detail = "Not found."
         return error_response(request, exc.status_code, detail, dict(exc.headers or {}))
 
@@ -301,7 +302,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(
         request: Request, exc: RequestValidationError
     ) -> Response:
-        if _is_api(request):
+        if is_api_request(request):
             return JSONResponse(
                 {"detail": describe_validation(exc.errors())}, status_code=422
             )

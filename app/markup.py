@@ -14,6 +14,7 @@ from functools import cache, partial
 import bleach
 from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 LINK_REL = "nofollow ugc noopener"
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -140,9 +141,23 @@ def excerpt(text: str, length: int = 160) -> str:
     return shorten(re.sub(r"[`*_>#\[\]()!~|-]+", " ", text), length)
 
 
+def html_excerpt(body_html: str, length: int = 200) -> str:
+    """A plain-text excerpt of sanitized HTML (a comment's ``body_html``).
+
+    The result is unescaped text: templates and JSON escape it like any other.
+    """
+    # Markup only to strip the (already sanitized) tags: the result is a plain str.
+    return shorten(Markup(body_html).striptags(), length)  # noqa: S704
+
+
 def shorten(text: str, length: int = 160) -> str:
-    """``text`` on one line, cut at a word to fit ``length`` characters."""
+    """``text`` on one line, cut at a word to fit ``length`` characters with its
+    ellipsis: the one cut every excerpt on the site makes."""
     plain = " ".join(text.split())
     if len(plain) <= length:
         return plain
-    return plain[: length - 1].rsplit(" ", 1)[0] + "\u2026"
+    cut = plain[: length - 1]
+    space = cut.rfind(" ")
+    if space > length // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "\u2026"

@@ -1,11 +1,10 @@
 """HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
-from collections.abc import Awaitable, Callable
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import (
     Environment,
@@ -18,12 +17,9 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from app import dates
-from app.accounts import service as accounts_service
-from app.accounts.deps import AuthSessionDep
-from app.comments import spam
 from app.config import TEMPLATES_DIR
-from app.errors import DomainError
-from app.security import csrf_token, csrf_valid, new_token, same_origin
+from app.paths import API_PREFIX
+from app.security import csrf_token, new_token
 
 FormFields = dict[str, str]
 CSRF_FIELD = "csrf_token"
@@ -44,7 +40,6 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["date"] = dates.long_date
     env.filters["datetime"] = dates.date_and_time
     env.filters["iso"] = dates.iso
-    env.globals["comment_form_token"] = _comment_form_token
     env.globals["url_for"] = _url_for
     return Jinja2Templates(env=env)
 
@@ -61,15 +56,6 @@ def _url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
 @lru_cache(maxsize=4096)
 def _path_for(app: Any, name: str, params: tuple[tuple[str, Any], ...]) -> str:
     return str(app.url_path_for(name, **dict(params)))
-
-
-@pass_context
-def _comment_form_token(context: dict[str, Any], article_id: int) -> str:
-    """A fresh timing token for this visitor's comment form (app.comments.spam)."""
-    request: Request = context["request"]
-    return spam.form_token(
-        request.app.state.settings.secret_key, article_id, seed=state_seed(request)
-    )
 
 
 class _LazyCsrfToken:
@@ -91,6 +77,13 @@ class _LazyCsrfToken:
     __html__ = __str__
 
 
+def is_api_request(request: Request) -> bool:
+    """Whether a request is for the JSON API (its errors are JSON, its sessions
+    bearer tokens), the one test every part of the site uses."""
+    path = request.url.path
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
 def request_csrf_token(request: Request) -> str:
     """This visitor's CSRF token (made now if they had none)."""
     return str(_LazyCsrfToken(request))
@@ -108,9 +101,7 @@ def render(
         "settings": request.app.state.settings,
         "flashes": pop_flashes(request),
         "current_user": getattr(request.state, "user", None),
-        "ban_notice": accounts_service.ban_message(
-            getattr(request.state, "user", None)
-        ),
+        "ban_notice": getattr(request.state, "ban_notice", None),
         "csrf_token": _LazyCsrfToken(request),
         "errors": {},
         "moderation_counts": getattr(request.state, "moderation_counts", None),
@@ -175,34 +166,6 @@ def state_seed(request: Request) -> str:
     return seed
 
 
-class CsrfFailed(DomainError):
-    """A form arrived without a valid token; what was typed is kept to show again."""
-
-    status_code = 403
-
-    def __init__(self, fields: FormFields) -> None:
-        super().__init__("This form has expired or did not come from this site.")
-        self.fields = fields
-
-
-async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
-    """The posted form's fields, after checking its CSRF token."""
-    del auth  # resolved first so the token can be bound to the session
-    form = await request.form()
-    fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    seed = csrf_seed(request, create=False)
-    settings = request.app.state.settings
-    if not csrf_valid(
-        settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
-    ) or not same_origin(
-        request.headers.get("origin"),
-        request.headers.get("referer"),
-        site_origins=site_origins(request),
-    ):
-        raise CsrfFailed(fields)
-    return fields
-
-
 def site_origins(request: Request) -> set[str]:
     """The origins this site's own pages post from: the one the request was
     addressed to, and the configured public address (behind a TLS proxy)."""
@@ -211,24 +174,6 @@ def site_origins(request: Request) -> set[str]:
         f"{request.url.scheme}://{request.url.netloc}".lower(),
         f"{configured.scheme}://{configured.netloc}".lower(),
     }
-
-
-CsrfForm = Annotated[FormFields, Depends(get_form)]
-
-
-def repeated_field(name: str) -> Callable[..., Awaitable[list[str]]]:
-    """A dependency: every value of a form field that repeats (ticked boxes
-    sharing a name), CSRF-checked."""
-
-    async def values(request: Request, form: CsrfForm) -> list[str]:
-        del form  # resolved first: it checks the token and parses the body
-        return [
-            value
-            for value in (await request.form()).getlist(name)
-            if isinstance(value, str)
-        ]
-
-    return values
 
 
 def field_errors(exc: Exception) -> dict[str, str]:

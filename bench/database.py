@@ -3,7 +3,7 @@ migrated, and, after the bulk load, given the statistics a live site has."""
 
 from sqlalchemy import text
 
-from app import schema
+from app import migrate
 from app.config import Settings
 from app.db import make_engine
 
@@ -17,7 +17,7 @@ def fresh(settings: Settings) -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-    schema.upgrade(settings)
+    migrate.upgrade(settings)
 
 
 def analyze(settings: Settings) -> None:

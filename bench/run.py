@@ -256,9 +256,12 @@ def haven_python(src: Path, *args: str, env: dict[str, str] | None = None) -> No
 
 def upgrade_schema(src: Path, url: str) -> None:
     """Bring a seeded database to the snapshot's migrations (new indexes, columns)."""
-    code = (
-        "import sys; from app import schema; from app.config import Settings; "
-        "schema.upgrade(Settings(database_url=sys.argv[1], secret_key='x' * 40))"
+    code = (  # app.migrate was app.schema in snapshots before 2026-12-06
+        "import sys\n"
+        "try:\n    from app import migrate\n"
+        "except ImportError:\n    from app import schema as migrate\n"
+        "from app.config import Settings\n"
+        "migrate.upgrade(Settings(database_url=sys.argv[1], secret_key='x' * 40))"
     )
     haven_python(src, "-c", code, url)
 

@@ -25,23 +25,24 @@ from unittest import mock
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, SessionKind, User
 from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
+from app.comments import duplicates, standing
 from app.comments import service as comments_service
-from app.comments import spam, standing
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, place_under
 from app.comments.schemas import CommentCreate
 from app.config import Settings
 from app.db import session_scope
 from app.demo_content import ARTICLES
 from app.markup import Profile, render_markdown
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.models import Decision
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from app.security import hash_password
 from bench import shapes
 
@@ -102,8 +103,8 @@ def _fresh_database(settings: Settings) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:  # a dedicated database named on the command line: start from nothing
-        schema.downgrade(settings, revision="base")
-    schema.upgrade(settings)
+        migrate.downgrade(settings, revision="base")
+    migrate.upgrade(settings)
 
 
 def _staff_and_articles(session: Session, slugs: list[str]) -> dict[str, Article]:
@@ -302,13 +303,11 @@ def seed_queue(settings: Settings, size: int, *, bulk: bool) -> dict[str, object
                     {
                         "id": comment_id,
                         "article_id": target.id,
-                        "parent_id": parent.id if parent else None,
-                        "root_id": parent.root_id if parent else comment_id,
-                        "depth": parent.depth + 1 if parent else 1,
+                        **place_under(parent, own_id=comment_id)._asdict(),
                         "author_id": author.id,
                         "body": body,
                         "body_html": rendered[body],
-                        "body_fingerprint": spam.fingerprint(body),
+                        "body_fingerprint": duplicates.fingerprint(body),
                         "status": CommentStatus.PENDING,
                         "locked": False,
                         "created_at": created,

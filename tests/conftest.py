@@ -23,13 +23,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts.models import Role, User
+from app.articles.models import Article
 from app.config import Settings
 from app.db import get_session, make_engine
 from app.main import create_app
 from app.security import password_context
-from tests.factories import make_user
+from tests.factories import make_admin, make_article, make_user
 from tests.helpers import api_token, login
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -205,7 +206,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
         _reset_postgres(engine)
     # The schema under test is the migrated one, never create_all().
     with engine.begin() as connection:
-        schema.upgrade(settings, connection)
+        migrate.upgrade(settings, connection)
     yield engine
     engine.dispose()
 
@@ -336,3 +337,34 @@ def mod_api(app_factory: AppFactory, moderator: User) -> Iterator[TestClient]:
         token = api_token(client, moderator.username)
         client.headers["Authorization"] = f"Bearer {token}"
         yield client
+
+
+# The people and the article most tests need (a test module may define its own
+# with other names or content).
+@pytest.fixture
+def member(session: Session) -> User:
+    return make_user(session, username="bert", display_name="Bert")
+
+
+@pytest.fixture
+def member_client(app_factory: AppFactory, member: User) -> Iterator[TestClient]:
+    with TestClient(app_factory(), follow_redirects=False) as client:
+        login(client, member.username)
+        yield client
+
+
+@pytest.fixture
+def admin(session: Session) -> User:
+    return make_admin(session)
+
+
+@pytest.fixture
+def admin_client(app_factory: AppFactory, admin: User) -> Iterator[TestClient]:
+    with TestClient(app_factory(), follow_redirects=False) as client:
+        login(client, admin.username)
+        yield client
+
+
+@pytest.fixture
+def article(session: Session) -> Article:
+    return make_article(session)

@@ -12,11 +12,12 @@ from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate
 from app.comments import service as comments_service
 from app.comments import standing, thread
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, place_under
 from app.db import utcnow
 from app.markup import render_markdown
 from app.moderation.models import CannedReason
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple"
@@ -148,9 +149,7 @@ def make_bulk_thread(
     def new(i: int, parent: Comment | None) -> Comment:
         return Comment(
             article_id=article.id,
-            parent_id=parent.id if parent else None,
-            root_id=parent.root_id if parent else None,
-            depth=parent.depth + 1 if parent else 1,
+            **place_under(parent)._asdict(),
             author=authors[i % len(authors)],
             body="A *shared* experience.",
             body_html=html,

@@ -6,13 +6,18 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import cast
+from typing import Any, cast
 
 import httpx2
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.comments import spam
+from app.accounts.models import User
+from app.comments import form_defence
+from app.comments.models import Comment
+from app.moderation.models import ActionKind, ModerationAction
 from tests.factories import TEST_PASSWORD
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -49,7 +54,7 @@ def form_token(client: TestClient, article_id: int, *, age: float = 0.0) -> str:
     rendered ``age`` seconds ago (for posts made without the form, and to stand
     for a form left open)."""
     settings = cast(FastAPI, client.app).state.settings
-    return spam.form_token(
+    return form_defence.form_token(
         settings.secret_key,
         article_id,
         seed=visitor_seed(client),
@@ -102,3 +107,28 @@ def signed_in_clients(app: FastAPI, *usernames: str) -> Iterator[list[TestClient
             login(client, username)
             clients.append(client)
         yield clients
+
+
+def audit(
+    session: Session,
+    *,
+    comment: Comment | None = None,
+    user: User | None = None,
+    kind: ActionKind | None = None,
+    fields: tuple[str, ...] = (),
+) -> list[Any]:
+    """The moderation log's entries about a comment, a member or of one kind, oldest
+    first: the rows, or just ``fields`` of each (one field: its bare values)."""
+    statement = select(ModerationAction).order_by(ModerationAction.id)
+    if comment is not None:
+        statement = statement.where(ModerationAction.comment_id == comment.id)
+    if user is not None:
+        statement = statement.where(ModerationAction.subject_user_id == user.id)
+    if kind is not None:
+        statement = statement.where(ModerationAction.action == kind)
+    rows = list(session.scalars(statement))
+    if len(fields) == 1:
+        return [getattr(row, fields[0]) for row in rows]
+    if fields:
+        return [tuple(getattr(row, name) for name in fields) for row in rows]
+    return rows

@@ -27,6 +27,7 @@ from app.accounts.models import Role, SessionKind
 from app.articles.models import Article
 from app.db import make_engine
 from app.moderation import policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import (
     _create_postgres_database,
     _reset_postgres,
@@ -221,9 +222,7 @@ def seed(engine: Engine, *, members: int, moderators: int) -> Cast:
         admin = make_user(session, role=Role.ADMIN)
         # No member is trusted however much of theirs is approved: every comment
         # of the crowd goes through the queue.
-        policy.update_policy(
-            session, policy.PolicyUpdate(trust_threshold=1000), actor=admin
-        )
+        policy.update_policy(session, PolicyUpdate(trust_threshold=1000), actor=admin)
         article: Article = make_article(session, title="Crowd", author=admin)
 
         def token(role: Role) -> str:

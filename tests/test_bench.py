@@ -7,9 +7,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.articles.models import Article
 from app.comments import standing, thread
+from app.comments.models import QueueStatus
 from app.config import Settings
 from app.db import session_scope
 from bench import run, seed, shapes
@@ -25,7 +26,7 @@ def test_shapes_are_deterministic_and_reach_depth_five() -> None:
 def test_seeding_counts_what_it_bulk_loads(settings: Settings, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     bench = seed.haven_settings(url, tmp_path)
-    schema.upgrade(bench)
+    migrate.upgrade(bench)
 
     queued = seed.seed_queue(bench, 40, bulk=True)
     threads_url = f"sqlite:///{tmp_path / 'threads.db'}"
@@ -35,7 +36,7 @@ def test_seeding_counts_what_it_bulk_loads(settings: Settings, tmp_path: Path) -
     assert threads["member_cookie"]
     with session_scope(bench) as session:
         assert standing.queue_counts(session) == standing.counted(session)
-        assert standing.queue_counts(session)[standing.QueueStatus.PENDING] == 40
+        assert standing.queue_counts(session)[QueueStatus.PENDING] == 40
         _assert_article_counts_exact(session)
 
 

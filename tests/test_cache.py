@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.articles.models import Article, ArticleStatus
@@ -26,7 +26,8 @@ from app.comments.models import CommentStatus
 from app.config import Settings
 from app.db import make_engine, session_scope, utcnow
 from app.main import create_app
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.comments.test_standing import SEEN_CHANGES, SETUPS, Scene, scene
 from tests.conftest import AppFactory, QueryCounter, in_ci, xdist_worker
 from tests.factories import make_admin, make_article, make_comment, make_user
@@ -240,7 +241,7 @@ def shared_database(settings: Settings, tmp_path: Path) -> Iterator[str]:
     test transaction): what two workers see is what is committed."""
     if settings.is_sqlite:
         url = f"sqlite:///{tmp_path / 'workers.db'}"
-        schema.upgrade(settings.model_copy(update={"database_url": url}))
+        migrate.upgrade(settings.model_copy(update={"database_url": url}))
         yield url
         return
     name = f"haven_workers_{xdist_worker() or 'main'}"
@@ -255,7 +256,7 @@ def shared_database(settings: Settings, tmp_path: Path) -> Iterator[str]:
         .set(database=name)
         .render_as_string(hide_password=False)
     )
-    schema.upgrade(settings.model_copy(update={"database_url": rendered}))
+    migrate.upgrade(settings.model_copy(update={"database_url": rendered}))
     yield rendered
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

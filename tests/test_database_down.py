@@ -21,7 +21,7 @@ from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts.models import Role
 from app.config import Settings
 from app.db import database_unreachable, make_engine, session_scope
@@ -119,7 +119,7 @@ def test_sqlite_out_of_reach_is_503_then_served_again_without_restart(
     site = settings.model_copy(
         update={"database_url": f"sqlite:///{volume / 'haven.db'}"}
     )
-    schema.upgrade(site)
+    migrate.upgrade(site)
     _seed(site)
     with _signed_in(site) as (web, api):
         # A pooled SQLite connection keeps its open file wherever the folder
@@ -211,7 +211,7 @@ def outage_database(settings: Settings) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {url.database} WITH (FORCE)"))
     _create_postgres_database(rendered)
-    schema.upgrade(settings.model_copy(update={"database_url": rendered}))
+    migrate.upgrade(settings.model_copy(update={"database_url": rendered}))
     yield rendered
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {url.database} WITH (FORCE)"))
@@ -261,7 +261,7 @@ def test_a_broken_statement_is_still_a_server_error(
     site = settings.model_copy(
         update={"database_url": f"sqlite:///{tmp_path / 'haven.db'}"}
     )
-    schema.upgrade(site)
+    migrate.upgrade(site)
     engine = make_engine(site.database_url)
     with engine.begin() as connection:  # a table gone: a bug of ours, not an outage
         connection.execute(text("DROP TABLE article_tag"))

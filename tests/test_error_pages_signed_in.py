@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import schema
+from app import migrate
 from app.config import Settings
 from app.db import session_scope
 from app.main import create_app
@@ -24,7 +24,7 @@ def live_client(tmp_path: Path, settings: Settings) -> Iterator[TestClient]:
     own = settings.model_copy(
         update={"database_url": f"sqlite:///{tmp_path / 'errors.db'}"}
     )
-    schema.upgrade(own)
+    migrate.upgrade(own)
     with session_scope(own) as session:
         make_user(session, username="rowan", display_name="Rowan Signed-In")
     with TestClient(create_app(own), follow_redirects=False) as client:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from app.accounts.models import Role, User
 from app.articles.models import Article
-from app.comments import spam, standing
+from app.comments import posting_limit, standing
 from app.comments.models import Comment
 from app.config import Settings
 from app.db import make_sessionmaker
@@ -189,7 +189,7 @@ def test_parallel_posts_store_exactly_the_limit(
                 select(func.count(Comment.id)).where(Comment.article_id == article_id)
             )
         limiter = cast(FastAPI, client.app).state.limiter
-        limit = spam.post_limit(cast(FastAPI, client.app).state.settings)
+        limit = posting_limit.post_limit(cast(FastAPI, client.app).state.settings)
         minute = limiter.strategy.get_window_stats(
             limit.items[0], "post", f"user:{member_id}"
         )

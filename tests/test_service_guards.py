@@ -30,8 +30,7 @@ from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import editing
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
-from app.comments.standing import QueueStatus
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.moderation import (
@@ -43,13 +42,13 @@ from app.moderation import (
     policy,
 )
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import CannedReason
+from app.moderation.models import CannedReason, Decision
 from app.moderation.schemas import (
     CannedReasonIn,
     CannedReasonUpdate,
     EditorNoteIn,
     GuidelinesUpdate,
+    PolicyUpdate,
 )
 from tests.factories import make_article, make_comment, make_user
 from tests.snapshot import changed_tables, database_snapshot
@@ -158,11 +157,11 @@ MODERATORS: dict[str, Call] = {
         s, w.member, actor=a
     ),
     "app.accounts.service.ban_refusal": lambda s, w, a: refuse_unless(
-        accounts_service.ban_refusal(w.member, a) is None
+        accounts_service.ban_refusal(w.member, actor=a) is None
     ),
     # Moderators edit anyone's comment; the author is someone else here.
     "app.comments.editing.edit_comment": lambda s, w, a: editing.edit_comment(
-        s, w.approved, "Edited.", actor=a, policy=_policy(s)
+        s, w.approved, "Edited.", actor=a
     ),
 }
 
@@ -171,7 +170,7 @@ ADMINS: dict[str, Call] = {
     "app.moderation.policy.ensure_admin": lambda s, w, a: policy.ensure_admin(a),
     "app.moderation.policy.get_policy": lambda s, w, a: policy.get_policy(s, actor=a),
     "app.moderation.policy.update_policy": lambda s, w, a: policy.update_policy(
-        s, policy.PolicyUpdate(trust_threshold=3), actor=a
+        s, PolicyUpdate(trust_threshold=3), actor=a
     ),
     "app.moderation.policy.store_settings": lambda s, w, a: policy.store_settings(
         s,
@@ -203,7 +202,7 @@ ADMINS: dict[str, Call] = {
         s, w.remembered, actor=a
     ),
     "app.accounts.memorial.refusal": lambda s, w, a: refuse_unless(
-        memorial.refusal(w.member, a) is None
+        memorial.refusal(w.member, actor=a) is None
     ),
     "app.articles.service.create_article": lambda s, w, a: (
         articles_service.create_article(
@@ -248,9 +247,9 @@ NOT_PRIVILEGED: dict[str, str] = {
     **dict.fromkeys(
         [
             "app.accounts.history.comment_counts",
-            "app.moderation.flags.count_open",
-            "app.moderation.flags.open_flags",
-            "app.moderation.flags.flagged_order",
+            "app.moderation.flag_queries.count_open",
+            "app.moderation.flag_queries.open_flags",
+            "app.moderation.flag_queries.flagged_order",
             "app.moderation.queue.read_queue",
             "app.moderation.service.status_counts",
         ],
@@ -258,7 +257,7 @@ NOT_PRIVILEGED: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
-            "app.moderation.flags.resolve_open",
+            "app.moderation.flag_queries.resolve_open",
             "app.moderation.rules.apply_verdict",
             "app.moderation.service.record",
             "app.moderation.policy.forget_policy",
@@ -294,11 +293,11 @@ NOT_PRIVILEGED: dict[str, str] = {
             "app.comments.drafts.list_drafts",
             "app.comments.drafts.save_draft",
             "app.comments.editing.delete_comment",
-            "app.comments.flags.flag_comment",
+            "app.comments.reporting.flag_comment",
             "app.comments.service.post_comment",
-            "app.comments.spam.count_post",
-            "app.comments.spam.ensure_not_duplicate",
-            "app.comments.spam.text_scopes",
+            "app.comments.posting_limit.count_post",
+            "app.comments.duplicates.ensure_not_duplicate",
+            "app.comments.duplicates.text_scopes",
             "app.comments.service.ensure_api_guests_allowed",
             "app.moderation.guidelines.mark_seen",
         ],
@@ -308,8 +307,8 @@ NOT_PRIVILEGED: dict[str, str] = {
         [
             "app.comments.editing.comment_to_edit",
             "app.comments.editing.edit_refusal",
-            "app.comments.flags.flag_target",
-            "app.comments.flags.report_refusal",
+            "app.comments.reporting.flag_target",
+            "app.comments.reporting.report_refusal",
         ],
         "what the edit or report page shows; edit_comment/flag_comment decide",
     ),
@@ -342,7 +341,7 @@ NOT_PRIVILEGED: dict[str, str] = {
             "app.moderation.crisis.support_for",
             "app.moderation.decisions.queue_decisions",
             "app.moderation.decisions.view_decisions",
-            "app.moderation.flags.has_open_flags",
+            "app.moderation.flag_queries.has_open_flags",
             "app.moderation.guidelines.beside_edit_form",
             "app.moderation.guidelines.beside_form",
             "app.moderation.guidelines.has_seen",

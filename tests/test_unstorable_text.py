@@ -232,3 +232,66 @@ def test_the_register_form_refuses_a_nul_in_the_display_name(
 )
 def test_unstorable_is_the_one_rule(text: str, one_line: bool, refused: bool) -> None:
     assert unstorable(text, one_line=one_line) is refused
+
+
+# Text is normalised by the schemas (app.text.normalise), so the JSON API and the
+# HTML forms store it alike: line breaks as "\n", Unicode composed (NFC).
+CRLF_BODY = ("x" * 99 + "\r\n") * 100  # 10,100 characters sent, 10,000 with "\n"
+
+
+def test_the_api_counts_a_line_break_as_one_character_as_the_form_does(
+    admin_api: TestClient, session: Session
+) -> None:
+    response = admin_api.post(
+        "/api/v1/articles/heat/comments", json={"body": CRLF_BODY}
+    )
+
+    assert response.status_code == 201, response.text
+    stored = session.get_one(Comment, response.json()["id"]).body
+    assert "\r" not in stored
+    assert stored == CRLF_BODY.replace("\r\n", "\n")
+
+
+def test_text_is_stored_composed_whichever_way_it_was_typed(
+    admin_api: TestClient, session: Session
+) -> None:
+    decomposed = "Cafe\u0301 au lait helps my fatigue"
+    posted = admin_api.post("/api/v1/articles/heat/comments", json={"body": decomposed})
+    renamed = admin_api.patch("/api/v1/me", json={"display_name": "Zoe\u0308"})
+
+    assert posted.status_code == 201, posted.text
+    assert renamed.status_code == 200, renamed.text
+    session.expire_all()
+    assert session.get_one(Comment, posted.json()["id"]).body == (
+        "Caf\u00e9 au lait helps my fatigue"
+    )
+    assert session.scalars(
+        select(User.display_name).where(User.username == "chief")
+    ).one() == ("Zo\u00eb")
+
+
+def test_notes_and_reasons_keep_one_kind_of_line_break(
+    admin_api: TestClient, session: Session
+) -> None:
+    comment = _comment_id(session)
+    member = {"Authorization": f"Bearer {api_token(admin_api, 'member')}"}
+
+    flagged = admin_api.post(
+        f"/api/v1/comments/{comment}/flag",
+        json={"reason": "other", "note": "First line\r\nsecond line\rthird"},
+        headers=member,
+    )
+    removed = admin_api.post(
+        f"/api/v1/moderation/comments/{comment}/remove",
+        json={"reason": "Off topic\r\nsee the guidelines"},
+    )
+
+    assert flagged.status_code == 201, flagged.text
+    assert removed.status_code == 200, removed.text
+    session.expire_all()
+    assert session.scalars(select(Flag.note)).one() == (
+        "First line\nsecond line\nthird"
+    )
+    assert session.scalars(
+        select(ModerationAction.reason).where(ModerationAction.reason.is_not(None))
+    ).all() == ["Off topic\nsee the guidelines"]

@@ -38,7 +38,6 @@ from app.accounts.schemas import (
     RegisterIn,
     ResetRequest,
     TokenRead,
-    UserModerationRead,
     UserRead,
     UserStandingRead,
 )
@@ -48,11 +47,11 @@ from app.comments.schemas import (
     PublicCommentPageRead,
     PublicCommentRead,
 )
-from app.config import Settings
+from app.config import SettingsDep
 from app.db import SessionDep, utcnow
 from app.errors import NotAuthenticated, PermissionDenied
 from app.moderation import guidelines
-from app.moderation.schemas import LogRead
+from app.moderation.schemas import LogRead, UserModerationRead
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
@@ -65,8 +64,8 @@ def token_create(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenRead:
-    settings: Settings = request.app.state.settings
     user = service.authenticate(
         session,
         username=form.username[:254],
@@ -98,15 +97,14 @@ def token_revoke(
 
 @router.post("/auth/register", name="api.auth.register", status_code=201)
 def register(
-    request: Request,
     data: RegisterIn,
     session: SessionDep,
     allowance: SignupAllowanceDep,
     response: Response,
+    settings: SettingsDep,
 ) -> MeRead | Detail:
     """201 with the new account; 202 with a notice, the same for every address,
     while the site hides which addresses have an account."""
-    settings: Settings = request.app.state.settings
     if not settings.allow_registration:
         raise PermissionDenied("New accounts are not being accepted at the moment.")
     outcome = service.sign_up(
@@ -152,12 +150,11 @@ def user_detail(username: str, session: SessionDep) -> User:
 
 @router.get("/users/{username}/comments", name="api.users.comments")
 def user_comments(
-    request: Request, username: str, session: SessionDep, page: PageNumber = 1
+    username: str, session: SessionDep, settings: SettingsDep, page: PageNumber = 1
 ) -> PublicCommentPageRead:
     """Someone's published comments, newest first: what their profile page lists."""
     person = service.get_member(session, username)
     result = profile_comments.list_public_comments(session, person, page=page)
-    settings: Settings = request.app.state.settings
     items = [
         PublicCommentRead(
             id=item.comment.id,
@@ -280,7 +277,7 @@ def user_note_create(
 
 @router.patch("/me", name="api.me.update")
 def me_update(
-    request: Request, data: MeUpdate, session: SessionDep, user: CurrentUser
+    data: MeUpdate, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> MeRead:
     current = {
         "display_name": user.display_name,
@@ -296,7 +293,7 @@ def me_update(
         session,
         ProfileUpdate.model_validate(current | changes),
         actor=user,
-        hide_taken_emails=request.app.state.settings.hides_taken_emails,
+        hide_taken_emails=settings.hides_taken_emails,
     )
     return me_read(session, user)
 
@@ -348,14 +345,14 @@ def auth_complete_sign_up(
 
 @router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)
 def password_reset_request(
-    request: Request, data: ResetRequest, session: SessionDep
+    request: Request, data: ResetRequest, session: SessionDep, settings: SettingsDep
 ) -> Detail:
     sent = recovery.request_password_reset(
         session,
         data.email,
         client_ip=client_ip(request),
         limiter=request.app.state.limiter,
-        limit=recovery.ResetLimit.from_settings(request.app.state.settings),
+        limit=recovery.ResetLimit.from_settings(settings),
     )
     return Detail(detail=sent)
 

@@ -4,6 +4,7 @@ Browser pages authenticate with the session cookie; the JSON API only with a
 bearer token, so a cross-site form can never act through the API.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -16,13 +17,11 @@ from app.accounts import personal, service
 from app.accounts.models import AuthSession, SessionKind, User
 from app.config import Settings
 from app.db import SessionDep
-from app.errors import PermissionDenied
+from app.errors import DomainError, PermissionDenied
+from app.security import csrf_valid, same_origin
+from app.web import CSRF_FIELD, FormFields, csrf_seed, is_api_request, site_origins
 
 SESSION_COOKIE = "haven_session"
-
-
-def is_api_request(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -96,6 +95,8 @@ def get_auth_session(request: Request, session: SessionDep) -> AuthSession | Non
         request.state.renew_session_cookie = token
     request.state.auth_session = auth
     request.state.user = auth.user if auth else None
+    # Every page tells a banned member why they can't post (app.web.render).
+    request.state.ban_notice = service.ban_message(request.state.user)
     return auth
 
 
@@ -193,3 +194,51 @@ class SessionCookieRenewal:
             await send(message)
 
         await self.app(scope, receive, send_renewed)
+
+
+# Every HTML form: its fields, once its CSRF token (bound to the visitor's
+# session, so resolved after it) and its origin are checked.
+class CsrfFailed(DomainError):
+    """A form arrived without a valid token; what was typed is kept to show again."""
+
+    status_code = 403
+
+    def __init__(self, fields: FormFields) -> None:
+        super().__init__("This form has expired or did not come from this site.")
+        self.fields = fields
+
+
+async def get_form(request: Request, auth: AuthSessionDep) -> FormFields:
+    """The posted form's fields, after checking its CSRF token."""
+    del auth  # resolved first so the token can be bound to the session
+    form = await request.form()
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    seed = csrf_seed(request, create=False)
+    settings = request.app.state.settings
+    if not csrf_valid(
+        settings.secret_key, seed, fields.pop(CSRF_FIELD, None)
+    ) or not same_origin(
+        request.headers.get("origin"),
+        request.headers.get("referer"),
+        site_origins=site_origins(request),
+    ):
+        raise CsrfFailed(fields)
+    return fields
+
+
+CsrfForm = Annotated[FormFields, Depends(get_form)]
+
+
+def repeated_field(name: str) -> Callable[..., Awaitable[list[str]]]:
+    """A dependency: every value of a form field that repeats (ticked boxes
+    sharing a name), CSRF-checked."""
+
+    async def values(request: Request, form: CsrfForm) -> list[str]:
+        del form  # resolved first: it checks the token and parses the body
+        return [
+            value
+            for value in (await request.form()).getlist(name)
+            if isinstance(value, str)
+        ]
+
+    return values

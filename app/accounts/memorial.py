@@ -13,7 +13,7 @@ from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
 
 
-def _ensure_may_mark(user: User, actor: User | None) -> User:
+def _ensure_may_mark(user: User, *, actor: User | None) -> User:
     """Administrators only, never on themselves or on a deleted account."""
     if actor is None or not actor.administers:
         raise PermissionDenied("Only administrators can mark a profile in memoriam.")
@@ -24,10 +24,10 @@ def _ensure_may_mark(user: User, actor: User | None) -> User:
     return actor
 
 
-def refusal(user: User, actor: User | None) -> str | None:
+def refusal(user: User, *, actor: User | None) -> str | None:
     """Why ``actor`` may not mark (or unmark) ``user``; None if they may."""
     try:
-        _ensure_may_mark(user, actor)
+        _ensure_may_mark(user, actor=actor)
     except (PermissionDenied, Conflict) as exc:
         return exc.message
     return None
@@ -35,7 +35,7 @@ def refusal(user: User, actor: User | None) -> str | None:
 
 def mark(session: Session, user: User, *, note: str | None, actor: User | None) -> User:
     """Mark ``user`` in memoriam with an optional note; their sessions end now."""
-    admin = _ensure_may_mark(user, actor)
+    admin = _ensure_may_mark(user, actor=actor)
     if user.in_memoriam:
         raise Conflict(f"{user.display_name}'s profile is already in memoriam.")
     user.memorial_at = utcnow()
@@ -50,7 +50,7 @@ def mark(session: Session, user: User, *, note: str | None, actor: User | None) 
 
 def unmark(session: Session, user: User, *, actor: User | None) -> User:
     """Take the in-memoriam mark off (a mistake, or the family's wish)."""
-    admin = _ensure_may_mark(user, actor)
+    admin = _ensure_may_mark(user, actor=actor)
     if not user.in_memoriam:
         raise Conflict(f"{user.display_name}'s profile is not in memoriam.")
     user.memorial_at = None

@@ -334,7 +334,7 @@ class PasswordAttempts:
         self.limiter.give_back(*buckets)
 
 
-def deletion_refusal(session: Session, actor: User) -> str | None:
+def deletion_refusal(session: Session, *, actor: User) -> str | None:
     """Why ``actor`` may not delete their account now, or None: only the
     last administrator may not (a banned member may: it is their data)."""
     if actor.is_deleted:
@@ -364,7 +364,7 @@ def delete_account(
     """
     if actor is None:
         raise NotAuthenticated("Please sign in to delete your account.")
-    refusal = deletion_refusal(session, actor)
+    refusal = deletion_refusal(session, actor=actor)
     if refusal is not None:
         raise Conflict(refusal)
     if attempts is not None:

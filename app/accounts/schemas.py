@@ -16,7 +16,6 @@ from pydantic import (
 )
 
 from app.accounts.models import Role
-from app.moderation.schemas import LogRead
 from app.text import OneLine, Storable
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
@@ -219,7 +218,9 @@ class NoteIn(BaseModel):
         return value.strip()
 
 
-class NoteAuthor(BaseModel):
+class PublicUserRead(BaseModel):
+    """A member as anyone may see them: the one public shape of a user."""
+
     model_config = ConfigDict(from_attributes=True)
 
     username: str
@@ -232,7 +233,7 @@ class NoteRead(BaseModel):
     id: int
     body: str
     created_at: datetime
-    author: NoteAuthor | None
+    author: PublicUserRead | None
 
 
 class UserStandingRead(BanRead):
@@ -241,15 +242,6 @@ class UserStandingRead(BanRead):
     display_name: str
     role: Role
     created_at: datetime
-
-
-class UserModerationRead(BaseModel):
-    """A member's moderation record: standing, comments by status, notes, audit entries."""
-
-    user: UserStandingRead
-    comment_counts: dict[str, int]
-    notes: list[NoteRead]
-    log: LogRead
 
 
 # Personal data (issue #17): a member's export, and deleting their account.

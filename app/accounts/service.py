@@ -8,6 +8,7 @@ from importlib import resources
 from itertools import pairwise
 
 from sqlalchemy import ColumnElement, and_, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import AuthSession, PendingSignUp, Role, SessionKind, User
@@ -20,9 +21,9 @@ from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, Permission
 from app.markup import Profile, render_markdown
 from app.moderation import rules
 from app.moderation import service as moderation_service
-from app.moderation.decisions import BULK_LIMIT, Decision
-from app.moderation.models import ActionKind
+from app.moderation.models import ActionKind, Decision
 from app.moderation.policy import load_policy, pick
+from app.moderation.schemas import BULK_LIMIT
 from app.notifications import service as notifications
 from app.notifications.models import MailKind
 from app.notifications.tokens import Purpose, Signer
@@ -216,8 +217,17 @@ def create_user(
         bio_html=render_markdown(bio, Profile.BIO) if bio else "",
         email_verified_at=utcnow() if verified else None,
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Two sign-ups passed the check at once; the unique index kept one. The
+        # other is told which name is taken, as if it had come second.
+        if user in session:
+            session.expunge(user)
+        _ensure_free(session, username=username, email=email)
+        raise Conflict("That username or email address is taken.") from None
     return user
 
 
@@ -576,7 +586,7 @@ def update_profile(
     }
     shown_notes = [note for note in listed if note in chosen]  # in the list's order
     if email_key(data.email) != actor.email_key and hide_taken_emails:
-        _move_address_once_confirmed(session, actor, data.email)
+        _move_address_once_confirmed(session, data.email, actor=actor)
     elif email_key(data.email) != actor.email_key:
         _ensure_free(session, username=None, email=data.email)
         actor.email = data.email.strip()
@@ -596,7 +606,9 @@ def update_profile(
     return actor
 
 
-def _move_address_once_confirmed(session: Session, actor: User, address: str) -> None:
+def _move_address_once_confirmed(
+    session: Session, address: str, *, actor: User
+) -> None:
     """The answer never tells whether an address has an account: a free one
     gets the link that moves the account to it, a taken one's owner a mail
     saying someone tried; either way the new address waits in pending_email."""
@@ -677,7 +689,7 @@ def ensure_can_participate(user: User | None, now: datetime | None = None) -> No
         raise PermissionDenied(message)
 
 
-def _ensure_may_ban(user: User, actor: User | None) -> User:
+def _ensure_may_ban(user: User, *, actor: User | None) -> User:
     """Moderators ban members; only admins ban moderators; nobody bans an admin or themselves."""
     moderator = moderation_service.ensure_moderator(actor)
     if user.id == moderator.id:
@@ -691,10 +703,10 @@ def _ensure_may_ban(user: User, actor: User | None) -> User:
     return moderator
 
 
-def ban_refusal(user: User, actor: User | None) -> str | None:
+def ban_refusal(user: User, *, actor: User | None) -> str | None:
     """Why ``actor`` may not ban (or lift a ban on) ``user``; None if they may."""
     try:
-        _ensure_may_ban(user, actor)
+        _ensure_may_ban(user, actor=actor)
     except (PermissionDenied, Conflict) as exc:
         return exc.message
     return None
@@ -725,7 +737,7 @@ def ban(
     placeholder keeps replies in place), each decision audited. Banning again
     replaces the earlier terms.
     """
-    moderator = _ensure_may_ban(user, actor)
+    moderator = _ensure_may_ban(user, actor=actor)
     now = utcnow()
     if until is not None and until <= now:
         raise Invalid("A ban must end in the future.", field="until")
@@ -829,7 +841,7 @@ def _decide_all(
 
 def unban(session: Session, user: User, *, actor: User | None) -> User:
     """Lift a ban before it ends; the same people who may ban may lift it."""
-    moderator = _ensure_may_ban(user, actor)
+    moderator = _ensure_may_ban(user, actor=actor)
     if not user.is_banned():
         raise Conflict(f"{user.display_name} is not banned.")
     user.banned_at = None

@@ -17,12 +17,14 @@ from app.accounts.deps import (
     SESSION_COOKIE,
     AdminUser,
     AuthSessionDep,
+    CsrfForm,
     CurrentUser,
     ModeratorUser,
     OptionalUser,
     PasswordAttemptsDep,
     SignupAllowanceDep,
     client_ip,
+    repeated_field,
     session_lifetime,
     set_session_cookie,
 )
@@ -39,7 +41,7 @@ from app.accounts.schemas import (
     ResetRequest,
 )
 from app.comments import profile as profile_comments
-from app.config import Settings
+from app.config import Settings, SettingsDep
 from app.db import SessionDep, utcnow
 from app.errors import (
     Conflict,
@@ -52,15 +54,7 @@ from app.moderation.policy import load_policy
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
-from app.web import (
-    CsrfForm,
-    FormFields,
-    field_errors,
-    flash,
-    render,
-    repeated_field,
-    safe_next,
-)
+from app.web import FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
 
@@ -91,8 +85,9 @@ def login_page(
 
 
 @router.post("/login", name="accounts.login_submit")
-def login_submit(request: Request, form: CsrfForm, session: SessionDep) -> Response:
-    settings: Settings = request.app.state.settings
+def login_submit(
+    request: Request, form: CsrfForm, session: SessionDep, settings: SettingsDep
+) -> Response:
     try:
         user = service.authenticate(
             session,
@@ -144,8 +139,9 @@ def register_submit(
     form: CsrfForm,
     session: SessionDep,
     allowance: SignupAllowanceDep,
+    settings: SettingsDep,
 ) -> Response:
-    if not request.app.state.settings.allow_registration:
+    if not settings.allow_registration:
         flash(request, "New accounts are not being accepted at the moment.", "error")
         return RedirectResponse(
             request.app.url_path_for("articles.index"), status_code=303
@@ -157,7 +153,7 @@ def register_submit(
         outcome = service.sign_up(
             session,
             data,
-            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+            hide_taken_emails=settings.hides_taken_emails,
             allowance=allowance,
         )
     except (ValidationError, Invalid, Conflict) as exc:
@@ -171,8 +167,7 @@ def register_submit(
         )
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, "
-        f"{outcome.user.display_name}!",
+        f"Welcome to {settings.site_name}, {outcome.user.display_name}!",
     )
     return _signed_in_response(request, session, outcome.user, "/")
 
@@ -266,6 +261,7 @@ def settings_submit(
     session: SessionDep,
     user: CurrentUser,
     shown_notes: ShownNotes,
+    settings: SettingsDep,
 ) -> Response:
     try:
         data = ProfileUpdate.model_validate(
@@ -283,7 +279,7 @@ def settings_submit(
             session,
             data,
             actor=user,
-            hide_taken_emails=request.app.state.settings.hides_taken_emails,
+            hide_taken_emails=settings.hides_taken_emails,
         )
     except (ValidationError, Invalid, Conflict, PermissionDenied) as exc:
         return _form_error(
@@ -438,8 +434,8 @@ def _moderation_page(
             "person": person,
             "record": record,
             "periods": BAN_PERIODS,
-            "ban_refusal": service.ban_refusal(person, moderator),
-            "memorial_refusal": memorial.refusal(person, moderator),
+            "ban_refusal": service.ban_refusal(person, actor=moderator),
+            "memorial_refusal": memorial.refusal(person, actor=moderator),
             # Admins give badges from the site's list.
             "badges": load_policy(session).badges if moderator.administers else (),
             "form": form or {"period": "7"},
@@ -653,7 +649,7 @@ def forgot_password_page(request: Request) -> Response:
 
 @router.post("/forgot-password", name="accounts.forgot_password_submit")
 def forgot_password_submit(
-    request: Request, form: CsrfForm, session: SessionDep
+    request: Request, form: CsrfForm, session: SessionDep, settings: SettingsDep
 ) -> Response:
     try:
         data = ResetRequest.model_validate({"email": form.get("email", "").strip()})
@@ -662,7 +658,7 @@ def forgot_password_submit(
             data.email,
             client_ip=client_ip(request),
             limiter=request.app.state.limiter,
-            limit=recovery.ResetLimit.from_settings(request.app.state.settings),
+            limit=recovery.ResetLimit.from_settings(settings),
         )
     except ValidationError as exc:
         return _form_error(
@@ -736,7 +732,11 @@ def reset_password_submit(
 
 @router.get("/sign-up/{token}", name="accounts.complete_sign_up")
 def complete_sign_up(
-    request: Request, token: str, session: SessionDep, signer: SignerDep
+    request: Request,
+    token: str,
+    session: SessionDep,
+    signer: SignerDep,
+    settings: SettingsDep,
 ) -> Response:
     """The link mailed to a sign-up's address: the account is made, and its
     owner signed in."""
@@ -752,7 +752,7 @@ def complete_sign_up(
         )
     flash(
         request,
-        f"Welcome to {request.app.state.settings.site_name}, {user.display_name}!",
+        f"Welcome to {settings.site_name}, {user.display_name}!",
     )
     return _signed_in_response(request, session, user, "/")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.archive.schemas import VERSION, Archive
 from app.articles.models import Article, Tag, article_tag
-from app.comments import spam
+from app.comments import duplicates
 from app.comments.models import Comment, CommentRevision
 from app.errors import Conflict, DomainError, describe_validation
 from app.imports.source import finish
@@ -132,7 +132,7 @@ def restore(session: Session, archive: Archive) -> dict[str, int]:
                     "author_id": who(c.author_id),
                     "decided_by_id": who(c.decided_by_id),
                     "editor_note_by_id": who(c.editor_note_by_id),
-                    "body_fingerprint": spam.fingerprint(c.body),
+                    "body_fingerprint": duplicates.fingerprint(c.body),
                 }
                 for c in comments
             ],

@@ -1,10 +1,11 @@
 """JSON API for articles (/api/v1/articles)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from app.accounts.deps import AdminUser, OptionalUser
+from app.accounts.deps import AdminUser
 from app.articles import service
+from app.articles.deps import VisibleArticle
 from app.articles.models import Article
 from app.articles.schemas import (
     ArticleCreate,
@@ -14,6 +15,7 @@ from app.articles.schemas import (
     ArticleUpdate,
 )
 from app.comments import service as comments_service
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
@@ -23,8 +25,8 @@ router = APIRouter(prefix="/articles", tags=["articles"])
 
 @router.get("", name="api.articles.list")
 def article_list(
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     page: PageNumber = 1,
     tag: str | None = None,
     q: str | None = None,
@@ -33,7 +35,7 @@ def article_list(
     result = service.list_published(
         session,
         page=page,
-        per_page=request.app.state.settings.articles_per_page,
+        per_page=settings.articles_per_page,
         tag=found_tag,
         query=(q or "").strip()[:200] or None,
     )
@@ -66,9 +68,9 @@ def article_create(
     return _read(session, article)
 
 
-@router.get("/{slug}", name="api.articles.detail")
-def article_detail(slug: str, session: SessionDep, user: OptionalUser) -> ArticleRead:
-    return _read(session, service.get_article(session, slug, viewer=user))
+@router.get("/{slug}", name="api.articles.detail")  # noqa: FAST003 (read by its dependency)
+def article_detail(article: VisibleArticle, session: SessionDep) -> ArticleRead:
+    return _read(session, article)
 
 
 @router.patch("/{slug}", name="api.articles.update")

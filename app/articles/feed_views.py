@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from app import paths, renderings
 from app.articles import feeds
 from app.comments import thread
+from app.config import SettingsDep
 from app.db import SessionDep
 
 router = APIRouter()
@@ -28,8 +29,9 @@ def _atom(request: Request, key: str, build: Callable[[], feeds.Feed]) -> Respon
 
 
 @router.get(paths.FEED_ARTICLES, name="feeds.articles")
-def feed_articles(request: Request, session: SessionDep) -> Response:
-    settings = request.app.state.settings
+def feed_articles(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     return _atom(
         request,
         feeds.articles_feed_key(session),
@@ -38,8 +40,9 @@ def feed_articles(request: Request, session: SessionDep) -> Response:
 
 
 @router.get(paths.FEED_TAG, name="feeds.tag")
-def feed_tag(request: Request, slug: str, session: SessionDep) -> Response:
-    settings = request.app.state.settings
+def feed_tag(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep
+) -> Response:
     return _atom(
         request,
         feeds.articles_feed_key(session, slug),
@@ -48,10 +51,11 @@ def feed_tag(request: Request, slug: str, session: SessionDep) -> Response:
 
 
 @router.get(paths.FEED_COMMENTS, name="feeds.comments")
-def feed_comments(request: Request, slug: str, session: SessionDep) -> Response:
+def feed_comments(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep
+) -> Response:
     # No viewer: a draft's feed is a 404 even for the admins who can read it.
     discussion = thread.find_discussion(session, slug)
-    settings = request.app.state.settings
     return _atom(
         request,
         discussion.cache_key("feed"),

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.accounts.schemas import PublicUserRead
 from app.articles.models import ArticleStatus
 from app.text import OneLine, Storable
 
@@ -16,11 +17,9 @@ class TagRead(BaseModel):
     name: str
 
 
-class AuthorRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class AuthorRead(PublicUserRead):
+    """An article's author, with the bio shown under the article."""
 
-    username: str
-    display_name: str
     bio_html: str
 
 

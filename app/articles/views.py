@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from starlette.datastructures import URL
 
 from app import paths, renderings
-from app.accounts.deps import AdminUser, OptionalUser
+from app.accounts.deps import AdminUser, CsrfForm, OptionalUser
 from app.accounts.models import User
 from app.articles import feeds, service
 from app.articles.models import Article, ArticleStatus
@@ -17,17 +17,11 @@ from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import thread, visits
 from app.comments import views as comment_views
 from app.comments.views import guest_comment_ids
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import Conflict
 from app.pagination import PageNumber
-from app.web import (
-    CsrfForm,
-    FormFields,
-    field_errors,
-    flash,
-    has_personal_state,
-    render,
-)
+from app.web import FormFields, field_errors, flash, has_personal_state, render
 
 router = APIRouter()
 
@@ -58,6 +52,7 @@ def article_index(
     request: Request,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
     q: str | None = None,
 ) -> Response:
@@ -66,7 +61,6 @@ def article_index(
         search = URL(request.app.url_path_for("search.results"))
         target = search.include_query_params(q=q.strip())
         return RedirectResponse(str(target), status_code=303)
-    settings = request.app.state.settings
 
     def index_page() -> Response:
         articles = service.list_published(
@@ -92,9 +86,9 @@ def article_tag(
     slug: str,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
 ) -> Response:
-    settings = request.app.state.settings
     per_page = settings.articles_per_page
 
     def tag_page() -> Response:
@@ -120,6 +114,7 @@ def article_detail(
     slug: str,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
 ) -> Response:
     """An article and a page of its discussion.
@@ -129,7 +124,6 @@ def article_detail(
     """
     viewer = thread.Viewer.of(user, guest_comment_ids(request))
     discussion = thread.find_discussion(session, slug, viewer=user)
-    settings = request.app.state.settings
     # With guest posting on, the page carries this visitor's form tokens.
     if (
         viewer.is_public

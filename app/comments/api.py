@@ -1,9 +1,8 @@
 """JSON API for the discussion (/api/v1/articles/{slug}/comments, /api/v1/comments)."""
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -11,10 +10,10 @@ from app import paths, renderings
 from app.accounts.deps import CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import service as articles_service
-from app.comments import editing, flags, profile, service, spam, thread
+from app.comments import editing, profile, reporting, service, thread
+from app.comments.deps import CommentDep, CommentId, PostAllowanceDep
 from app.comments.models import Comment
 from app.comments.schemas import (
-    MAX_ID,
     CommentCreate,
     CommentCreated,
     CommentDetailRead,
@@ -27,6 +26,7 @@ from app.comments.schemas import (
     SupportRead,
     ThreadRead,
 )
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import NotFound
 from app.moderation import crisis
@@ -34,20 +34,6 @@ from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
 router = APIRouter(tags=["comments"])
-
-CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-async def get_post_allowance(request: Request) -> spam.PostAllowance:
-    """The posting rate limit, counted for this request's poster (pages and API)."""
-    return spam.PostAllowance(
-        request.app.state.limiter,
-        spam.post_limit(request.app.state.settings),
-        client_ip(request),
-    )
-
-
-PostAllowanceDep = Annotated[spam.PostAllowance, Depends(get_post_allowance)]
 
 
 def _answer(
@@ -85,12 +71,13 @@ def comment_thread(
     slug: str,
     session: SessionDep,
     user: OptionalUser,
+    settings: SettingsDep,
     page: PageNumber = 1,
 ) -> Response:
     """A page of the discussion (the caller's own waiting comments included)."""
     discussion = thread.find_discussion(session, slug, viewer=user)
     viewer = _reader(session, discussion, user)
-    per_page = request.app.state.settings.comments_per_page
+    per_page = settings.comments_per_page
     return _answer(
         request,
         viewer,
@@ -148,9 +135,9 @@ def comment_create(
     session: SessionDep,
     user: OptionalUser,
     allowance: PostAllowanceDep,
+    settings: SettingsDep,
 ) -> CommentCreated:
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
-    settings = request.app.state.settings
     if settings.allow_guest_comments:
         service.ensure_api_guests_allowed(session, actor=user)
     comment = service.post_comment(
@@ -166,7 +153,7 @@ def comment_create(
     return CommentCreated(
         id=comment.id,
         status=comment.status,
-        support=SupportRead.of(support) if support else None,
+        support=SupportRead.model_validate(support) if support else None,
     )
 
 
@@ -182,41 +169,41 @@ def comment_detail(
 
 @router.get("/me/comments", name="api.comments.mine")
 def own_comments(
-    request: Request, session: SessionDep, user: CurrentUser, page: PageNumber = 1
+    session: SessionDep, user: CurrentUser, settings: SettingsDep, page: PageNumber = 1
 ) -> OwnCommentPageRead:
     """The caller's own comments, newest first, each with where it stands."""
     return OwnCommentPageRead.from_page(
         profile.list_own_comments(session, user, page=page),
-        request.app.state.settings.absolute_url,
+        settings.absolute_url,
     )
 
 
 @router.patch(
-    "/comments/{comment_id}", name="api.comments.update", response_model=CommentEdited
+    "/comments/{comment_id}",  # noqa: FAST003 (read by its dependency)
+    name="api.comments.update",
+    response_model=CommentEdited,
 )
 def comment_update(
-    comment_id: CommentId, data: CommentEdit, session: SessionDep, user: CurrentUser
+    comment: CommentDep, data: CommentEdit, session: SessionDep, user: CurrentUser
 ) -> Comment:
     """Edit a comment (or revise and resubmit a rejected one)."""
-    comment = service.get_comment(session, comment_id)
-    policy = load_policy(session)
     return editing.edit_comment(
         session,
         comment,
         data.body,
         actor=user,
-        policy=policy,
     )
 
 
 @router.delete(
-    "/comments/{comment_id}", name="api.comments.delete", response_model=CommentEdited
+    "/comments/{comment_id}",  # noqa: FAST003 (read by its dependency)
+    name="api.comments.delete",
+    response_model=CommentEdited,
 )
 def comment_delete(
-    comment_id: CommentId, session: SessionDep, user: CurrentUser
+    comment: CommentDep, session: SessionDep, user: CurrentUser
 ) -> Comment:
     """Delete your own comment (a placeholder stays while it has replies)."""
-    comment = service.get_comment(session, comment_id)
     return editing.delete_comment(session, comment, actor=user)
 
 
@@ -225,7 +212,7 @@ def comment_flag(
     comment_id: CommentId, data: FlagCreate, session: SessionDep, user: CurrentUser
 ) -> FlagCreated:
     """Report a published comment to the moderators (once per reader)."""
-    flag = flags.flag_comment(session, comment_id, data, actor=user)
+    flag = reporting.flag_comment(session, comment_id, data, actor=user)
     return FlagCreated(
         id=flag.id,
         comment_id=flag.comment_id,

@@ -1,12 +1,13 @@
 """JSON API for a member's comment drafts (/api/v1/me/drafts)."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.accounts.deps import CurrentUser
 from app.articles import service as articles_service
 from app.comments import drafts
 from app.comments.schemas import DraftPageRead, DraftRead, DraftWrite
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.pagination import PageNumber
 
@@ -17,12 +18,12 @@ DRAFT = "/me/drafts/{article_slug}"
 
 @router.get("/me/drafts", name="api.comments.drafts")
 def draft_list(
-    request: Request, session: SessionDep, user: CurrentUser, page: PageNumber = 1
+    session: SessionDep, user: CurrentUser, settings: SettingsDep, page: PageNumber = 1
 ) -> DraftPageRead:
     """The caller's drafts, most recently saved first."""
     return DraftPageRead.from_page(
         drafts.list_drafts(session, actor=user, page=page),
-        request.app.state.settings.absolute_url,
+        settings.absolute_url,
     )
 
 

@@ -10,14 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from app import paths
-from app.accounts.deps import CurrentUser
+from app.accounts.deps import CsrfForm, CurrentUser
 from app.articles import service as articles_service
 from app.comments import drafts
 from app.comments.schemas import DraftWrite
 from app.db import SessionDep
 from app.errors import Invalid, describe_validation
 from app.pagination import PageNumber
-from app.web import CsrfForm, flash, render
+from app.web import flash, render
 
 router = APIRouter()
 
@@ -40,7 +40,7 @@ def draft_save(
     try:
         data = DraftWrite.model_validate(
             {
-                "body": form.get("body", "").replace("\r\n", "\n"),
+                "body": form.get("body", ""),
                 "parent_id": form.get("parent_id", "").strip() or None,
             }
         )

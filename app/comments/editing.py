@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
+from app.comments import duplicates, standing
 from app.comments import service as comments_service
-from app.comments import spam, standing
 from app.comments.models import (
     Comment,
     CommentFacts,
@@ -31,7 +31,7 @@ from app.markup import Profile, render_markdown
 from app.moderation import rules
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
-from app.moderation.policy import Policy
+from app.moderation.policy import Policy, load_policy
 
 _EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED)
 
@@ -42,6 +42,7 @@ def edit_deadline(comment: CommentFacts, policy: Policy) -> datetime:
 
 def edit_refusal(
     comment: CommentFacts,
+    *,
     actor: User | None,
     policy: Policy,
     now: datetime | None = None,
@@ -67,14 +68,14 @@ def edit_refusal(
 
 
 def comment_to_edit(
-    session: Session, comment_id: int, actor: User, policy: Policy
+    session: Session, comment_id: int, *, actor: User, policy: Policy
 ) -> tuple[Comment, str | None]:
     """The comment for an edit page and why it can't be edited now, if so.
 
     Only its author and moderators learn that it exists: anyone else gets NotFound.
     """
     comment = comments_service.get_comment(session, comment_id)
-    refusal = edit_refusal(comment, actor, policy)
+    refusal = edit_refusal(comment, actor=actor, policy=policy)
     if refusal and comment.author_id != actor.id and not actor.is_moderator:
         raise NotFound("There is no such comment.")
     return comment, refusal
@@ -86,7 +87,6 @@ def edit_comment(
     body: str,
     *,
     actor: User | None,
-    policy: Policy,
     now: datetime | None = None,
 ) -> Comment:
     """Change a comment's text, keeping the old one as a revision.
@@ -97,7 +97,8 @@ def edit_comment(
     back to the queue. A moderator's edit applies at once and is audited.
     """
     before = standing.lock(session, comment)
-    refusal = edit_refusal(comment, actor, policy, now)
+    policy = load_policy(session)
+    refusal = edit_refusal(comment, actor=actor, policy=policy, now=now)
     if refusal is not None:
         raise PermissionDenied(refusal)
     assert actor is not None
@@ -116,7 +117,9 @@ def edit_comment(
                 session, ActionKind.EDIT, actor=actor, comment=comment
             )
     else:
-        replaced = _author_edit(session, comment, body, html, actor, policy, now)
+        replaced = _author_edit(
+            session, comment, body, html, actor=actor, policy=policy, now=now
+        )
     standing.record_change(
         session,
         comment,
@@ -133,6 +136,7 @@ def _author_edit(
     comment: Comment,
     body: str,
     html: str,
+    *,
     actor: User,
     policy: Policy,
     now: datetime,
@@ -168,7 +172,7 @@ def _author_edit(
 def _replace(comment: Comment, body: str, html: str, now: datetime) -> None:
     comment.body = body
     comment.body_html = html
-    comment.body_fingerprint = spam.fingerprint(body)
+    comment.body_fingerprint = duplicates.fingerprint(body)
     comment.pending_body = None
     comment.pending_body_html = None
     comment.edited_at = now

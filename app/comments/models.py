@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +24,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import User
 from app.articles.models import Article
 from app.db import Base, UTCDateTime, utcnow
+
+
+class QueueStatus(StrEnum):
+    """The views of the moderation queue."""
+
+    PENDING = "pending"
+    SPAM = "spam"
+    REJECTED = "rejected"
+    # Published comments that readers reported.
+    FLAGGED = "flagged"
+    # Published comments reported as misleading medical claims, whatever the
+    # number of reports: a moderator may answer one with an editor's note.
+    MEDICAL = "medical"
 
 
 class CommentStatus(StrEnum):
@@ -58,6 +71,37 @@ class CommentFacts(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def hidden_at(self) -> datetime | None: ...
+
+
+class Placed(Protocol):
+    """A comment already in a tree, as much as placing a reply under it needs."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def root_id(self) -> int | None: ...
+    @property
+    def depth(self) -> int: ...
+
+
+class TreePlace(NamedTuple):
+    """Where a comment sits: its parent, its top-level ancestor and its depth."""
+
+    parent_id: int | None
+    root_id: int | None
+    depth: int
+
+
+def place_under(parent: Placed | None, *, own_id: int | None = None) -> TreePlace:
+    """The one rule placing a comment in its tree, for the service, the seeders and
+    the test factories alike: a reply sits one level below its parent, in its
+    parent's tree; a top-level comment is its own root (``own_id``, or None until
+    its id is known: set ``root_id`` to it after the insert)."""
+    if parent is None:
+        return TreePlace(parent_id=None, root_id=own_id, depth=1)
+    return TreePlace(
+        parent_id=parent.id, root_id=parent.root_id, depth=parent.depth + 1
+    )
 
 
 class Comment(Base):
@@ -134,7 +178,7 @@ class Comment(Base):
     guest_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    # A hash of the normalised body (app.comments.spam.fingerprint).
+    # A hash of the normalised body (app.comments.duplicates.fingerprint).
     body_fingerprint: Mapped[int | None] = mapped_column(BigInteger)
     # An edit waiting for approval; the published body stays until it is approved.
     pending_body: Mapped[str | None] = mapped_column(Text)
@@ -307,7 +351,7 @@ class ArticleVisit(Base):
 
 
 class TextClaim(Base):
-    """A text one poster sent lately (app.comments.spam.claim_text): one row per
+    """A text one poster sent lately (app.comments.duplicates.claim_text): one row per
     scope ("user:7", "email:...", "address:...:article:3") and fingerprint. The
     unique key lets only one of several identical posts at once through."""
 
@@ -325,7 +369,7 @@ class TextClaim(Base):
 
 
 class SpentFormToken(Base):
-    """A comment form's timing token that was sent once (app.comments.spam):
+    """A comment form's timing token that was sent once (app.comments.form_defence):
     kept until it would have expired anyway, so that it is never taken twice."""
 
     __tablename__ = "spent_form_token"

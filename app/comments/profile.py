@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, contains_eager
 
@@ -19,6 +18,7 @@ from app.articles.models import Article, ArticleStatus
 from app.comments import editing
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
+from app.markup import html_excerpt
 from app.moderation.policy import load_policy
 from app.pagination import Page, offset_for
 
@@ -37,22 +37,6 @@ class PublicComment:
     @property
     def article(self) -> Article:
         return self.comment.article
-
-
-def excerpt(body_html: str, length: int = EXCERPT_LENGTH) -> str:
-    """Plain text of sanitized HTML, cut at a word near ``length`` characters.
-
-    The result is unescaped text: templates and JSON escape it like any other.
-    """
-    # Markup only to strip the (already sanitized) tags: the result is a plain str.
-    text = Markup(body_html).striptags()  # noqa: S704
-    if len(text) <= length:
-        return text
-    cut = text[:length]
-    space = cut.rfind(" ")
-    if space > length // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
 
 
 def _public(author: User) -> ColumnElement[bool]:
@@ -90,7 +74,10 @@ def list_public_comments(
         .limit(per_page)
     )
     return Page(
-        items=[PublicComment(c, excerpt(c.body_html)) for c in comments],
+        items=[
+            PublicComment(c, html_excerpt(c.body_html, EXCERPT_LENGTH))
+            for c in comments
+        ],
         page=page,
         per_page=per_page,
         total=total or 0,
@@ -246,7 +233,7 @@ def list_own_comments(
             policy is not None
             and published
             and status == OwnStatus.REJECTED
-            and editing.edit_refusal(row, author, policy, now) is None
+            and editing.edit_refusal(row, actor=author, policy=policy, now=now) is None
         )
         items.append(
             OwnComment(
@@ -263,7 +250,7 @@ def list_own_comments(
                 edit_waiting=bool(row.edit_waiting)
                 and CommentStatus(row.status) == CommentStatus.APPROVED,
                 body_html=row.body_html,
-                excerpt=excerpt(row.body_html),
+                excerpt=html_excerpt(row.body_html, EXCERPT_LENGTH),
                 created_at=row.created_at,
                 edited_at=row.edited_at,
                 url=url,

@@ -16,7 +16,6 @@ from pydantic import (
 )
 
 from app.comments.models import FlagReason
-from app.moderation.crisis import Support
 from app.text import OneLine, Storable
 
 if TYPE_CHECKING:  # the services import these schemas for their input
@@ -409,6 +408,8 @@ class CommentEdited(BaseModel):
 
 
 class ResourceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     contact: str
     country: str
@@ -417,18 +418,10 @@ class ResourceRead(BaseModel):
 class SupportRead(BaseModel):
     """Crisis support for the author of a comment that may come from someone in danger."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     message: str
     resources: list[ResourceRead]
-
-    @classmethod
-    def of(cls, support: Support) -> "SupportRead":
-        return cls(
-            message=support.message,
-            resources=[
-                ResourceRead(name=r.name, contact=r.contact, country=r.country)
-                for r in support.resources
-            ],
-        )
 
 
 class CommentCreated(BaseModel):

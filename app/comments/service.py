@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import drafts, spam, standing
-from app.comments.models import Comment, CommentStatus
+from app.comments import drafts, duplicates, posting_limit, standing
+from app.comments.models import Comment, CommentStatus, place_under
 from app.comments.schemas import CommentCreate
 from app.comments.standing import Standing
 from app.db import utcnow
@@ -75,9 +75,7 @@ def store_comment(
     """
     comment = Comment(
         article_id=article.id,
-        parent_id=parent.id if parent else None,
-        root_id=parent.root_id if parent else None,
-        depth=parent.depth + 1 if parent else 1,
+        **place_under(parent)._asdict(),
         author=author,
         guest_name=guest_name,
         guest_email=guest_email,
@@ -85,7 +83,7 @@ def store_comment(
         body_html=render_markdown(body, Profile.COMMENT)
         if body_html is None
         else body_html,
-        body_fingerprint=spam.fingerprint(body),
+        body_fingerprint=duplicates.fingerprint(body),
         status=status,
         created_at=created_at or utcnow(),
         content_note=content_note,
@@ -184,7 +182,7 @@ def post_comment(
     *,
     actor: User | None,
     allow_guests: bool,
-    allowance: spam.PostAllowance | None = None,
+    allowance: posting_limit.PostAllowance | None = None,
     address: str | None = None,
 ) -> Comment:
     """Store a comment or reply; it waits for moderation unless the policy trusts its author.
@@ -195,7 +193,7 @@ def post_comment(
     with a name and an email (never shown). The same text twice from one author within
     a day is refused (a guest is known by their email, and under one article by
     their ``address`` too; identical posts at once store one), and past ``allowance`` (the posting rate limit) a post is
-    refused with 429 (app.comments.spam). The member's draft under the article
+    refused with 429 (app.comments.posting_limit). The member's draft under the article
     (app.comments.drafts) goes once the comment is stored.
     """
     _ensure_open(session, article)
@@ -214,8 +212,8 @@ def post_comment(
     else:
         accounts_service.ensure_can_participate(actor)
     if allowance is not None:  # posting limits; moderators are exempt
-        allowance.take(actor)
-    spam.ensure_not_duplicate(
+        allowance.take(actor=actor)
+    duplicates.ensure_not_duplicate(
         session,
         data.body,
         actor=actor,
@@ -240,10 +238,10 @@ def post_comment(
             reasons=(*verdict.reasons, f'Crisis language: "{crisis_words[0]}"'),
         )
     guest_email = str(data.guest_email) if actor is None and data.guest_email else None
-    scopes = spam.text_scopes(
+    scopes = duplicates.text_scopes(
         actor=actor, guest_email=guest_email, article_id=article.id, address=address
     )
-    spam.claim_text(session, data.body, scopes=scopes)  # the last check
+    duplicates.claim_text(session, data.body, scopes=scopes)  # the last check
     comment = store_comment(
         session,
         article,
@@ -256,7 +254,7 @@ def post_comment(
         guest_email=guest_email,
         content_note=content_note,
     )
-    spam.mark_claims(session, comment, scopes=scopes)
+    duplicates.mark_claims(session, comment, scopes=scopes)
     guidelines.mark_seen(actor)
     if verdict.reasons:
         rules.apply_verdict(session, comment, verdict)

@@ -16,7 +16,6 @@ article, a renamed author) call ``bump_discussions()`` or ``bump_author()``.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, inspect, or_, select, update
@@ -24,21 +23,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app import counters
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.search import index as search_index
-
-
-class QueueStatus(StrEnum):
-    """The views of the moderation queue."""
-
-    PENDING = "pending"
-    SPAM = "spam"
-    REJECTED = "rejected"
-    # Published comments that readers reported.
-    FLAGGED = "flagged"
-    # Published comments reported as misleading medical claims, whatever the
-    # number of reports: a moderator may answer one with an editor's note.
-    MEDICAL = "medical"
 
 
 def queue_counter(view: QueueStatus) -> str:

@@ -48,7 +48,7 @@ from app import counters, dates, paths
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.articles.models import Article, ArticleStatus
-from app.comments import editing, flags, profile
+from app.comments import editing, profile, reporting
 from app.comments import service as comments_service
 from app.comments.models import Comment, CommentStatus, shown_name
 from app.db import AnySelect, utcnow
@@ -858,10 +858,15 @@ def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> No
                 paths.COMMENT_REPLY, slug=discussion.slug, comment_id=node.id
             )
         if own:
-            if editing.edit_refusal(node, user, discussion.policy, now) is None:
+            if (
+                editing.edit_refusal(
+                    node, actor=user, policy=discussion.policy, now=now
+                )
+                is None
+            ):
                 edit = paths.fill(paths.COMMENT_EDIT, comment_id=node.id)
             delete = paths.fill(paths.COMMENT_DELETE, comment_id=node.id)
-        refusal = flags.report_refusal(node, user)
+        refusal = reporting.report_refusal(node, actor=user)
         node.actions = Actions(
             reply=reply,
             edit=edit,

@@ -6,11 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from app import paths, renderings
-from app.accounts.deps import CurrentUser, OptionalUser, client_ip
+from app.accounts.deps import CsrfForm, CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import feeds
 from app.articles import service as articles_service
@@ -18,23 +19,24 @@ from app.articles.models import Article
 from app.comments import (
     drafts,
     editing,
-    flags,
+    form_defence,
     profile,
+    reporting,
     service,
-    spam,
     thread,
     visits,
 )
-from app.comments.api import CommentId, PostAllowanceDep
+from app.comments.deps import CommentDep, CommentId, PostAllowanceDep
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, CommentCreate, CommentEdit, FlagCreate
+from app.config import SettingsDep
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, NotFound, PermissionDenied, RateLimited
 from app.moderation import crisis, guidelines
 from app.moderation.policy import Policy, load_policy
 from app.pagination import PageNumber
+from app.text import normalise
 from app.web import (
-    CsrfForm,
     FormFields,
     field_errors,
     flash,
@@ -74,9 +76,8 @@ def _kept(form: FormFields, user: User | None) -> FormFields:
 
 
 def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
-    # Browsers send a textarea's line breaks as CRLF; its maxlength counts them as one.
     data: dict[str, Any] = {
-        "body": form.get("body", "").replace("\r\n", "\n"),
+        "body": form.get("body", ""),  # normalised by the schema (app.text)
         "parent_id": form.get("parent_id", "").strip() or None,
         "content_note": form.get("content_note", "").strip() or None,
     }
@@ -135,7 +136,7 @@ def _keep_draft(
         drafts.keep_unsent(
             session,
             article,
-            body=form.get("body", "").replace("\r\n", "\n"),
+            body=normalise(form.get("body", "")),
             parent_id=_as_id(form.get("parent_id", "")),
             actor=user,
         )
@@ -320,13 +321,13 @@ def comment_create(
     session: SessionDep,
     user: OptionalUser,
     allowance: PostAllowanceDep,
+    settings: SettingsDep,
 ) -> Response:
     article = articles_service.get_article(session, slug, viewer=user, bare=True)
-    settings = request.app.state.settings
     kept = _kept(form, user)
     seed = state_seed(request)
-    # The re-shown form keeps the clock of its first render (see app.comments.spam).
-    kept[spam.TIMING_FIELD] = spam.reusable_token(
+    # The re-shown form keeps the clock of its first render (see app.comments.form_defence).
+    kept[form_defence.TIMING_FIELD] = form_defence.reusable_token(
         form, secret_key=settings.secret_key, article_id=article.id, seed=seed
     )
     try:
@@ -348,7 +349,7 @@ def comment_create(
             preview_html=service.preview(data.body),
         )
     try:
-        spam.check_form(
+        form_defence.check_form(
             session,
             form,
             secret_key=settings.secret_key,
@@ -369,9 +370,9 @@ def comment_create(
         # The refusal is answered with the form again, so this request's
         # transaction commits and the draft with it.
         _keep_draft(session, article, form, user)
-        if not (isinstance(exc, spam.FormRefused) and exc.keep_token):
+        if not (isinstance(exc, form_defence.FormRefused) and exc.keep_token):
             # The token is spent (or no good): the re-shown form gets a fresh one.
-            kept[spam.TIMING_FIELD] = ""
+            kept[form_defence.TIMING_FIELD] = ""
         response = _form_page(
             request,
             session,
@@ -484,7 +485,9 @@ def comment_edit_form(
 ) -> Response:
     """The edit form (or, for a rejected comment, revise and resubmit)."""
     policy = load_policy(session)
-    comment, refusal = editing.comment_to_edit(session, comment_id, user, policy)
+    comment, refusal = editing.comment_to_edit(
+        session, comment_id, actor=user, policy=policy
+    )
     text = comment.pending_body or comment.body
     return _edit_page(
         request,
@@ -499,21 +502,20 @@ def comment_edit_form(
 @router.post(paths.COMMENT_EDIT, name="comments.update")
 def comment_edit(
     request: Request,
-    comment_id: CommentId,
     form: CsrfForm,
+    comment: CommentDep,
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
-    comment = service.get_comment(session, comment_id)
     kept = {"body": form.get("body", "")}
     policy = load_policy(session)
-    refusal = editing.edit_refusal(comment, user, policy)
+    refusal = editing.edit_refusal(comment, actor=user, policy=policy)
     if refusal is not None:
         return _edit_page(
             request, comment, kept, policy=policy, refusal=refusal, status_code=403
         )
     try:
-        data = CommentEdit.model_validate({"body": kept["body"].replace("\r\n", "\n")})
+        data = CommentEdit.model_validate({"body": kept["body"]})
     except ValidationError as exc:
         return _edit_page(
             request,
@@ -529,7 +531,6 @@ def comment_edit(
             comment,
             data.body,
             actor=user,
-            policy=policy,
         )
     except DomainError as exc:
         return _edit_page(
@@ -557,13 +558,12 @@ def _edited_message(comment: Comment) -> str:
 @router.post(paths.COMMENT_DELETE, name="comments.delete")
 def comment_delete(
     request: Request,
-    comment_id: CommentId,
     form: CsrfForm,
+    comment: CommentDep,
     session: SessionDep,
     user: CurrentUser,
 ) -> Response:
     del form  # only its CSRF token matters
-    comment = service.get_comment(session, comment_id)
     editing.delete_comment(session, comment, actor=user)
     flash(request, "Your comment is deleted.")
     url = request.app.url_path_for("articles.detail", slug=comment.article.slug)
@@ -622,7 +622,7 @@ def comment_flag_form(
 ) -> Response:
     """The report form on its own page: reasons as radio buttons, and a note."""
     try:
-        comment = flags.flag_target(session, comment_id, actor=user)
+        comment = reporting.flag_target(session, comment_id, actor=user)
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, {}, exc)
     node = thread.single(session, comment_id, viewer=thread.Viewer.of(user))
@@ -642,7 +642,7 @@ def comment_flag(
         data = FlagCreate.model_validate(
             {
                 "reason": kept["reason"] or None,
-                "note": kept["note"].replace("\r\n", "\n"),
+                "note": kept["note"],
             }
         )
     except ValidationError as exc:
@@ -652,7 +652,7 @@ def comment_flag(
         node, article = _reported(session, comment_id, user)
         return _flag_page(request, node, article, kept, errors=errors, status_code=422)
     try:
-        flag = flags.flag_comment(session, comment_id, data, actor=user)
+        flag = reporting.flag_comment(session, comment_id, data, actor=user)
     except (PermissionDenied, Conflict) as exc:
         return _flag_refused(request, session, comment_id, user, kept, exc)
     flash(request, "Thank you for telling us. A moderator will look at this comment.")
@@ -748,4 +748,13 @@ def _replies_page(
         request,
         "comments/replies.html",
         {"article": article, "replies": replies, "csrf": csrf},
+    )
+
+
+@pass_context
+def comment_form_token(context: dict[str, Any], article_id: int) -> str:
+    """The template global ``comment_form_token`` (registered by app.main): a fresh timing token for this visitor's comment form (app.comments.form_defence)."""
+    request: Request = context["request"]
+    return form_defence.form_token(
+        request.app.state.settings.secret_key, article_id, seed=state_seed(request)
     )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam, standing
-from app.comments.models import Comment, CommentStatus
+from app.comments import duplicates, standing
+from app.comments.models import Comment, CommentStatus, TreePlace, place_under
 from app.db import utcnow
 from app.errors import DomainError
 from app.imports.models import ImportSource
@@ -472,7 +472,7 @@ class ImportedComment:
             "guest_email": self.guest_email,
             "body": body,
             "body_html": render_markdown(body, Profile.COMMENT),
-            "body_fingerprint": spam.fingerprint(body),
+            "body_fingerprint": duplicates.fingerprint(body),
             "status": self.status,
             "created_at": self.created_at,
         }
@@ -487,6 +487,14 @@ _COMPARED = (
     "status",
     "created_at",
 )
+
+
+class _Placed(NamedTuple):
+    """An imported comment already placed, as placing its replies needs it."""
+
+    id: int
+    root_id: int | None
+    depth: int
 
 
 class Comments:
@@ -612,18 +620,18 @@ class Comments:
                     row.depth,
                 )
         resolved = {c: self._parent(c, unplaced, parents, current) for c in unplaced}
-        placed: dict[int, tuple[int | None, int, int]] = {}
+        placed: dict[int, TreePlace] = {}
         for comment_id in unplaced:
             chain: list[int] = []
             node = comment_id
             while node not in placed:
                 if node not in unplaced:  # placed by an earlier batch or run
                     _, parent_id, root_id, depth = current[node]
-                    placed[node] = (parent_id, root_id or node, depth)
+                    placed[node] = TreePlace(parent_id, root_id or node, depth)
                     break
                 parent = resolved[node]
                 if parent is None or node in chain:  # top level, or a loop: cut here
-                    placed[node] = (None, node, 1)
+                    placed[node] = place_under(None, own_id=node)
                     break
                 chain.append(node)
                 node = parent
@@ -631,8 +639,10 @@ class Comments:
                 if node not in placed:
                     parent = resolved[node]
                     assert parent is not None
-                    _, root_id, depth = placed[parent]
-                    placed[node] = (parent, root_id, depth + 1)
+                    above = placed[parent]
+                    placed[node] = place_under(
+                        _Placed(parent, above.root_id, above.depth)
+                    )
         changes = [
             {"cid": c, "p": p, "r": r, "d": d}
             for c, (p, r, d) in placed.items()

@@ -13,7 +13,7 @@ from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy, pick
 from app.moderation.schemas import EditorNoteIn

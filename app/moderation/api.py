@@ -2,20 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 
 from app import paths
 from app.accounts.deps import ModeratorUser
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.comments import service as comments_service
-from app.comments.api import CommentId
-from app.comments.models import Comment
-from app.comments.schemas import MAX_ID
-from app.comments.standing import QueueStatus
+from app.comments.deps import CommentId
+from app.comments.models import Comment, QueueStatus
+from app.comments.schemas import EditorNoteRead
 from app.db import SessionDep
 from app.moderation import annotations, highlights, insights, service
-from app.moderation.decisions import Decision
+from app.moderation.deps import QueueCursor
+from app.moderation.models import Decision
+from app.moderation.queue import QueueItem, QueuePage
 from app.moderation.schemas import (
     BulkIn,
     BulkRead,
@@ -28,6 +29,10 @@ from app.moderation.schemas import (
     HighlightsRead,
     InsightsRead,
     LogRead,
+    QueueArticleRead,
+    QueueAuthorRead,
+    QueueFlagRead,
+    QueueItemRead,
     QueueRead,
     ReasonIn,
     SkippedRead,
@@ -36,15 +41,58 @@ from app.pagination import PageNumber
 
 router = APIRouter(tags=["moderation"])
 
-# A keyset cursor: the id of the last (after) or first (before) comment of a page.
-QueueCursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
 # The body is optional: `{}`, `{"reason": "..."}` or nothing at all.
 OptionalReason = Annotated[ReasonIn | None, Body()]
 
 
 def _reason(data: ReasonIn | None) -> str | None:
     return data.reason if data else None
+
+
+def _queue_item_read(item: QueueItem) -> QueueItemRead:
+    comment = item.comment
+    return QueueItemRead(
+        id=comment.id,
+        status=comment.status,
+        body_html=comment.body_html,
+        created_at=comment.created_at,
+        parent_id=comment.parent_id,
+        parent_excerpt=item.parent_excerpt,
+        link_count=item.link_count,
+        held_reason=comment.held_reason,
+        urgent=comment.urgent,
+        article=QueueArticleRead(
+            slug=comment.article_slug, title=comment.article_title
+        ),
+        content_note=comment.content_note,
+        editor_note=EditorNoteRead(
+            text=comment.editor_note, url=comment.editor_note_url
+        )
+        if comment.editor_note is not None
+        else None,
+        author=QueueAuthorRead(
+            display_name=comment.author_name,
+            username=comment.author_username,
+            badge=comment.author_badge,
+            approved=item.history.approved,
+            rejected=item.history.rejected,
+        ),
+        hidden_at=comment.hidden_at,
+        flags=[QueueFlagRead.model_validate(flag) for flag in item.flags],
+        reported_html=item.reported_html,
+        decisions=item.actions.decisions,
+    )
+
+
+def _queue_read(page: QueuePage, counts: dict[QueueStatus, int]) -> QueueRead:
+    return QueueRead(
+        status=page.status,
+        items=[_queue_item_read(item) for item in page.items],
+        total=page.total,
+        counts=counts,
+        newer_after=page.newer_after,
+        older_before=page.older_before,
+    )
 
 
 @router.get("/moderation/queue", name="api.moderation.queue")
@@ -58,7 +106,7 @@ def moderation_queue(
     page = service.queue(
         session, status=status, after=after, before=before, actor=moderator
     )
-    return QueueRead.from_page(page, service.status_counts(session))
+    return _queue_read(page, service.status_counts(session))
 
 
 # Before the decisions' route: its {decision} would match these paths too.

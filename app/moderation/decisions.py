@@ -3,20 +3,9 @@ be taken: one table for the service that applies them and the pages that offer
 them."""
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from app.comments.models import CommentStatus
-from app.moderation.models import ActionKind
-
-# Bulk actions take at most this many comments at once (a queue page is 50).
-BULK_LIMIT = 200
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    SPAM = "spam"
-    REMOVE = "remove"
+from app.moderation.models import ActionKind, Decision
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import heapq
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Any
@@ -24,49 +23,13 @@ from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.db import utcnow
 from app.errors import Invalid
+from app.moderation.insights_figures import Busy, Day, Insights
 from app.moderation.models import ActionKind, ModerationAction
 from app.moderation.service import ensure_moderator
 
 MAX_DAYS = 365
 BUSIEST = 10
 DECISIONS = (ActionKind.APPROVE, ActionKind.REJECT, ActionKind.SPAM)
-
-
-@dataclass(frozen=True)
-class Day:
-    date: date
-    posted: int
-    approved: int
-    rejected: int
-    spam: int
-    pending_end: int
-    oldest_pending_hours: float | None
-    median_decision_minutes: float | None
-
-
-@dataclass(frozen=True)
-class Busy:
-    slug: str
-    title: str
-    comments: int
-
-
-@dataclass(frozen=True)
-class Insights:
-    days: list[Day]
-    reports_by_reason: dict[str, int]
-    busiest: list[Busy]
-
-    @property
-    def empty(self) -> bool:
-        """Nothing happened in the window: no chart would have a bar."""
-        return not (
-            any(
-                d.posted or d.approved or d.rejected or d.spam or d.pending_end
-                for d in self.days
-            )
-            or any(self.reports_by_reason.values())
-        )
 
 
 def _day(session: Session, column: Any) -> Any:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.accounts.deps import ModeratorUser
 from app.db import SessionDep
 from app.moderation import charts, insights
+from app.moderation.insights_figures import Insights
 from app.moderation.views import TABS
 from app.web import render
 
@@ -36,9 +37,7 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _tables(
-    request: Request, figures: insights.Insights, days: int
-) -> dict[str, Table]:
+def _tables(request: Request, figures: Insights, days: int) -> dict[str, Table]:
     def url(name: str) -> str:
         return f"{request.app.url_path_for('moderation.insights_csv', table=name)}?days={days}"
 
@@ -102,7 +101,7 @@ class Section:
     table: Table
 
 
-def _sections(figures: insights.Insights, tables: dict[str, Table]) -> list[Section]:
+def _sections(figures: Insights, tables: dict[str, Table]) -> list[Section]:
     dates = [d.date.isoformat() for d in figures.days]
     span = f"from {dates[0]} to {dates[-1]}"
 

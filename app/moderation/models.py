@@ -12,6 +12,15 @@ from app.comments.models import Comment
 from app.db import Base, UTCDateTime, utcnow
 
 
+class Decision(StrEnum):
+    """What a moderator decides on a comment (app.moderation.decisions)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    REMOVE = "remove"
+
+
 class ActionKind(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"

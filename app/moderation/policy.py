@@ -6,14 +6,12 @@ audited like any other moderation action.
 """
 
 import secrets
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from threading import Lock
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,13 +21,7 @@ from app.db import utcnow
 from app.errors import Invalid, PermissionDenied
 from app.moderation.crisis_defaults import DEFAULT_PHRASES, DEFAULT_RESOURCES
 from app.moderation.models import ActionKind, ModerationAction, SiteSetting
-from app.text import OneLine
-
-# Each word list holds at most this many entries of at most this many characters.
-MAX_WORDS = 500
-MAX_WORD_LENGTH = 100
-MAX_LABEL_LENGTH = 60
-MAX_DISCLAIMER = 300
+from app.moderation.schemas import MAX_LABEL_LENGTH, MAX_WORD_LENGTH, PolicyUpdate
 
 DEFAULT_DISCLAIMER = (
     "People here share their own experience, not medical advice. "
@@ -72,64 +64,6 @@ class Policy:
     # Whether guests (where the site takes them) may post through the JSON
     # API, which has no honeypot or timing token; otherwise only by the form.
     allow_api_guests: bool = False
-
-
-# One entry of a word list: a word or a phrase, as an admin types it.
-ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH), OneLine]
-
-
-def _resource_line(value: str) -> str:
-    if value.strip() and len([p for p in value.split("|") if p.strip()]) < 2:
-        raise ValueError(
-            "Write each helpline as: name | how to reach it | country "
-            f"(this line has no contact: {value.strip()[:60]!r})."
-        )
-    return value
-
-
-# A content note or a badge: a few words (stored in 60-character columns).
-LabelLine = Annotated[str, StringConstraints(max_length=MAX_LABEL_LENGTH), OneLine]
-
-ResourceLine = Annotated[
-    str, StringConstraints(max_length=300), OneLine, AfterValidator(_resource_line)
-]
-
-
-def _one_line(value: str) -> str:
-    # Control characters and line or paragraph separators: one plain line only.
-    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
-        raise ValueError("Write this as one line, without control characters.")
-    if not value:
-        raise ValueError("Write the line shown beside the comment form.")
-    return value
-
-
-Disclaimer = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=MAX_DISCLAIMER),
-    AfterValidator(_one_line),
-]
-
-
-class PolicyUpdate(BaseModel):
-    """What an admin may change; fields left out keep their value."""
-
-    # A misspelt setting is an error, not a silent no-op.
-    model_config = ConfigDict(extra="forbid")
-
-    trust_threshold: int | None = Field(default=None, ge=0, le=1000)
-    max_links: int | None = Field(default=None, ge=0, le=100)
-    hold_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
-    spam_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
-    flag_threshold: int | None = Field(default=None, ge=1, le=100)
-    edit_window_hours: int | None = Field(default=None, ge=0, le=24 * 365)
-    auto_close_days: int | None = Field(default=None, ge=0, le=3650)
-    crisis_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
-    crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
-    content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
-    badges: list[LabelLine] | None = Field(default=None, max_length=20)
-    medical_disclaimer: Disclaimer | None = None
-    allow_api_guests: bool | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}

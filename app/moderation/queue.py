@@ -31,12 +31,20 @@ from sqlalchemy.orm import Session, aliased
 from app import paths
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason, shown_name
-from app.comments.standing import QueueStatus, queue_counts
+from app.comments.models import (
+    Comment,
+    CommentStatus,
+    Flag,
+    FlagReason,
+    QueueStatus,
+    shown_name,
+)
+from app.comments.standing import queue_counts
 from app.db import AnySelect
 from app.markup import count_links, excerpt
-from app.moderation import flags as flag_queries
-from app.moderation.decisions import Decision, queue_decisions
+from app.moderation import flag_queries
+from app.moderation.decisions import queue_decisions
+from app.moderation.models import Decision
 
 QUEUE_PAGE_SIZE = 50
 

@@ -1,23 +1,27 @@
 """Moderation shapes of the JSON API contract (DESIGN.md)."""
 
-from dataclasses import asdict
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.comments.models import Comment, CommentStatus
+from app.accounts.schemas import NoteRead, PublicUserRead, UserStandingRead
+from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.comments.schemas import MAX_ID, EditorNoteRead
-from app.comments.standing import QueueStatus
-from app.moderation import insights
-from app.moderation.decisions import BULK_LIMIT, Decision
-from app.moderation.models import ModerationAction
-from app.moderation.policy import Policy
-from app.moderation.queue import QueueItem, QueuePage
+from app.moderation.insights_figures import Busy, Day
+from app.moderation.models import Decision, ModerationAction
 from app.pagination import Page
 from app.text import OneLine, Storable
 
 MAX_REASON = 500
+# Bulk actions take at most this many comments at once (a queue page is 50).
+BULK_LIMIT = 200
+# Each word list holds at most this many entries of at most this many characters.
+MAX_WORDS = 500
+MAX_WORD_LENGTH = 100
+MAX_LABEL_LENGTH = 60
+MAX_DISCLAIMER = 300
 
 
 Reason = (
@@ -187,13 +191,6 @@ class QueueAuthorRead(BaseModel):
     rejected: int
 
 
-class QueueReporterRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    display_name: str
-    username: str
-
-
 class QueueFlagRead(BaseModel):
     """One reader's open report, as the "flagged" view shows it."""
 
@@ -202,7 +199,7 @@ class QueueFlagRead(BaseModel):
     reason: str
     note: str | None
     created_at: datetime
-    reporter: QueueReporterRead
+    reporter: PublicUserRead
     # The comment as it read when this report was made (null on reports made
     # before snapshots were kept).
     snapshot_body: str | None
@@ -232,41 +229,6 @@ class QueueItemRead(BaseModel):
     content_note: str | None = None
     editor_note: EditorNoteRead | None = None
 
-    @classmethod
-    def from_item(cls, item: QueueItem) -> "QueueItemRead":
-        comment = item.comment
-        return cls(
-            id=comment.id,
-            status=comment.status,
-            body_html=comment.body_html,
-            created_at=comment.created_at,
-            parent_id=comment.parent_id,
-            parent_excerpt=item.parent_excerpt,
-            link_count=item.link_count,
-            held_reason=comment.held_reason,
-            urgent=comment.urgent,
-            article=QueueArticleRead(
-                slug=comment.article_slug, title=comment.article_title
-            ),
-            content_note=comment.content_note,
-            editor_note=EditorNoteRead(
-                text=comment.editor_note, url=comment.editor_note_url
-            )
-            if comment.editor_note is not None
-            else None,
-            author=QueueAuthorRead(
-                display_name=comment.author_name,
-                username=comment.author_username,
-                badge=comment.author_badge,
-                approved=item.history.approved,
-                rejected=item.history.rejected,
-            ),
-            hidden_at=comment.hidden_at,
-            flags=[QueueFlagRead.model_validate(flag) for flag in item.flags],
-            reported_html=item.reported_html,
-            decisions=item.actions.decisions,
-        )
-
 
 class QueueRead(BaseModel):
     """A page of one view. Pages are keyset pages: ask for the next one with
@@ -279,17 +241,6 @@ class QueueRead(BaseModel):
     counts: dict[QueueStatus, int]
     newer_after: int | None
     older_before: int | None
-
-    @classmethod
-    def from_page(cls, page: QueuePage, counts: dict[QueueStatus, int]) -> "QueueRead":
-        return cls(
-            status=page.status,
-            items=[QueueItemRead.from_item(item) for item in page.items],
-            total=page.total,
-            counts=counts,
-            newer_after=page.newer_after,
-            older_before=page.older_before,
-        )
 
 
 class ActionRead(BaseModel):
@@ -337,8 +288,19 @@ class LogRead(BaseModel):
 # ---- Site settings and canned rejection reasons (issue #5, part A) ----
 
 
+class UserModerationRead(BaseModel):
+    """A member's moderation record: standing, comments by status, notes, audit entries."""
+
+    user: UserStandingRead
+    comment_counts: dict[str, int]
+    notes: list[NoteRead]
+    log: LogRead
+
+
 class PolicyRead(BaseModel):
     """The moderation policy in force (GET/PATCH /api/v1/settings)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     trust_threshold: int
     max_links: int
@@ -353,10 +315,6 @@ class PolicyRead(BaseModel):
     badges: list[str]
     medical_disclaimer: str
     allow_api_guests: bool
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> "PolicyRead":
-        return cls.model_validate(asdict(policy))
 
 
 MAX_CANNED_LABEL = 80
@@ -445,6 +403,64 @@ class InsightsRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     # The rows are the service's own (one definition of a day's figures).
-    days: list[insights.Day]
+    days: list[Day]
     reports_by_reason: dict[str, int]
-    busiest: list[insights.Busy]
+    busiest: list[Busy]
+
+
+# One entry of a word list: a word or a phrase, as an admin types it.
+ListedWord = Annotated[str, StringConstraints(max_length=MAX_WORD_LENGTH), OneLine]
+
+
+def _resource_line(value: str) -> str:
+    if value.strip() and len([p for p in value.split("|") if p.strip()]) < 2:
+        raise ValueError(
+            "Write each helpline as: name | how to reach it | country "
+            f"(this line has no contact: {value.strip()[:60]!r})."
+        )
+    return value
+
+
+# A content note or a badge: a few words (stored in 60-character columns).
+LabelLine = Annotated[str, StringConstraints(max_length=MAX_LABEL_LENGTH), OneLine]
+
+ResourceLine = Annotated[
+    str, StringConstraints(max_length=300), OneLine, AfterValidator(_resource_line)
+]
+
+
+def _one_line(value: str) -> str:
+    # Control characters and line or paragraph separators: one plain line only.
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
+        raise ValueError("Write this as one line, without control characters.")
+    if not value:
+        raise ValueError("Write the line shown beside the comment form.")
+    return value
+
+
+Disclaimer = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_DISCLAIMER),
+    AfterValidator(_one_line),
+]
+
+
+class PolicyUpdate(BaseModel):
+    """What an admin may change; fields left out keep their value."""
+
+    # A misspelt setting is an error, not a silent no-op.
+    model_config = ConfigDict(extra="forbid")
+
+    trust_threshold: int | None = Field(default=None, ge=0, le=1000)
+    max_links: int | None = Field(default=None, ge=0, le=100)
+    hold_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
+    spam_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
+    flag_threshold: int | None = Field(default=None, ge=1, le=100)
+    edit_window_hours: int | None = Field(default=None, ge=0, le=24 * 365)
+    auto_close_days: int | None = Field(default=None, ge=0, le=3650)
+    crisis_words: list[ListedWord] | None = Field(default=None, max_length=MAX_WORDS)
+    crisis_resources: list[ResourceLine] | None = Field(default=None, max_length=50)
+    content_notes: list[LabelLine] | None = Field(default=None, max_length=20)
+    badges: list[LabelLine] | None = Field(default=None, max_length=20)
+    medical_disclaimer: Disclaimer | None = None
+    allow_api_guests: bool | None = None

@@ -14,16 +14,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import spam, standing
-from app.comments.models import Comment, CommentStatus, FlagReason
-from app.comments.standing import QueueStatus, Standing
+from app.comments import duplicates, standing
+from app.comments.models import Comment, CommentStatus, FlagReason, QueueStatus
+from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, PermissionDenied
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation import queue as queue_pages
-from app.moderation.decisions import BULK_LIMIT, TRANSITIONS, Decision
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.decisions import TRANSITIONS
+from app.moderation.models import ActionKind, Decision, ModerationAction
 from app.moderation.policy import is_auto_closed, load_policy
+from app.moderation.schemas import BULK_LIMIT
 from app.notifications import service as notifications
 from app.pagination import Page, offset_for
 
@@ -203,7 +204,7 @@ def _decide_edit(
         raise Conflict("This edit was already decided by another moderator.")
     session.refresh(comment)
     if approve:
-        comment.body_fingerprint = spam.fingerprint(comment.body)
+        comment.body_fingerprint = duplicates.fingerprint(comment.body)
     after = Standing.of(comment)  # read after the UPDATE, which took the row lock
     standing.record_change(
         session,

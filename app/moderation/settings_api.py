@@ -1,15 +1,14 @@
 """JSON API for the site's settings: the moderation policy, canned rejection
 reasons and the community guidelines."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
 from app.moderation import canned, guidelines
+from app.moderation.deps import CannedReasonId
 from app.moderation.models import CannedReason
-from app.moderation.policy import PolicyUpdate, get_policy, update_policy
+from app.moderation.policy import get_policy, update_policy
 from app.moderation.schemas import (
     CannedReasonIn,
     CannedReasonRead,
@@ -17,23 +16,22 @@ from app.moderation.schemas import (
     GuidelinesRead,
     GuidelinesUpdate,
     PolicyRead,
+    PolicyUpdate,
 )
 
 router = APIRouter(tags=["settings"])
 
-CannedReasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
 
 @router.get("/settings", name="api.settings.read")
 def settings_read(session: SessionDep, admin: AdminUser) -> PolicyRead:
-    return PolicyRead.from_policy(get_policy(session, actor=admin))
+    return PolicyRead.model_validate(get_policy(session, actor=admin))
 
 
 @router.patch("/settings", name="api.settings.update")
 def settings_update(
     data: PolicyUpdate, session: SessionDep, admin: AdminUser
 ) -> PolicyRead:
-    return PolicyRead.from_policy(update_policy(session, data, actor=admin))
+    return PolicyRead.model_validate(update_policy(session, data, actor=admin))
 
 
 @router.get(

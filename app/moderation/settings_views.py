@@ -14,25 +14,22 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from app import paths
-from app.accounts.deps import AdminUser, OptionalUser
+from app.accounts.deps import AdminUser, CsrfForm, OptionalUser
 from app.accounts.models import User
 from app.db import SessionDep
 from app.moderation import canned, guidelines
-from app.moderation.policy import (
-    MAX_DISCLAIMER,
-    Policy,
-    PolicyUpdate,
-    get_policy,
-    update_policy,
-)
+from app.moderation.deps import CannedReasonId
+from app.moderation.policy import Policy, get_policy, update_policy
 from app.moderation.schemas import (
+    MAX_DISCLAIMER,
     MAX_GUIDELINES,
     CannedReasonIn,
     CannedReasonUpdate,
     GuidelinesUpdate,
+    PolicyUpdate,
 )
-from app.moderation.settings_api import CannedReasonId
-from app.web import CsrfForm, FormFields, field_errors, flash, render
+from app.text import normalise
+from app.web import FormFields, field_errors, flash, render
 
 router = APIRouter()
 Model = TypeVar("Model", bound=BaseModel)
@@ -261,8 +258,7 @@ def guidelines_edit(
 def guidelines_save(
     request: Request, form: CsrfForm, session: SessionDep, admin: AdminUser
 ) -> Response:
-    # Browsers send a textarea's line breaks as CRLF; its maxlength counts them as one.
-    kept = {"markdown": form.get("markdown", "").replace("\r\n", "\n")}
+    kept = {"markdown": normalise(form.get("markdown", ""))}
     if form.get("action") == "preview":
         preview_html = guidelines.preview(kept["markdown"])
         return _guidelines_editor(request, kept, preview_html=preview_html)

@@ -13,17 +13,17 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from app import paths
-from app.accounts.deps import ModeratorUser, OptionalUser
+from app.accounts.deps import CsrfForm, ModeratorUser, OptionalUser, repeated_field
 from app.articles import service as articles_service
 from app.comments import service as comments_service
-from app.comments.api import CommentId
-from app.comments.models import Comment
-from app.comments.standing import QueueStatus
+from app.comments.deps import CommentId
+from app.comments.models import Comment, QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.moderation import annotations, canned, service
-from app.moderation.api import QueueCursor
-from app.moderation.decisions import Decision, view_decisions
+from app.moderation.decisions import view_decisions
+from app.moderation.deps import QueueCursor
+from app.moderation.models import Decision
 from app.moderation.policy import load_policy
 from app.moderation.schemas import (
     BulkIn,
@@ -33,15 +33,7 @@ from app.moderation.schemas import (
     ReasonIn,
 )
 from app.pagination import PageNumber
-from app.web import (
-    CsrfForm,
-    FormFields,
-    field_errors,
-    flash,
-    render,
-    repeated_field,
-    safe_next,
-)
+from app.web import FormFields, field_errors, flash, render, safe_next
 
 router = APIRouter()
 Model = TypeVar("Model", bound=BaseModel)

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session, joinedload
 from app import paths
 from app.accounts.models import PendingSignUp, Role, User
 from app.comments import standing
-from app.comments.models import Comment, CommentStatus
-from app.comments.profile import excerpt
-from app.comments.standing import QueueStatus
+from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.config import TEMPLATES_DIR, Settings
 from app.db import utcnow
+from app.markup import html_excerpt
 from app.notifications import service
 from app.notifications.models import MailKind, Outbox, Suppression
 from app.notifications.tokens import Purpose, Signer, password_fingerprint
@@ -162,7 +161,7 @@ class Composer:
             name=name,
             replier=reply.author_name,
             title=reply.article.title,
-            excerpt=excerpt(reply.body_html, 300),
+            excerpt=html_excerpt(reply.body_html, 300),
             link=self._permalink(reply),
         )
 
@@ -188,7 +187,7 @@ class Composer:
             ),
             name=member.display_name,
             title=comment.article.title,
-            excerpt=excerpt(comment.body_html, 300),
+            excerpt=html_excerpt(comment.body_html, 300),
             link=self._permalink(comment),
             reason=comment.decision_reason or "",
             revise=self.url(paths.fill(paths.COMMENT_EDIT, comment_id=comment.id)),
@@ -234,7 +233,7 @@ class Composer:
             name=moderator.display_name,
             author=comment.author_name,
             title=comment.article.title,
-            excerpt=excerpt(comment.body_html, 500),
+            excerpt=html_excerpt(comment.body_html, 500),
             reason=comment.held_reason or "",
             queue=self.url("/moderation"),
         )

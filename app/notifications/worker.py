@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.comments import standing
-from app.comments.standing import QueueStatus
+from app.comments.models import QueueStatus
 from app.config import Settings
 from app.db import WRITE_INTENT, make_sessionmaker, utcnow
 from app.notifications.compose import Composer, Letter, Skip

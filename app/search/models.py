@@ -8,6 +8,8 @@ index. Neither is in the models, so alembic is told to leave them be
 (``include_name``).
 """
 
+from enum import StrEnum
+
 from sqlalchemy import ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,6 +23,11 @@ FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 DOCUMENT_COLUMN = "document"
 DOCUMENT_INDEX = "ix_search_document_document"
 TEXT_SEARCH_CONFIG = "english"
+
+
+class HitKind(StrEnum):
+    ARTICLE = "article"
+    COMMENT = "comment"
 
 
 class SearchDocument(Base):

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict
 
-from app.search.service import HitKind
+from app.search.models import HitKind
 
 
 class SearchHitRead(BaseModel):

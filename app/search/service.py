@@ -10,7 +10,6 @@ snippets are escaped before the highlight is added.
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, TypeVarTuple
 from urllib.parse import urlencode
 
@@ -37,6 +36,7 @@ from app.search.models import (
     DOCUMENT_COLUMN,
     FTS_TABLE,
     TEXT_SEARCH_CONFIG,
+    HitKind,
     SearchDocument,
 )
 
@@ -53,11 +53,6 @@ SNIPPET_WORDS = 16
 _START, _STOP = "\x02", "\x03"
 _PHRASE_OR_WORD = re.compile(r'"([^"]*)"?|([^\s"]+)')
 _WORD = re.compile(r"\w+")
-
-
-class HitKind(StrEnum):
-    ARTICLE = "article"
-    COMMENT = "comment"
 
 
 @dataclass(frozen=True)

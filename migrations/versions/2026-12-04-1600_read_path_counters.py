@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.comments.spam import fingerprint
+from app.comments.duplicates import fingerprint
 
 revision: str = "7d4e1b2a9c30"
 down_revision: str | None = "5b8e2d4c9a17"

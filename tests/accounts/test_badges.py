@@ -18,11 +18,6 @@ NURSE = '<span class="badge badge--member">MS nurse</span>'
 
 
 @pytest.fixture
-def admin(session: Session) -> User:
-    return make_admin(session)
-
-
-@pytest.fixture
 def nurse(session: Session) -> User:
     return make_user(session, username="nina", display_name="Nina")
 

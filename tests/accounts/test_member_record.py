@@ -14,8 +14,7 @@ from app.comments.models import CommentStatus
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.models import ActionKind, Decision, ModerationAction
 from tests.accounts.conftest import record_page
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user

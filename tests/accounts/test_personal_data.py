@@ -22,7 +22,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import AuthSession, Role, User, UserNote
 from app.accounts.schemas import RegisterIn
 from app.articles.models import Article
-from app.comments import drafts, editing, flags, visits
+from app.comments import drafts, editing, reporting, visits
 from app.comments.models import (
     ArticleVisit,
     Comment,
@@ -36,9 +36,9 @@ from app.comments.schemas import DraftWrite, FlagCreate
 from app.db import utcnow
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.moderation.models import ActionKind, Decision, ModerationAction
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from app.notifications.models import MailKind, Outbox
 from app.search import service as search_service
 from app.search.service import SearchQuery
@@ -115,7 +115,6 @@ def world(session: Session) -> World:
         pending,
         f"A question about {ALICE_WORDS}.",
         actor=alice,
-        policy=load_policy(session),
     )
     rejected = make_comment(
         session, article, author=alice, status=CommentStatus.PENDING, body="Rude."
@@ -128,13 +127,13 @@ def world(session: Session) -> World:
     moderation_service.decide(
         session, removed, Decision.REMOVE, actor=moderator, reason="Off topic."
     )
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         bob_comment.id,
         FlagCreate(reason=FlagReason.OFF_TOPIC),
         actor=alice,
     )
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         published.id,
         FlagCreate(reason=FlagReason.OTHER, note=BOB_REPORT_NOTE),
@@ -620,7 +619,7 @@ def test_a_comment_hidden_only_by_her_report_shows_again(
     reporter = make_trusted_member(session)
     article = make_article(session)
     target = make_comment(session, article, author=make_user(session))
-    flags.flag_comment(
+    reporting.flag_comment(
         session, target.id, FlagCreate(reason=FlagReason.ABUSIVE), actor=reporter
     )
     assert target.hidden_at is not None
@@ -645,7 +644,7 @@ def test_a_comment_hidden_by_others_reports_too_stays_hidden(
     article = make_article(session)
     target = make_comment(session, article, author=make_user(session))
     for reporter in (first, second):
-        flags.flag_comment(
+        reporting.flag_comment(
             session, target.id, FlagCreate(reason=FlagReason.SPAM), actor=reporter
         )
     assert target.hidden_at is not None

@@ -12,6 +12,7 @@ from app.articles.models import ArticleStatus
 from app.comments import profile
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
+from app.markup import excerpt, html_excerpt, shorten
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import login
@@ -300,9 +301,18 @@ def test_permalink_of_a_comment_nobody_may_see_is_not_found(
 def test_excerpt_is_plain_text_cut_at_a_word() -> None:
     long_html = "<p>" + "word " * 100 + "</p>"
 
-    short = profile.excerpt("<p>Hello <em>there</em> &amp; welcome</p>")
-    cut = profile.excerpt(long_html, length=50)
+    short = html_excerpt("<p>Hello <em>there</em> &amp; welcome</p>")
+    cut = html_excerpt(long_html, length=50)
 
     assert short == "Hello there & welcome"
     assert cut.endswith("word…")
-    assert len(cut) <= 51
+    assert len(cut) <= 50
+
+
+def test_every_excerpt_makes_the_same_cut() -> None:
+    """Markdown, HTML and typed text are cut by one rule (app.markup.shorten)."""
+    words = "Fatigue, heat and stairs: " * 20
+
+    assert html_excerpt(f"<p>{words}</p>", 60) == shorten(words, 60)
+    assert excerpt(f"**{words}**", 60) == shorten(words, 60)
+    assert shorten(words, 60) == "Fatigue, heat and stairs: Fatigue, heat and stairs…"

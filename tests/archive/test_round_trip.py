@@ -21,7 +21,6 @@ from app.config import get_settings
 from app.db import session_scope
 from app.main import create_app
 from app.moderation import service as moderation_service
-from app.moderation.policy import load_policy
 from app.security import verify_password
 from tests.archive.conftest import Use, haven, switch
 from tests.factories import TEST_PASSWORD, make_article, make_comment, make_user
@@ -49,7 +48,6 @@ def _seed(session: Session) -> list[str]:
         top,
         "First words, edited.",
         actor=moderator,
-        policy=load_policy(session),
     )
     moderation_service.set_locked(session, reply, True, actor=moderator)
     locked_top = make_comment(session, closed, author=member)

@@ -20,7 +20,7 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.standing import Standing
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.conftest import QueryCounter
 from tests.factories import make_admin, make_article, make_comment, make_user
 

@@ -26,7 +26,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, BrowserContext, Page, StorageState, expect
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import Role
 from app.comments.models import CommentStatus
@@ -235,7 +235,7 @@ def serving(
         settings = browser_settings(data_dir, url, **overrides)
         engine = make_engine(settings.database_url)
         with engine.begin() as connection:
-            schema.upgrade(settings, connection)
+            migrate.upgrade(settings, connection)
         with Session(engine, expire_on_commit=False) as session:
             seeded = seed(session)
             session.commit()

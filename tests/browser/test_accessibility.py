@@ -17,12 +17,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, StorageState, expect
 
 from app.accounts import service as accounts_service
-from app.comments import flags
+from app.comments import reporting
 from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.browser.conftest import (
     TIMEOUT_MS,
     LiveServer,
@@ -117,7 +117,7 @@ def rows(live_server: LiveServer, seed: Seed) -> Rows:
         reported = make_comment(
             session, article, author=writer, body="Everyone who rests is lazy."
         )
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             reported.id,
             FlagCreate(
@@ -128,7 +128,7 @@ def rows(live_server: LiveServer, seed: Seed) -> Rows:
         claim = make_comment(
             session, article, author=writer, body="Stop your DMT, diet cures MS."
         )
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             claim.id,
             FlagCreate(reason=FlagReason.MEDICAL_CLAIM),

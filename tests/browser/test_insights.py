@@ -8,12 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.accounts import service as accounts_service
-from app.comments import flags
+from app.comments import reporting
 from app.comments.models import CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.browser.conftest import WIDTHS, LiveServer, OpenAs, Screenshot, Seed
 from tests.browser.test_accessibility import describe, serious_violations
 from tests.factories import make_article, make_comment, make_trusted_member
@@ -70,7 +70,7 @@ def activity(live_server: LiveServer, seed: Seed) -> None:
                 )
         for reason in (FlagReason.SPAM, FlagReason.ABUSIVE, FlagReason.MEDICAL_CLAIM):
             comment = make_comment(session, quiet)
-            flags.flag_comment(
+            reporting.flag_comment(
                 session, comment.id, FlagCreate(reason=reason), actor=reporter
             )
 

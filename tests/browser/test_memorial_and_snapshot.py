@@ -8,10 +8,9 @@ from playwright.sync_api import expect
 
 from app.accounts import memorial
 from app.accounts import service as accounts_service
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import FlagReason
 from app.comments.schemas import FlagCreate
-from app.moderation.policy import load_policy
 from tests.browser.conftest import LiveServer, OpenAs, Screenshot, Seed
 from tests.browser.test_accessibility import describe, serious_violations
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
@@ -43,7 +42,7 @@ def edited_report(live_server: LiveServer, seed: Seed) -> str:
         comment = make_comment(
             session, article, author=make_user(session), body="You are **all** fools."
         )
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE, note="Rude to everyone"),
@@ -54,7 +53,6 @@ def edited_report(live_server: LiveServer, seed: Seed) -> str:
             comment,
             "Have a good day, all.",
             actor=moderator,
-            policy=load_policy(session),
         )
         return f"queue-{comment.id}"
 

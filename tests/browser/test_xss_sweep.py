@@ -41,7 +41,7 @@ from app.comments.models import CommentStatus
 from app.moderation import annotations
 from app.moderation import policy as moderation_policy
 from app.moderation import service as moderation_service
-from app.moderation.schemas import EditorNoteIn, ReasonIn
+from app.moderation.schemas import EditorNoteIn, PolicyUpdate, ReasonIn
 from app.moderation.service import LOG_PAGE_SIZE
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, serving, sign_in
 from tests.factories import make_article, make_user
@@ -238,7 +238,7 @@ def _seed(session: Session) -> Swept:
     # Content notes: the site's list holds 20, so they go on in rounds.
     labels = []
     for payload in PAYLOADS:
-        wanted = accepted(moderation_policy.PolicyUpdate, content_notes=[payload])
+        wanted = accepted(PolicyUpdate, content_notes=[payload])
         _count(swept, "content notes", wanted is not None and bool(payload.strip()))
         if wanted is not None and payload.strip():
             labels.append(payload)
@@ -246,7 +246,7 @@ def _seed(session: Session) -> Swept:
         batch = labels[start : start + CONTENT_NOTES_AT_ONCE]
         listed = moderation_policy.update_policy(
             session,
-            moderation_policy.PolicyUpdate(content_notes=batch),
+            PolicyUpdate(content_notes=batch),
             actor=admin,
         ).content_notes
         for label, comment in zip(listed, comments[start:], strict=False):

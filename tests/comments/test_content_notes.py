@@ -15,16 +15,11 @@ from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
 from app.moderation.models import ActionKind, ModerationAction
 from tests.conftest import AppFactory
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_comment, make_user
 from tests.helpers import api_token, csrf_from, form_token, login, post_form
 
 FOLDED = '<details class="content-note">'
 OPENED = '<details class="content-note" open>'
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 @pytest.fixture

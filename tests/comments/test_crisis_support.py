@@ -2,7 +2,6 @@
 the comment is held for a moderator whoever wrote it, marked urgent, and the
 moderators are mailed."""
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,15 +11,10 @@ from app.articles.models import Article
 from app.comments.models import Comment, CommentStatus
 from app.moderation.models import ActionKind, ModerationAction
 from app.notifications.models import MailKind, Outbox
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_comment, make_user
 from tests.helpers import api_token, form_token, login, post_form
 
 CRISIS = "Since the relapse I have been thinking about ending my life."
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 def _trusted_member(session: Session, article: Article) -> User:

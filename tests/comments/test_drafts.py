@@ -22,7 +22,7 @@ from app.comments import service as comments_service
 from app.comments.models import Comment, CommentDraft
 from app.comments.schemas import MAX_BODY, CommentCreate, DraftWrite
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.comments.conftest import ClientFactory
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user

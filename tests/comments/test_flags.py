@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.articles.models import Article, ArticleStatus
-from app.comments import flags, service, thread
+from app.comments import reporting, service, thread
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
-from app.moderation import flags as flag_queries
+from app.moderation import flag_queries
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import PolicyUpdate, update_policy
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import (
     make_admin,
@@ -91,7 +92,7 @@ def report(session: Session, comment: Comment, count: int) -> list[User]:
     """``count`` different trusted members flag ``comment``; returns them."""
     reporters = [make_trusted_member(session) for _ in range(count)]
     for reporter in reporters:
-        flags.flag_comment(session, comment.id, SPAM, actor=reporter)
+        reporting.flag_comment(session, comment.id, SPAM, actor=reporter)
     return reporters
 
 
@@ -104,7 +105,7 @@ def test_reports_from_new_accounts_never_hide_a_comment(
     article = make_article(session)
     comment = make_comment(session, article, author=make_user(session))
     for _ in range(5):
-        flags.flag_comment(session, comment.id, SPAM, actor=make_user(session))
+        reporting.flag_comment(session, comment.id, SPAM, actor=make_user(session))
 
     assert comment.hidden_at is None
     assert flag_queries.count_open(session, comment.id) == (5, 0, 0)
@@ -181,7 +182,7 @@ def test_reporting_twice_is_refused_with_a_clear_409(
     comment: Comment,
 ) -> None:
     reader = make_user(session)
-    flags.flag_comment(session, comment.id, SPAM, actor=reader)
+    reporting.flag_comment(session, comment.id, SPAM, actor=reader)
 
     with signed_in(reader) as browser:
         page = browser.get(flag_page(comment))
@@ -195,12 +196,12 @@ def test_reporting_twice_is_refused_with_a_clear_409(
         )
 
     assert page.status_code == 409
-    assert escape(flags.ALREADY_FLAGGED) in page.text
+    assert escape(reporting.ALREADY_FLAGGED) in page.text
     assert 'name="reason"' not in page.text  # no form to fill in again
     assert again.status_code == 409
-    assert escape(flags.ALREADY_FLAGGED) in again.text
+    assert escape(reporting.ALREADY_FLAGGED) in again.text
     assert answer.status_code == 409
-    assert answer.json() == {"detail": flags.ALREADY_FLAGGED}
+    assert answer.json() == {"detail": reporting.ALREADY_FLAGGED}
     assert len(flags_on(session, comment)) == 1
 
 
@@ -213,7 +214,7 @@ def test_the_database_refuses_a_duplicate_that_slips_past_the_check(
     session.expire_all()
 
     with pytest.raises(Conflict):
-        flags.flag_comment(session, comment.id, SPAM, actor=reader)
+        reporting.flag_comment(session, comment.id, SPAM, actor=reader)
 
 
 def test_api_report_returns_201_with_the_flag(
@@ -267,7 +268,7 @@ def test_reporting_your_own_comment_is_refused(
     assert answer.json() == {"detail": "You can't report your own comment."}
     assert flag_page(comment) not in thread
     with pytest.raises(PermissionDenied):
-        flags.flag_comment(session, comment.id, SPAM, actor=author)
+        reporting.flag_comment(session, comment.id, SPAM, actor=author)
     assert flags_on(session, comment) == []
 
 
@@ -295,7 +296,7 @@ def test_an_unpublished_comment_cannot_be_reported(
     assert answer.status_code == 404
     assert page.status_code == 404
     with pytest.raises(Conflict, match="Only published comments can be reported"):
-        flags.flag_comment(session, hidden.id, SPAM, actor=moderator)
+        reporting.flag_comment(session, hidden.id, SPAM, actor=moderator)
     assert flags_on(session, hidden) == []
 
 
@@ -346,7 +347,7 @@ def test_a_banned_member_cannot_report(
     assert page.status_code == 403
     assert flag_page(comment) not in thread
     with pytest.raises(PermissionDenied):
-        flags.flag_comment(session, comment.id, SPAM, actor=reader)
+        reporting.flag_comment(session, comment.id, SPAM, actor=reader)
     assert flags_on(session, comment) == []
 
 
@@ -357,7 +358,7 @@ def test_a_ban_that_ended_no_longer_stops_reporting(
     reader.banned_at = utcnow() - timedelta(days=8)
     reader.banned_until = utcnow() - timedelta(days=1)
 
-    flags.flag_comment(session, comment.id, SPAM, actor=reader)
+    reporting.flag_comment(session, comment.id, SPAM, actor=reader)
 
     assert len(flags_on(session, comment)) == 1
 
@@ -380,7 +381,7 @@ def test_guests_are_sent_to_sign_in(
     assert posted.headers["location"].startswith("/login")
     assert answer.status_code == 401
     with pytest.raises(NotAuthenticated):
-        flags.flag_comment(session, comment.id, SPAM, actor=None)
+        reporting.flag_comment(session, comment.id, SPAM, actor=None)
     assert flags_on(session, comment) == []
 
 
@@ -529,7 +530,7 @@ def test_a_hidden_reply_disappears_and_cannot_be_answered(
         "You can only reply to a published comment."
     )
     with pytest.raises(Conflict, match="already hidden"):
-        flags.flag_comment(session, reply.id, SPAM, actor=replier)
+        reporting.flag_comment(session, reply.id, SPAM, actor=replier)
 
 
 def test_the_threshold_follows_the_site_policy(
@@ -603,6 +604,6 @@ def test_flag_target_names_no_error_for_a_flaggable_comment(
 ) -> None:
     reader = make_user(session)
 
-    assert flags.flag_target(session, comment.id, actor=reader).id == comment.id
+    assert reporting.flag_target(session, comment.id, actor=reader).id == comment.id
     with pytest.raises(NotFound):
-        flags.flag_target(session, 2_000_000_000, actor=reader)
+        reporting.flag_target(session, 2_000_000_000, actor=reader)

@@ -13,15 +13,10 @@ from app.accounts.models import User
 from app.articles.models import Article
 from app.comments.models import ArticleVisit, Comment, CommentStatus
 from app.db import utcnow
-from tests.factories import make_article, make_comment, make_user
+from tests.factories import make_comment, make_user
 from tests.helpers import login
 
 NEW = '<span class="badge badge--new">New</span>'
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 @pytest.fixture

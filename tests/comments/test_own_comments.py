@@ -16,8 +16,7 @@ from app.comments import editing, profile
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.policy import load_policy
+from app.moderation.models import Decision
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_article, make_comment, make_user
 from tests.helpers import api_token, login, sign_in_as
@@ -138,7 +137,6 @@ def every_status(
         made["edited"],
         "Better words",
         actor=writer,
-        policy=load_policy(session),
     )
     session.flush()
     return made

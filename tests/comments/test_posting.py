@@ -16,7 +16,7 @@ from app.articles.models import Article, ArticleStatus
 from app.comments import service
 from app.comments.models import Comment, CommentStatus
 from app.db import utcnow
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from app.moderation.service import decide
 from tests.comments.conftest import ClientFactory
 from tests.factories import (

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.articles.models import Article
-from app.comments import spam, standing
+from app.comments import duplicates, form_defence, posting_limit, standing
 from app.comments.models import Comment, CommentStatus, TextClaim
 from app.comments.schemas import CommentCreate
 from app.comments.service import API_GUESTS_OFF, post_comment
@@ -107,7 +107,7 @@ def send_api(
 
 def issued_at(client: TestClient, page: str, article: Article) -> float:
     secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
-    issued = spam.token_issued_at(
+    issued = form_defence.token_issued_at(
         secret, form_token_from(page), article.id, seed=visitor_seed(client)
     )
     assert issued is not None
@@ -125,12 +125,15 @@ def test_defaults_are_five_a_minute_fifty_a_day_and_three_seconds(
 ) -> None:
     settings = Settings(env="test", data_dir=tmp_path, secret_key="x" * 40)
 
-    limit = spam.post_limit(settings)
+    limit = posting_limit.post_limit(settings)
 
     assert settings.form_min_seconds == 3.0
     assert [(i.amount, i.get_expiry()) for i in limit.items] == [(5, 60), (50, DAY)]
     assert (
-        spam.post_limit(settings.model_copy(update={"post_rate_limit": ""})).items == ()
+        posting_limit.post_limit(
+            settings.model_copy(update={"post_rate_limit": ""})
+        ).items
+        == ()
     )
 
 
@@ -192,7 +195,7 @@ def test_a_filled_honeypot_is_refused_quietly_and_stores_nothing(
     )
 
     assert response.status_code == 400
-    assert spam.REFUSED in response.text
+    assert form_defence.REFUSED in response.text
     assert "honeypot" not in response.text.lower()
     assert "spam.example" not in response.text  # the trap is never echoed
     assert textarea(response.text) == "Great post"
@@ -224,7 +227,7 @@ def test_a_form_sent_too_soon_asks_to_wait_and_keeps_text_and_token(
     waited = send(client, article, "Hello all", age=3.5, fields=extra)
 
     assert quick.status_code == 400
-    assert html.escape(spam.TOO_FAST, quote=False) in quick.text
+    assert html.escape(form_defence.TOO_FAST, quote=False) in quick.text
     assert textarea(quick.text) == "Hello all"
     if guest:
         assert 'value="robin@example.org"' in quick.text
@@ -282,7 +285,7 @@ def test_an_expired_form_says_so_keeps_the_text_and_gives_a_fresh_token(
     just_in_time = send(client, article, "Written almost a day ago", age=DAY - 60)
 
     assert expired.status_code == 400
-    assert html.escape(spam.EXPIRED, quote=False) in expired.text
+    assert html.escape(form_defence.EXPIRED, quote=False) in expired.text
     assert textarea(expired.text) == "Written yesterday"
     assert time.time() - issued_at(client, expired.text, article) < 60
     assert time.time() - issued_at(client, preview_page.text, article) < 60
@@ -300,7 +303,7 @@ def test_an_expired_form_says_so_keeps_the_text_and_gives_a_fresh_token(
             id="other-article",
         ),
         pytest.param(
-            lambda client, article: spam.form_token(
+            lambda client, article: form_defence.form_token(
                 "another-secret",
                 article.id,
                 seed=visitor_seed(client),
@@ -337,7 +340,7 @@ def test_a_missing_or_forged_token_is_refused(
     )
 
     assert response.status_code == 400
-    assert spam.UNCHECKED in response.text
+    assert form_defence.UNCHECKED in response.text
     assert textarea(response.text) == "Looks human"
     assert time.time() - issued_at(client, response.text, article) < 60
     assert stored(session) == 0
@@ -406,7 +409,7 @@ def test_the_same_text_from_the_same_member_is_refused_within_a_day(
             allow_guests=False,
         )
 
-    assert refused.value.message == spam.DUPLICATE
+    assert refused.value.message == duplicates.DUPLICATE
     assert refused.value.field == "body"
 
 
@@ -473,11 +476,11 @@ def test_a_duplicate_is_409_on_both_faces_and_the_page_keeps_the_text(
 
     assert first.status_code == 303
     assert page.status_code == 409
-    assert spam.DUPLICATE in page.text
+    assert duplicates.DUPLICATE in page.text
     assert 'aria-describedby="hint-body error-body"' in page.text
     assert textarea(page.text) == "thank you for this "
     assert api.status_code == 409
-    assert api.json() == {"detail": spam.DUPLICATE}
+    assert api.json() == {"detail": duplicates.DUPLICATE}
     assert stored(session) == before
 
 
@@ -490,7 +493,7 @@ def test_the_duplicate_check_reads_one_query(
         make_comment(session, article, author=member, body=f"Comment {n}")
 
     with count_queries() as log:
-        spam.ensure_not_duplicate(
+        duplicates.ensure_not_duplicate(
             session, "Fresh words", actor=member, guest_email=None
         )
 
@@ -511,7 +514,7 @@ def test_the_duplicate_check_sees_through_case_spacing_and_invisible_marks(
     )
 
     with pytest.raises(Conflict):
-        spam.ensure_not_duplicate(
+        duplicates.ensure_not_duplicate(
             session, "thank\u200b you for THIS", actor=member, guest_email=None
         )
 
@@ -656,10 +659,10 @@ def test_a_refused_post_uses_no_allowance() -> None:
     member = User(id=1, role=Role.MEMBER)
 
     for _ in range(2):
-        spam.count_post(limiter, limit, actor=member, client_ip="x")
+        posting_limit.count_post(limiter, limit, actor=member, client_ip="x")
     for _ in range(5):
         with pytest.raises(Exception, match="short time"):
-            spam.count_post(limiter, limit, actor=member, client_ip="x")
+            posting_limit.count_post(limiter, limit, actor=member, client_ip="x")
 
     stats = limiter.strategy.get_window_stats(limit.items[1], "post", "user:1")
     assert stats.remaining == 1  # the refusals counted nothing against the day
@@ -764,7 +767,7 @@ def test_a_form_token_is_taken_once(
 
     assert first.status_code == 303
     assert again.status_code == 400
-    assert html.escape(spam.ALREADY_SENT, quote=False) in again.text
+    assert html.escape(form_defence.ALREADY_SENT, quote=False) in again.text
     assert textarea(again.text) == "Other words"
     # The form comes back with a fresh token, which is taken.
     fresh = form_token_from(again.text)
@@ -811,7 +814,7 @@ def test_a_token_from_another_visitors_form_is_refused(
     )
 
     assert response.status_code == 400
-    assert spam.UNCHECKED in response.text
+    assert form_defence.UNCHECKED in response.text
     assert form_token_from(response.text) != their_token
     assert stored(session) == 0
 
@@ -936,5 +939,7 @@ def test_identical_posts_at_once_store_exactly_one(
         count = session.scalar(
             select(func.count(Comment.id)).where(Comment.article_id == article_id)
         )
-    assert sorted(outcomes) == sorted(["stored"] + [spam.DUPLICATE] * (PARALLEL - 1))
+    assert sorted(outcomes) == sorted(
+        ["stored"] + [duplicates.DUPLICATE] * (PARALLEL - 1)
+    )
     assert count == 1

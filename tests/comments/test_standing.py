@@ -22,13 +22,14 @@ from app.accounts.schemas import ProfileUpdate
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.articles.schemas import ArticleUpdate
-from app.comments import editing, flags, standing
-from app.comments.models import Comment, CommentStatus, FlagReason
+from app.comments import editing, reporting, standing
+from app.comments.models import Comment, CommentStatus, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.moderation.models import Decision
+from app.moderation.policy import load_policy, update_policy
+from app.moderation.schemas import PolicyUpdate
 from app.search import index as search_index
 from tests.factories import (
     make_admin,
@@ -63,7 +64,7 @@ def assert_counts_exact(session: Session, when: str = "") -> None:
 
 def report(session: Session, comment: Comment, times: int) -> None:
     for _ in range(times):
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE),
@@ -134,7 +135,7 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
         lambda: moderation_service.dismiss_flags(session, elsewhere, actor=moderator),
         # A published comment's edit waits; approving it publishes the new text.
         lambda: editing.edit_comment(
-            session, waiting[0], "A changed text.", actor=member, policy=policy
+            session, waiting[0], "A changed text.", actor=member
         ),
         lambda: moderation_service.decide(
             session,
@@ -144,7 +145,7 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
             seen=CommentStatus.APPROVED,
         ),
         lambda: editing.edit_comment(
-            session, waiting[0], "Changed again.", actor=member, policy=policy
+            session, waiting[0], "Changed again.", actor=member
         ),
         lambda: moderation_service.decide(
             session,
@@ -154,9 +155,7 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
             seen=CommentStatus.APPROVED,
         ),
         # Revise and resubmit, then delete one's own.
-        lambda: editing.edit_comment(
-            session, waiting[1], "Better now.", actor=member, policy=policy
-        ),
+        lambda: editing.edit_comment(session, waiting[1], "Better now.", actor=member),
         lambda: editing.delete_comment(session, waiting[3], actor=member),
         # A reported comment that is then removed leaves the flagged view.
         lambda: report(session, elsewhere, 1),
@@ -171,7 +170,7 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
             seen=CommentStatus.SPAM,
         ),
         lambda: editing.edit_comment(
-            session, published, "A moderator's fix.", actor=moderator, policy=policy
+            session, published, "A moderator's fix.", actor=moderator
         ),
         lambda: report(session, waiting[2], 1),
         lambda: editing.delete_comment(session, waiting[2], actor=member),
@@ -208,8 +207,8 @@ def test_stored_counts_equal_real_counts_through_a_moderation_day(
         step()
         assert_counts_exact(session, f"after step {number}")
     counts = standing.queue_counts(session)
-    assert counts[standing.QueueStatus.REJECTED] >= 1
-    assert counts[standing.QueueStatus.PENDING] == 0
+    assert counts[QueueStatus.REJECTED] >= 1
+    assert counts[QueueStatus.PENDING] == 0
 
 
 def test_recount_repairs_counts_written_behind_the_services_back(
@@ -300,7 +299,6 @@ SEEN_CHANGES: dict[str, Callable[[Scene], object]] = {
         x.comment,
         "New text.",
         actor=x.moderator,
-        policy=load_policy(x.session),
     ),
     "remove": lambda x: moderation_service.decide(
         x.session, x.comment, Decision.REMOVE, actor=x.moderator
@@ -389,7 +387,6 @@ UNSEEN_CHANGES: dict[str, Callable[[Scene], object]] = {
         x.comment,
         "Waiting text.",
         actor=x.author,
-        policy=load_policy(x.session),
     ),
     "one report below the threshold": lambda x: report(x.session, x.comment, 1),
 }

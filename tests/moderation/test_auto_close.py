@@ -15,7 +15,8 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import Policy, PolicyUpdate, forget_policy, update_policy
+from app.moderation.policy import Policy, forget_policy, update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_admin, make_article, make_user
 from tests.helpers import api_token, csrf_from, login

@@ -1,26 +1,15 @@
 """Closing a discussion, locking a sub-thread, and the audit log."""
 
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.articles.models import Article
-from tests.conftest import AppFactory
-from tests.factories import make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, form_token_from, login
+from tests.factories import make_article, make_comment
+from tests.helpers import api_token, csrf_from, form_token_from
 
 CLOSED = "Comments are closed."
 LOCKED = "Replies to this comment are closed."
-
-
-@pytest.fixture
-def member_client(app_factory: AppFactory, session: Session) -> Iterator[TestClient]:
-    with TestClient(app_factory(), follow_redirects=False) as client:
-        login(client, make_user(session).username)
-        yield client
 
 
 def press(client: TestClient, page: str, action: str, **fields: str) -> str:

@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.comments import standing
-from app.comments.flags import flag_comment
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments.reporting import flag_comment
 from app.comments.schemas import FlagCreate
 from app.db import WRITE_INTENT, make_sessionmaker
 from app.errors import Conflict
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.models import ActionKind, Decision, ModerationAction
 from app.moderation.service import decide
 from tests.factories import make_article, make_comment, make_user
 

@@ -9,12 +9,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Role, User
 from app.errors import PermissionDenied
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import (
-    DEFAULT_DISCLAIMER,
-    PolicyUpdate,
-    load_policy,
-    update_policy,
-)
+from app.moderation.policy import DEFAULT_DISCLAIMER, load_policy, update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.factories import make_user
 from tests.helpers import api_token, csrf_from, login
 

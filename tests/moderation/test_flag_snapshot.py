@@ -7,11 +7,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.articles.models import Article
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import Comment, FlagReason
 from app.comments.schemas import FlagCreate
-from app.moderation import flags as flag_queries
-from app.moderation.policy import load_policy
+from app.moderation import flag_queries
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
 
 FLAGGED = "/moderation?status=flagged"
@@ -25,7 +24,7 @@ def article(session: Session) -> Article:
 
 def reported(session: Session, article: Article, body: str) -> Comment:
     comment = make_comment(session, article, body=body)
-    flags.flag_comment(
+    reporting.flag_comment(
         session,
         comment.id,
         FlagCreate(reason=FlagReason.ABUSIVE),
@@ -37,16 +36,14 @@ def reported(session: Session, article: Article, body: str) -> Comment:
 def rewrite(session: Session, comment: Comment, body: str) -> None:
     """A moderator's edit applies at once, so the published text changes."""
     editor = make_user(session, role=Role.MODERATOR)
-    editing.edit_comment(
-        session, comment, body, actor=editor, policy=load_policy(session)
-    )
+    editing.edit_comment(session, comment, body, actor=editor)
 
 
 def test_a_report_keeps_the_text_as_it_was_when_reported(
     session: Session, article: Article
 ) -> None:
     comment = make_comment(session, article, body="You are **all** fools")
-    flag = flags.flag_comment(
+    flag = reporting.flag_comment(
         session,
         comment.id,
         FlagCreate(reason=FlagReason.ABUSIVE),

@@ -9,16 +9,15 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.articles.models import Article
-from app.comments import flags
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments import reporting
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
-from app.comments.standing import QueueStatus
 from app.errors import Conflict, PermissionDenied
 from app.moderation import service
 from app.moderation.models import ActionKind, ModerationAction
 from tests.conftest import QueryCounter
 from tests.factories import make_article, make_comment, make_trusted_member, make_user
-from tests.helpers import csrf_from
+from tests.helpers import audit, csrf_from
 
 FLAGGED = "/moderation?status=flagged"
 
@@ -38,7 +37,7 @@ def report(
     reporters = []
     for reason in reasons:
         reporter = make_trusted_member(session)
-        flags.flag_comment(
+        reporting.flag_comment(
             session, comment.id, FlagCreate(reason=reason, note=note), actor=reporter
         )
         reporters.append(reporter)
@@ -57,15 +56,6 @@ def open_flags(session: Session, comment: Comment) -> list[Flag]:
             )
         )
     )
-
-
-def audit(session: Session, comment: Comment) -> list[tuple[str, int | None]]:
-    rows = session.scalars(
-        select(ModerationAction)
-        .where(ModerationAction.comment_id == comment.id)
-        .order_by(ModerationAction.id)
-    )
-    return [(row.action, row.actor_id) for row in rows]
 
 
 def press(client: TestClient, action: str, **fields: str) -> str:
@@ -181,7 +171,7 @@ def test_keeping_a_comment_dismisses_its_reports_and_shows_it_again(
     assert {(f.resolved_by_id, f.resolved_at is not None) for f in resolved} == {
         (moderator.id, True)
     }
-    assert audit(session, comment) == [
+    assert audit(session, comment=comment, fields=("action", "actor_id")) == [
         (ActionKind.HIDE, None),
         (ActionKind.DISMISS_FLAGS, moderator.id),
     ]
@@ -259,7 +249,7 @@ def test_removing_a_reported_comment_resolves_its_reports(
     assert comment.status == CommentStatus.REMOVED
     assert comment.hidden_at is None
     assert open_flags(session, comment) == []
-    assert audit(session, comment) == [
+    assert audit(session, comment=comment, fields=("action", "actor_id")) == [
         (ActionKind.HIDE, None),
         (ActionKind.REMOVE, moderator.id),
     ]

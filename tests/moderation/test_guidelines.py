@@ -11,7 +11,6 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import counters
@@ -19,34 +18,19 @@ from app.accounts.models import Role, User
 from app.articles.models import Article
 from app.errors import PermissionDenied
 from app.moderation import guidelines
-from app.moderation.models import ActionKind, ModerationAction, SiteSetting
-from app.moderation.policy import (
-    DEFAULT_DISCLAIMER,
-    PolicyUpdate,
-    load_policy,
-    update_policy,
-)
-from app.moderation.schemas import MAX_GUIDELINES, GuidelinesUpdate
+from app.moderation.models import ActionKind, SiteSetting
+from app.moderation.policy import DEFAULT_DISCLAIMER, load_policy, update_policy
+from app.moderation.schemas import MAX_GUIDELINES, GuidelinesUpdate, PolicyUpdate
 from app.text import unstorable
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_comment, make_user
-from tests.helpers import api_token, csrf_from, form_token_from, login
+from tests.helpers import api_token, audit, csrf_from, form_token_from, login
 from tests.test_markup import PAYLOADS, problems_in
 
 NEW_TEXT = (
     "## Look after each other\n\nBe *kind*. See [our charity](https://example.org)."
 )
 BOX = "Before your first comment"
-
-
-def audit(session: Session) -> list[ModerationAction]:
-    return list(
-        session.scalars(
-            select(ModerationAction)
-            .where(ModerationAction.action == ActionKind.EDIT_GUIDELINES)
-            .order_by(ModerationAction.id)
-        )
-    )
 
 
 def settings_version(session: Session) -> int:
@@ -103,7 +87,7 @@ def test_only_admins_change_the_guidelines(session: Session, role: Role | None) 
     with pytest.raises(PermissionDenied):
         save(session, NEW_TEXT, actor)
     assert session.get(SiteSetting, guidelines.KEY) is None
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
     assert settings_version(session) == before
 
 
@@ -122,7 +106,7 @@ def test_saving_stores_sanitized_html_audits_and_bumps_the_settings_version(
     assert row is not None
     assert row.value == {"markdown": saved.markdown, "html": saved.html}
     assert row.updated_by_id == admin.id
-    (entry,) = audit(session)
+    (entry,) = audit(session, kind=ActionKind.EDIT_GUIDELINES)
     assert entry.actor_id == admin.id
     assert settings_version(session) != before
     assert guidelines.load_guidelines(session) == saved
@@ -135,7 +119,7 @@ def test_saving_the_same_text_again_changes_nothing(
     version = settings_version(session)
     again = save(session, NEW_TEXT, admin)
     assert again.markdown == NEW_TEXT
-    assert len(audit(session)) == 1
+    assert len(audit(session, kind=ActionKind.EDIT_GUIDELINES)) == 1
     assert settings_version(session) == version
 
 
@@ -162,7 +146,7 @@ def test_no_xss_payload_survives_the_guidelines(session: Session, admin: User) -
         stored = session.get(SiteSetting, guidelines.KEY)
         assert stored is not None
         assert problems_in(stored.value["html"]) == []  # type: ignore[index]
-    assert len(audit(session)) == len(documents)
+    assert len(audit(session, kind=ActionKind.EDIT_GUIDELINES)) == len(documents)
 
 
 def test_a_worker_keeps_the_guidelines_of_the_settings_version_it_read(
@@ -205,7 +189,9 @@ def test_admins_put_new_guidelines(
     assert "<h2>Look after each other</h2>" in body["html"]
     assert body["updated_at"] is not None
     assert visitor.get("/api/v1/guidelines").json() == body
-    assert [entry.actor_id for entry in audit(session)] == [admin.id]
+    assert [
+        entry.actor_id for entry in audit(session, kind=ActionKind.EDIT_GUIDELINES)
+    ] == [admin.id]
 
 
 @pytest.mark.parametrize(
@@ -222,7 +208,7 @@ def test_only_admins_may_put_guidelines(
     assert response.status_code == status
     assert isinstance(response.json()["detail"], str)
     assert visitor.get("/api/v1/guidelines").json()["updated_at"] is None
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
 
 
 @pytest.mark.parametrize(
@@ -246,7 +232,7 @@ def test_put_guidelines_refuses_bad_bodies(
     )
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], str)
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
 
 
 # ---- the pages ---------------------------------------------------------------------
@@ -295,7 +281,7 @@ def test_the_editor_previews_without_saving(
     assert preview.status_code == 200
     assert "<h2>Look after each other</h2>" in preview.text
     assert "## Look after each other" in preview.text  # still in the textarea
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
     assert guidelines.load_guidelines(session).updated_at is None
 
 
@@ -311,7 +297,9 @@ def test_the_editor_saves_audits_and_redirects_to_the_page(
     assert "<h2>Look after each other</h2>" in page.text
     assert "Last updated" in page.text
     assert guidelines.load_guidelines(session).markdown == NEW_TEXT
-    assert [entry.actor_id for entry in audit(session)] == [admin.id]
+    assert [
+        entry.actor_id for entry in audit(session, kind=ActionKind.EDIT_GUIDELINES)
+    ] == [admin.id]
     log = visitor.get("/moderation/log").text
     assert "Edit guidelines" in log
 
@@ -330,7 +318,7 @@ def test_the_editor_shows_a_mistake_with_what_was_typed(
     too_long = editor_post(visitor, markdown="x" * (MAX_GUIDELINES + 1), action="save")
     assert too_long.status_code == 422
     assert "x" * 100 in too_long.text
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
 
 
 def test_the_editor_refuses_a_form_without_its_csrf_token(
@@ -339,7 +327,7 @@ def test_the_editor_refuses_a_form_without_its_csrf_token(
     login(visitor, admin.username)
     forged = visitor.post("/admin/guidelines", data={"markdown": NEW_TEXT})
     assert forged.status_code == 403
-    assert audit(session) == []
+    assert audit(session, kind=ActionKind.EDIT_GUIDELINES) == []
 
 
 # ---- beside every comment form --------------------------------------------------

@@ -12,8 +12,7 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.moderation import highlights
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
+from app.moderation.models import ActionKind, Decision, ModerationAction
 from tests.factories import make_article, make_comment
 
 

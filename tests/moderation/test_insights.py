@@ -10,14 +10,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.comments import flags as comment_flags
+from app.comments import reporting as comment_flags
 from app.comments.models import CommentStatus, Flag, FlagReason
 from app.comments.schemas import FlagCreate
 from app.db import utcnow
 from app.errors import Invalid, PermissionDenied
 from app.moderation import insights
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.factories import make_article, make_comment, make_user
 
 

@@ -9,23 +9,16 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.articles.models import Article
-from app.comments import flags as reporting
-from app.comments import standing
-from app.comments.models import Comment, CommentStatus, Flag, FlagReason
+from app.comments import reporting, standing
+from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
 from app.comments.schemas import FlagCreate
-from app.comments.standing import QueueStatus
 from app.moderation.models import ActionKind, ModerationAction
-from tests.factories import make_article, make_comment, make_trusted_member, make_user
+from tests.factories import make_comment, make_trusted_member, make_user
 from tests.helpers import login, post_form
 
 CLAIM = "Stop your DMT and take vitamin D megadoses: it cured me."
 NOTE = "High-dose vitamin D is not a treatment for MS; talk to your MS team."
 EVIDENCE = "https://www.mssociety.org.uk/about-ms/treatments-and-therapies"
-
-
-@pytest.fixture
-def article(session: Session) -> Article:
-    return make_article(session)
 
 
 @pytest.fixture

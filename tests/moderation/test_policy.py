@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import PermissionDenied
 from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import Policy, PolicyUpdate, load_policy, update_policy
+from app.moderation.policy import Policy, load_policy, update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.factories import make_admin, make_user
 
 

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.comments import editing
-from app.comments.models import Comment, CommentStatus
-from app.comments.standing import QueueStatus
+from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.db import utcnow
 from app.moderation import service
-from app.moderation.decisions import Decision
-from app.moderation.policy import PolicyUpdate, load_policy, update_policy
+from app.moderation.models import Decision
+from app.moderation.policy import update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import QueryCounter
 from tests.factories import make_admin, make_article, make_comment, make_user
 
@@ -94,9 +94,7 @@ def test_waiting_edits_take_their_place_among_new_comments(
         author=author,
         created_at=utcnow() - timedelta(days=1, minutes=-1, seconds=-30),
     )
-    editing.edit_comment(
-        session, published, "A changed text.", actor=author, policy=load_policy(session)
-    )
+    editing.edit_comment(session, published, "A changed text.", actor=author)
     after = waiting(session, 2, start_minutes=5)
 
     page = service.queue(session, status=QueueStatus.PENDING, actor=moderator)

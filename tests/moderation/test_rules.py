@@ -19,9 +19,9 @@ from app.db import utcnow
 from app.markup import render_markdown
 from app.moderation import rules
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
-from app.moderation.models import ActionKind, ModerationAction
-from app.moderation.policy import Policy, PolicyUpdate, update_policy
+from app.moderation.models import ActionKind, Decision, ModerationAction
+from app.moderation.policy import Policy, update_policy
+from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory, QueryCounter
 from tests.factories import make_comment, make_user
 from tests.helpers import api_token, login

@@ -18,7 +18,7 @@ from app.moderation.policy import DEFAULT_DISCLAIMER, Policy, load_policy
 from app.moderation.schemas import CannedReasonIn
 from tests.conftest import AppFactory
 from tests.factories import make_admin, make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, login
+from tests.helpers import api_token, audit, csrf_from
 
 SETTINGS = "/admin/settings"
 DEFAULT_FORM = {
@@ -39,13 +39,6 @@ DEFAULT_FORM = {
 
 
 @pytest.fixture
-def admin_client(app_factory: AppFactory, admin: User) -> Iterator[TestClient]:
-    with TestClient(app_factory(), follow_redirects=False) as client:
-        login(client, admin.username)
-        yield client
-
-
-@pytest.fixture
 def admin_api(app_factory: AppFactory, admin: User) -> Iterator[TestClient]:
     with TestClient(app_factory(), follow_redirects=False) as client:
         client.headers["Authorization"] = f"Bearer {api_token(client, admin.username)}"
@@ -55,16 +48,6 @@ def admin_api(app_factory: AppFactory, admin: User) -> Iterator[TestClient]:
 def submit(client: TestClient, action: str, **fields: str) -> httpx2.Response:
     token = csrf_from(client.get(SETTINGS).text)
     return client.post(action, data={"csrf_token": token, **fields})
-
-
-def audit(session: Session, kind: ActionKind) -> list[ModerationAction]:
-    return list(
-        session.scalars(
-            select(ModerationAction)
-            .where(ModerationAction.action == kind)
-            .order_by(ModerationAction.id)
-        )
-    )
 
 
 # ---- the policy -------------------------------------------------------------------
@@ -114,7 +97,7 @@ def test_saving_the_settings_stores_every_field_and_audits_it(
         edit_window_hours=48,
         auto_close_days=60,
     )
-    (entry,) = audit(session, ActionKind.UPDATE_SETTINGS)
+    (entry,) = audit(session, kind=ActionKind.UPDATE_SETTINGS)
     assert entry.reason == (
         "Changed: auto_close_days, edit_window_hours, flag_threshold, hold_words, "
         "max_links, spam_words, trust_threshold"
@@ -153,7 +136,7 @@ def test_bad_settings_are_shown_again_with_errors_by_their_fields(
         assert f'<a href="#field-{name}">' in response.text
     assert 'value="lots"' in response.text
     assert "kept as typed</textarea>" in response.text
-    assert audit(session, ActionKind.UPDATE_SETTINGS) == []
+    assert audit(session, kind=ActionKind.UPDATE_SETTINGS) == []
     assert load_policy(session) == Policy()
 
 
@@ -187,7 +170,7 @@ def test_settings_api_reads_and_patches_the_policy(
     assert response.json()["hold_words"] == ["cure"]
     assert response.json()["auto_close_days"] == 7
     assert response.json()["max_links"] == 2  # left out, kept
-    assert [e.reason for e in audit(session, ActionKind.UPDATE_SETTINGS)] == [
+    assert [e.reason for e in audit(session, kind=ActionKind.UPDATE_SETTINGS)] == [
         "Changed: auto_close_days, hold_words"
     ]
 
@@ -211,7 +194,7 @@ def test_admins_let_guests_use_the_api_in_the_page_and_the_api(
     assert patched.status_code == 200
     assert patched.json()["allow_api_guests"] is True
     assert refused.status_code == 422
-    assert [e.reason for e in audit(session, ActionKind.UPDATE_SETTINGS)] == [
+    assert [e.reason for e in audit(session, kind=ActionKind.UPDATE_SETTINGS)] == [
         "Changed: allow_api_guests"
     ] * 3
 
@@ -234,7 +217,7 @@ def test_settings_api_refuses_bad_values(
     response = admin_api.patch("/api/v1/settings", json=body)
     assert response.status_code == 422
     assert isinstance(response.json()["detail"], str)
-    assert audit(session, ActionKind.UPDATE_SETTINGS) == []
+    assert audit(session, kind=ActionKind.UPDATE_SETTINGS) == []
 
 
 def test_moderators_cannot_change_settings(mod_api: TestClient) -> None:

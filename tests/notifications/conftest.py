@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from app import schema
+from app import migrate
 from app.config import Settings
 from app.db import make_engine
 from app.notifications.transport import SmtpTransport, Transport
@@ -94,7 +94,7 @@ def committed_database(
     if backend != "sqlite":
         _reset_postgres(engine)
     with engine.begin() as connection:
-        schema.upgrade(settings.model_copy(update={"database_url": url}), connection)
+        migrate.upgrade(settings.model_copy(update={"database_url": url}), connection)
     yield engine
     if backend != "sqlite":
         with engine.connect() as connection:

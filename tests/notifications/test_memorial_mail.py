@@ -8,7 +8,7 @@ from app.accounts import memorial
 from app.accounts.models import Role, User
 from app.comments.models import CommentStatus
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from tests.factories import make_admin, make_article, make_comment, make_user
 from tests.mailserver import Inbox
 from tests.notifications.conftest import SendMail

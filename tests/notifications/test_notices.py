@@ -15,7 +15,7 @@ from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import CommentCreate
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from app.notifications.models import MailKind, Outbox
 from tests.factories import make_article, make_comment, make_user
 from tests.mailserver import Inbox, link_in, text_of

@@ -12,7 +12,7 @@ from app.accounts.models import AuthSession, Role, User
 from app.comments.models import Comment, CommentStatus
 from app.config import Settings
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from app.notifications.models import Outbox
 from app.notifications.tokens import Purpose, Signer, password_fingerprint
 from tests.conftest import AppFactory

@@ -12,7 +12,7 @@ from app.comments.models import CommentStatus
 from app.config import Settings
 from app.db import utcnow
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from app.notifications.models import MailKind, Outbox, OutboxStatus, Suppression
 from app.notifications.service import queue_mail
 from app.notifications.transport import ConsoleTransport, SmtpTransport

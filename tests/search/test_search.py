@@ -12,11 +12,11 @@ from app.accounts.models import Role, User
 from app.articles import service as articles_service
 from app.articles.models import Article, ArticleStatus
 from app.articles.schemas import ArticleUpdate
-from app.comments import editing, flags
+from app.comments import editing, reporting
 from app.comments.models import CommentStatus, FlagReason
 from app.comments.schemas import FlagCreate
 from app.moderation import service as moderation_service
-from app.moderation.decisions import Decision
+from app.moderation.models import Decision
 from app.moderation.policy import load_policy
 from app.search import service
 from app.search.service import SearchQuery
@@ -144,7 +144,7 @@ def test_a_comment_hidden_by_reports_is_not_found_until_shown_again(
 ) -> None:
     comment = make_comment(session, article, body="Quinine for cramps.")
     for _ in range(load_policy(session).flag_threshold):
-        flags.flag_comment(
+        reporting.flag_comment(
             session,
             comment.id,
             FlagCreate(reason=FlagReason.ABUSIVE),
@@ -167,7 +167,7 @@ def test_an_edit_waiting_for_a_moderator_is_not_found_until_approved(
     # More links than the policy lets through: the edit waits for a moderator.
     links = " ".join(f"https://{n}.example.org" for n in range(policy.max_links + 1))
     editing.edit_comment(
-        session, comment, f"Magnesium for cramps: {links}", actor=author, policy=policy
+        session, comment, f"Magnesium for cramps: {links}", actor=author
     )
     assert comment.pending_body is not None
     assert found(session, "magnesium") == []
@@ -190,7 +190,6 @@ def test_a_moderators_edit_replaces_the_text_found(
         comment,
         "Ask your doctor about cramps.",
         actor=moderator,
-        policy=load_policy(session),
     )
 
     assert found(session, "quinine") == []

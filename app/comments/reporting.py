@@ -27,8 +27,7 @@ from app.comments.schemas import FlagCreate
 from app.comments.standing import Standing
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied
-from app.moderation import flags as flag_queries
-from app.moderation import rules
+from app.moderation import flag_queries, rules
 from app.moderation import service as moderation_service
 from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy
@@ -56,7 +55,7 @@ def flag_target(
     comment = comments_service.get_visible_comment(
         session, comment_id, viewer=actor, guest_comment_ids=guest_comment_ids
     )
-    refusal = report_refusal(comment, actor)
+    refusal = report_refusal(comment, actor=actor)
     if refusal is not None:
         raise refusal
     if _already_flagged(session, comment, actor):
@@ -64,7 +63,7 @@ def flag_target(
     return comment
 
 
-def report_refusal(comment: CommentFacts, actor: User | None) -> DomainError | None:
+def report_refusal(comment: CommentFacts, *, actor: User | None) -> DomainError | None:
     """Why ``actor`` can't report ``comment``, or None if they can.
 
     Discussion pages offer the Report link by this rule (to guests too: the
