@@ -8,12 +8,13 @@ gets a Conflict ("already decided").
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
+from app.comments import service as comments_service
 from app.comments import spam, standing
 from app.comments.models import Comment, CommentStatus, FlagReason
 from app.comments.standing import QueueStatus, Standing
@@ -324,8 +325,18 @@ def close_thread(
     article.closed_by_id = moderator.id
     article.close_reason = (reason or "").strip() or None
     standing.bump_discussions(session, [article.id])
-    record(session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason)
+    action = record(
+        session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason
+    )
     session.flush()
+    # Directly affected: whoever has a published comment in the discussion.
+    # Closing by age (policy.auto_close_at) is no event and sends nothing; it
+    # was known from the start. Reopening sends nothing either.
+    notifications.replies_turned_off(
+        session,
+        action,
+        and_(Comment.article_id == article.id, Comment.published()),
+    )
     return article
 
 
@@ -369,7 +380,7 @@ def set_locked(
         )
     comment.locked = locked
     standing.bump_discussions(session, [comment.article_id])
-    record(
+    action = record(
         session,
         ActionKind.LOCK if locked else ActionKind.UNLOCK,
         actor=moderator,
@@ -377,7 +388,33 @@ def set_locked(
         reason=reason,
     )
     session.flush()
+    if locked and _accepts_comments(session, comment.article_id):
+        notifications.replies_turned_off(
+            session, action, _in_sub_thread(comment) & Comment.published()
+        )
     return comment
+
+
+def _accepts_comments(session: Session, article_id: int) -> bool:
+    """Whether replies were on before a lock: in a closed discussion a lock
+    takes nothing away, so nobody hears of it."""
+    article = session.get(Article, article_id)
+    return article is not None and comments_service.comments_open(
+        article, load_policy(session)
+    )
+
+
+def _in_sub_thread(comment: Comment) -> ColumnElement[bool]:
+    """The SQL test for the comments a lock on ``comment`` closes to replies:
+    itself and everything below it, found by walking parent links down."""
+    below = select(Comment.id).where(Comment.id == comment.id).cte(recursive=True)
+    below = below.union_all(
+        select(Comment.id).where(
+            Comment.article_id == comment.article_id,
+            Comment.parent_id == below.c.id,
+        )
+    )
+    return Comment.id.in_(select(below.c.id))
 
 
 def queue(
