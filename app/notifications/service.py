@@ -148,16 +148,18 @@ def replies_turned_off(
     when the mail is written, members who turned reply mail off, whose address
     is unconfirmed, who are banned, deleted or in memoriam are skipped, as is
     everyone once replies are open again. Returns the number of rows written."""
+    # One row per way of signing a comment, not per comment.
+    signed = (
+        Comment.author_id,
+        Comment.guest_email,
+        Comment.guest_notify,
+        Comment.guest_confirmed_at,
+    )
     authors = session.execute(
-        select(
-            Comment.id,
-            Comment.author_id,
-            Comment.guest_email,
-            Comment.guest_notify,
-            Comment.guest_confirmed_at,
-        )
+        select(func.min(Comment.id).label("id"), *signed)
         .where(affected)
-        .order_by(Comment.id)
+        .group_by(*signed)
+        .order_by("id")
     ).all()
     rows: dict[int | str, dict[str, object]] = {}
     for author in authors:

@@ -249,3 +249,23 @@ def test_queueing_costs_the_same_few_statements_for_many_authors(
     # The same budget whatever the number of authors (measured at 3 and 60).
     assert len(closing.statements) <= 10, closing.statements
     assert len(locking.statements) <= 16, locking.statements
+
+
+def test_closing_through_the_api_and_locking_through_the_pages_notify_too(
+    session: Session, mod_api: TestClient, mod_client: TestClient
+) -> None:
+    article = make_article(session)
+    first, second = make_user(session), make_user(session)
+    make_comment(session, article, author=first)
+    page = f"/articles/{article.slug}"
+    locked = make_comment(session, make_article(session), author=second)
+
+    closed = mod_api.post(f"/api/v1{page}/close", json={"reason": REASON})
+    response = mod_client.post(
+        f"/comments/{locked.id}/lock",
+        data={"csrf_token": csrf_from(mod_client.get(page).text)},
+    )
+
+    assert closed.status_code == 200, closed.text
+    assert response.status_code == 303, response.text
+    assert [row.user_id for row in _notices(session)] == [first.id, second.id]
