@@ -19,6 +19,7 @@ from app.comments.models import FlagReason
 from app.text import OneLine, Storable
 
 if TYPE_CHECKING:  # the services import these schemas for their input
+    from app.comments.closure import Closure
     from app.comments.drafts import Draft
     from app.comments.profile import OwnComment
     from app.comments.thread import Node, RepliesPage, ThreadPage
@@ -149,6 +150,29 @@ class CommentDetailRead(CommentNodeRead):
         return cls(**dict(read), decision_reason=node.decision_reason)
 
 
+class ClosedRead(BaseModel):
+    """Why a discussion takes no comments: a moderator closed it (``reason``
+    when they gave one), or it closed ``automatically`` ``after_days`` days
+    after publication (or after it was last reopened). ``text`` is the
+    sentence the page shows."""
+
+    reason: str | None
+    automatic: bool
+    after_days: int | None
+    text: str
+
+    @classmethod
+    def of(cls, closure: "Closure | None") -> "ClosedRead | None":
+        if closure is None:
+            return None
+        return cls(
+            reason=closure.reason,
+            automatic=closure.automatic,
+            after_days=closure.after_days,
+            text=closure.text,
+        )
+
+
 class ThreadRead(BaseModel):
     items: list[CommentNodeRead]
     page: int
@@ -156,6 +180,8 @@ class ThreadRead(BaseModel):
     total: int
     comment_count: int
     comments_open: bool
+    # Null while comments are taken.
+    closed: ClosedRead | None
 
     @classmethod
     def from_page(cls, thread: "ThreadPage") -> "ThreadRead":
@@ -166,6 +192,7 @@ class ThreadRead(BaseModel):
             total=thread.page.total,
             comment_count=thread.discussion.comment_count,
             comments_open=thread.discussion.is_open,
+            closed=ClosedRead.of(thread.discussion.closed),
         )
 
 

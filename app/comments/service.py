@@ -14,6 +14,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import drafts, duplicates, posting_limit, standing
+from app.comments.closure import closure_of
 from app.comments.models import Comment, CommentStatus, place_under
 from app.comments.schemas import CommentCreate
 from app.comments.standing import Standing
@@ -21,7 +22,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
 from app.moderation import crisis, guidelines, rules
-from app.moderation.policy import Policy, is_auto_closed, load_policy, pick
+from app.moderation.policy import Policy, load_policy, pick
 from app.notifications import service as notifications
 
 
@@ -29,9 +30,7 @@ def comments_open(
     article: Article, policy: Policy, now: datetime | None = None
 ) -> bool:
     """Whether an article accepts new comments: not closed by a moderator or by age."""
-    return article.comments_closed_at is None and not is_auto_closed(
-        article, policy, now
-    )
+    return closure_of(article, policy, now) is None
 
 
 # A guest's browser remembers at most this many of their comments.

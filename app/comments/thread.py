@@ -50,10 +50,11 @@ from app.accounts.models import Role, User
 from app.articles.models import Article, ArticleStatus
 from app.comments import editing, profile, reporting
 from app.comments import service as comments_service
+from app.comments.closure import ClosingFacts, Closure, closure_of
 from app.comments.models import Comment, CommentStatus, shown_name
 from app.db import AnySelect, utcnow
 from app.errors import NotAuthenticated, NotFound
-from app.moderation.policy import Policy, is_auto_closed, load_policy
+from app.moderation.policy import Policy, load_policy
 from app.pagination import Page, offset_for
 
 # At most this many top-level comments on a page (HAVEN_COMMENTS_PER_PAGE may say fewer).
@@ -294,6 +295,8 @@ class Discussion:
     root_count: int
     is_open: bool
     policy: Policy
+    # Why it is closed, in words for its page (None while open).
+    closed: Closure | None = None
 
     def cache_key(self, kind: str, *parts: int) -> str:
         """The key of a public rendering: what it shows can't change under it."""
@@ -317,6 +320,7 @@ def _discussion_columns() -> AnySelect:
         Article.comments_closed_at,
         Article.published_at,
         Article.comments_reopened_at,
+        Article.close_reason,
         counters.value_of(counters.SETTINGS_VERSION).label("settings_version"),
     )
 
@@ -333,8 +337,14 @@ DISCUSSION_BY_COMMENT = (
 
 def discussion_from(row: Mapping[Any, Any], policy: Policy) -> Discussion:
     """The discussion a DISCUSSION_BY_* row describes, under ``policy``."""
-    is_open = row["comments_closed_at"] is None and not is_auto_closed(
-        _Opened(row["published_at"], row["comments_reopened_at"]), policy
+    closed = closure_of(
+        ClosingFacts(
+            row["comments_closed_at"],
+            row["close_reason"],
+            row["published_at"],
+            row["comments_reopened_at"],
+        ),
+        policy,
     )
     return Discussion(
         article_id=row["id"],
@@ -344,15 +354,10 @@ def discussion_from(row: Mapping[Any, Any], policy: Policy) -> Discussion:
         settings_version=row["settings_version"] or 0,
         comment_count=row["approved_count"],
         root_count=row["root_count"],
-        is_open=is_open,
+        is_open=closed is None,
         policy=policy,
+        closed=closed,
     )
-
-
-@dataclass(frozen=True)
-class _Opened:
-    published_at: datetime | None
-    comments_reopened_at: datetime | None
 
 
 def find_discussion(

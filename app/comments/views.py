@@ -17,6 +17,7 @@ from app.articles import feeds
 from app.articles import service as articles_service
 from app.articles.models import Article
 from app.comments import (
+    closure,
     drafts,
     editing,
     form_defence,
@@ -254,6 +255,14 @@ def article_page(
                 version=discussion.settings_version,
             ),
             "news": news,
+            "write_comment_url": closure.write_link(
+                discussion.closed,
+                closure.roots_on_page(
+                    discussion.root_count,
+                    page,
+                    request.app.state.settings.comments_per_page,
+                ),
+            ),
             "reply_draft": None,
             "discussion_feed": discussion_feed,
             "feeds": [

@@ -8,13 +8,14 @@ gets a Conflict ("already decided").
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
 from app.articles.models import Article
 from app.comments import duplicates, standing
+from app.comments.closure import closure_of
 from app.comments.models import Comment, CommentStatus, FlagReason, QueueStatus
 from app.comments.standing import Standing
 from app.db import utcnow
@@ -325,8 +326,18 @@ def close_thread(
     article.closed_by_id = moderator.id
     article.close_reason = (reason or "").strip() or None
     standing.bump_discussions(session, [article.id])
-    record(session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason)
+    action = record(
+        session, ActionKind.CLOSE, actor=moderator, article=article, reason=reason
+    )
     session.flush()
+    # Directly affected: whoever has a published comment in the discussion.
+    # Closing by age (policy.auto_close_at) is no event and sends nothing; it
+    # was known from the start. Reopening sends nothing either.
+    notifications.replies_turned_off(
+        session,
+        action,
+        and_(Comment.article_id == article.id, Comment.published()),
+    )
     return article
 
 
@@ -370,7 +381,7 @@ def set_locked(
         )
     comment.locked = locked
     standing.bump_discussions(session, [comment.article_id])
-    record(
+    action = record(
         session,
         ActionKind.LOCK if locked else ActionKind.UNLOCK,
         actor=moderator,
@@ -378,7 +389,31 @@ def set_locked(
         reason=reason,
     )
     session.flush()
+    if locked and _accepts_comments(session, comment.article_id):
+        notifications.replies_turned_off(
+            session, action, _in_sub_thread(comment) & Comment.published()
+        )
     return comment
+
+
+def _accepts_comments(session: Session, article_id: int) -> bool:
+    """Whether replies were on before a lock: in a closed discussion a lock
+    takes nothing away, so nobody hears of it."""
+    article = session.get(Article, article_id)
+    return article is not None and closure_of(article, load_policy(session)) is None
+
+
+def _in_sub_thread(comment: Comment) -> ColumnElement[bool]:
+    """The SQL test for the comments a lock on ``comment`` closes to replies:
+    itself and everything below it, found by walking parent links down."""
+    below = select(Comment.id).where(Comment.id == comment.id).cte(recursive=True)
+    below = below.union_all(
+        select(Comment.id).where(
+            Comment.article_id == comment.article_id,
+            Comment.parent_id == below.c.id,
+        )
+    )
+    return Comment.id.in_(select(below.c.id))
 
 
 def queue(

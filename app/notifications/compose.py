@@ -6,6 +6,7 @@ turned that mail off, their address is unconfirmed, the reply was taken down)
 it says why, and the row is skipped instead of sent.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,11 +21,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from app import paths
 from app.accounts.models import PendingSignUp, Role, User
+from app.articles.models import Article
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.config import TEMPLATES_DIR, Settings
 from app.db import utcnow
 from app.markup import html_excerpt
+from app.moderation.models import ActionKind, ModerationAction
 from app.notifications import service
 from app.notifications.models import MailKind, Outbox, Suppression
 from app.notifications.tokens import Purpose, Signer, password_fingerprint
@@ -42,6 +45,7 @@ SUBJECTS = {
     MailKind.CONFIRM_GUEST: "Confirm you want replies from {site}",
     MailKind.ACCOUNT_EXISTS: "Someone tried to use your address on {site}",
     MailKind.CONFIRM_SIGN_UP: "Confirm your email address to join {site}",
+    MailKind.REPLIES_CLOSED: "Replies are closed on “{title}”",
 }
 
 
@@ -105,6 +109,8 @@ class Composer:
             return self._confirm_guest(session, row)
         if kind is MailKind.CONFIRM_SIGN_UP:
             return self._confirm_sign_up(session, row)
+        if kind is MailKind.REPLIES_CLOSED:
+            return self._replies_closed(session, row, user)
         if user is None:
             return Skip(f"{kind} mail needs an account")
         if kind in (MailKind.APPROVED, MailKind.REJECTED):
@@ -130,6 +136,45 @@ class Composer:
             return Skip("the account is banned")
         return None
 
+    def _notice(
+        self,
+        row: Outbox,
+        kind: MailKind,
+        member: User | None,
+        guest_comment: Comment | None,
+        **values: object,
+    ) -> Letter | Skip:
+        """A notice about comments, to the member while their choices allow
+        it, or to the guest who wrote ``guest_comment`` while they still want
+        replies; each with the link that turns this kind of mail off."""
+        choice = service.CHOICE_OF[kind]
+        if member is not None:
+            refused = self._member_notice(member, kind)
+            if refused is not None:
+                return refused
+            return self._render(
+                kind,
+                member.email,
+                service.unsubscribe_token(self.signer, choice, user_id=member.id),
+                False,
+                {"name": member.display_name, **values},
+            )
+        if (
+            guest_comment is None
+            or not guest_comment.guest_notify
+            or not row.to_address
+        ):
+            return Skip("the guest no longer wants replies")
+        return self._render(
+            kind,
+            row.to_address,
+            service.unsubscribe_token(
+                self.signer, choice, guest_address=row.to_address
+            ),
+            False,
+            {"name": guest_comment.guest_name or "there", **values},
+        )
+
     def _reply(self, session: Session, row: Outbox, user: User | None) -> Letter | Skip:
         reply = self._comment(session, row)
         if reply is None or reply.status != CommentStatus.APPROVED or reply.hidden_at:
@@ -138,31 +183,51 @@ class Composer:
             return Skip("no mail about a member remembered in memoriam")
         if not reply.article.is_published:
             return Skip("the article is no longer published")
-        if user is not None:
-            refused = self._member_notice(user, MailKind.REPLY)
-            if refused is not None:
-                return refused
-            to, name = user.email, user.display_name
-            unsubscribe = service.unsubscribe_token(
-                self.signer, service.Choice.REPLIES, user_id=user.id
-            )
-        else:
-            parent = session.get(Comment, reply.parent_id)
-            if parent is None or not parent.guest_notify or not row.to_address:
-                return Skip("the guest no longer wants replies")
-            to, name = row.to_address, parent.guest_name or "there"
-            unsubscribe = service.unsubscribe_token(
-                self.signer, service.Choice.REPLIES, guest_address=row.to_address
-            )
-        return self._letter(
+        parent = session.get(Comment, reply.parent_id) if user is None else None
+        return self._notice(
+            row,
             MailKind.REPLY,
-            to,
-            unsubscribe=unsubscribe,
-            name=name,
+            user,
+            parent,
             replier=reply.author_name,
             title=reply.article.title,
             excerpt=html_excerpt(reply.body_html, 300),
             link=self._permalink(reply),
+        )
+
+    def _replies_closed(
+        self, session: Session, row: Outbox, user: User | None
+    ) -> Letter | Skip:
+        """A discussion closed, or a sub-thread locked, while it still is."""
+        action = session.get(ModerationAction, row.moderation_action_id)
+        article = (
+            session.get(Article, action.article_id)
+            if action is not None and action.article_id is not None
+            else None
+        )
+        if action is None or article is None or not article.is_published:
+            return Skip("the discussion is no longer published")
+        locked = (
+            session.get(Comment, action.comment_id)
+            if action.action == ActionKind.LOCK and action.comment_id is not None
+            else None
+        )
+        if locked is not None and not locked.locked:
+            return Skip("the replies were opened again")
+        if locked is None and article.comments_closed_at is None:
+            return Skip("the discussion was opened again")
+        guest_comment = self._comment(session, row) if user is None else None
+        return self._notice(
+            row,
+            MailKind.REPLIES_CLOSED,
+            user,
+            guest_comment,
+            title=article.title,
+            whole=locked is None,
+            reason=action.reason or "",
+            link=self._permalink(locked)
+            if locked is not None
+            else self.url(paths.fill(paths.ARTICLE, slug=article.slug)),
         )
 
     def _decision(
@@ -348,6 +413,16 @@ class Composer:
         unsubscribe: str | None = None,
         secret: bool = False,
         **values: object,
+    ) -> Letter:
+        return self._render(kind, to, unsubscribe, secret, values)
+
+    def _render(
+        self,
+        kind: MailKind,
+        to: str,
+        unsubscribe: str | None,
+        secret: bool,
+        values: Mapping[str, object],
     ) -> Letter:
         unsubscribe_url = (
             self.url(f"/unsubscribe/{unsubscribe}") if unsubscribe else None

@@ -26,6 +26,8 @@ class MailKind(StrEnum):
     CONFIRM_GUEST = "confirm_guest"  # a guest who asked for reply notices
     ACCOUNT_EXISTS = "account_exists"  # someone signed up with a member's address
     CONFIRM_SIGN_UP = "confirm_sign_up"  # the link that makes a pending account
+    # A moderator closed a discussion or locked a sub-thread your comment is in.
+    REPLIES_CLOSED = "replies_closed"
 
 
 class OutboxStatus(StrEnum):
@@ -58,6 +60,10 @@ class Outbox(Base):
     # A sign-up waiting for its link (while taken addresses are hidden).
     sign_up_id: Mapped[int | None] = mapped_column(
         ForeignKey("pending_sign_up.id", ondelete="CASCADE"), index=True
+    )
+    # The moderator's action a notice tells of (closing, locking), with its reason.
+    moderation_action_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderation_action.id", ondelete="CASCADE"), index=True
     )
     # Filled in when the message is written: a record of what was sent (the
     # text only of notices; a reset or confirmation link is not kept).

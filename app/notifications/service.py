@@ -7,16 +7,18 @@ the message later (app.notifications.worker). The functions taking a token
 carry out what a mailed link asks for.
 """
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import Role, User
 from app.comments.models import Comment
 from app.db import utcnow
 from app.errors import Invalid
+from app.moderation.models import ModerationAction
 from app.notifications.models import MailKind, Outbox, Suppression
 from app.notifications.tokens import Purpose, Signer
 
@@ -34,6 +36,8 @@ CHOICE_OF: dict[MailKind, Choice] = {
     MailKind.APPROVED: Choice.DECISIONS,
     MailKind.REJECTED: Choice.DECISIONS,
     MailKind.DIGEST: Choice.DIGEST,
+    # News about replies to your comments: that there will be none for now.
+    MailKind.REPLIES_CLOSED: Choice.REPLIES,
 }
 _USER_COLUMN = {
     Choice.REPLIES: "notify_replies",
@@ -67,34 +71,114 @@ def queue_mail(
     )
 
 
+class CommentAuthor(Protocol):
+    """What says who wrote a comment: a loaded Comment, or a row of its columns."""
+
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def guest_email(self) -> str | None: ...
+    @property
+    def guest_notify(self) -> bool: ...
+    @property
+    def guest_confirmed_at(self) -> datetime | None: ...
+
+
+class Recipient(NamedTuple):
+    """A member (user_id), or a guest's confirmed address (address, key)."""
+
+    user_id: int | None
+    address: str | None = None
+
+    @property
+    def key(self) -> int | str:
+        return (
+            self.user_id if self.user_id is not None else email_key(self.address or "")
+        )
+
+
+def hears_about(comment: CommentAuthor) -> Recipient | None:
+    """Who may hear about a comment they wrote (a reply to it, replies closed
+    under it): its member, or a guest who asked for replies and confirmed the
+    address. The member's own choices are read when the mail is written."""
+    if comment.author_id is not None:
+        return Recipient(comment.author_id)
+    if (
+        comment.guest_email
+        and comment.guest_notify
+        and comment.guest_confirmed_at is not None
+    ):
+        return Recipient(None, comment.guest_email)
+    return None
+
+
 def comment_published(
     session: Session, comment: Comment, parent: Comment | None
 ) -> None:
     """A reply became visible to readers: its parent's author hears of it, unless
     they wrote it themselves. A guest hears only after confirming the address."""
-    if parent is None:
+    recipient = hears_about(parent) if parent is not None else None
+    if recipient is None:
         return
-    if parent.author_id is not None:
-        if parent.author_id != comment.author_id:
+    if recipient.user_id is not None:
+        if recipient.user_id != comment.author_id:
             queue_mail(
                 session,
                 MailKind.REPLY,
-                user_id=parent.author_id,
+                user_id=recipient.user_id,
                 comment_id=comment.id,
             )
-        return
-    if (
-        parent.guest_email
-        and parent.guest_notify
-        and parent.guest_confirmed_at is not None
-        and email_key(parent.guest_email) != email_key(comment.guest_email or "")
-    ):
+    elif recipient.key != email_key(comment.guest_email or ""):
         queue_mail(
             session,
             MailKind.REPLY,
             comment_id=comment.id,
-            to_address=parent.guest_email,
+            to_address=recipient.address,
         )
+
+
+def replies_turned_off(
+    session: Session, action: ModerationAction, affected: ColumnElement[bool]
+) -> int:
+    """A moderator closed a discussion or locked a sub-thread: each author of an
+    ``affected`` comment hears once, whatever the number of their comments; the
+    moderator does not. Two statements, whatever the number of authors.
+
+    Rows are written as reply notices are, for whoever ``hears_about`` names:
+    when the mail is written, members who turned reply mail off, whose address
+    is unconfirmed, who are banned, deleted or in memoriam are skipped, as is
+    everyone once replies are open again. Returns the number of rows written."""
+    # One row per way of signing a comment, not per comment.
+    signed = (
+        Comment.author_id,
+        Comment.guest_email,
+        Comment.guest_notify,
+        Comment.guest_confirmed_at,
+    )
+    authors = session.execute(
+        select(func.min(Comment.id).label("id"), *signed)
+        .where(affected)
+        .group_by(*signed)
+        .order_by("id")
+    ).all()
+    rows: dict[int | str, dict[str, object]] = {}
+    for author in authors:
+        recipient = hears_about(author)
+        if recipient is None or recipient.key in rows:
+            continue
+        if recipient.user_id is not None and recipient.user_id == action.actor_id:
+            continue
+        rows[recipient.key] = {
+            "kind": MailKind.REPLIES_CLOSED,
+            "user_id": recipient.user_id,
+            "to_address": recipient.address,
+            # A guest's comment: whether they still want mail is read from it.
+            "comment_id": author.id if recipient.user_id is None else None,
+            "moderation_action_id": action.id,
+        }
+    if rows:
+        session.execute(insert(Outbox), list(rows.values()))
+    return len(rows)
 
 
 def comment_decided(session: Session, comment: Comment, *, approved: bool) -> None:
