@@ -28,12 +28,14 @@ from app.comments.schemas import (
     ThreadRead,
 )
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import NotFound, error_responses
 from app.moderation import crisis
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["comments"])
+router = APIRouter(
+    tags=["comments"], responses=error_responses(403, 404, 409, 413, 429)
+)
 
 CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

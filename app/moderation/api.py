@@ -14,6 +14,7 @@ from app.comments.models import Comment
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
+from app.errors import error_responses
 from app.moderation import annotations, highlights, insights, service
 from app.moderation.decisions import Decision
 from app.moderation.schemas import (
@@ -34,7 +35,7 @@ from app.moderation.schemas import (
 )
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["moderation"])
+router = APIRouter(tags=["moderation"], responses=error_responses(403, 404, 409, 413))
 
 # A keyset cursor: the id of the last (after) or first (before) comment of a page.
 QueueCursor = Annotated[int | None, Query(ge=1, le=MAX_ID)]

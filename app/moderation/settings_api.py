@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Response
 
 from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
+from app.errors import error_responses
 from app.moderation import canned, guidelines
 from app.moderation.models import CannedReason
 from app.moderation.policy import PolicyUpdate, get_policy, update_policy
@@ -19,7 +20,7 @@ from app.moderation.schemas import (
     PolicyRead,
 )
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], responses=error_responses(403, 404, 413))
 
 CannedReasonId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
