@@ -33,7 +33,9 @@ def test_the_api_docs_render_their_operations_offline(
 
     page.goto("/api/v1/docs")
 
-    expect(page.get_by_role("heading", name="Haven")).to_be_visible()
+    # Swagger UI parses a 1.5 MB bundle, then reads and lays out the whole
+    # schema: seconds on a busy two-core machine, so more than expect's 5 s.
+    expect(page.get_by_role("heading", name="Haven")).to_be_visible(timeout=20_000)
     articles = page.locator(".opblock").filter(has_text="/api/v1/articles")
     expect(articles.first).to_be_visible()
     assert page.locator(".opblock").count() > 40
