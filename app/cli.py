@@ -4,6 +4,7 @@ import logging
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -82,8 +83,25 @@ def db_upgrade(
 ) -> None:
     """Apply the migrations (creates the SQLite file and its folder if needed)."""
     settings = get_settings()
+    where = migrate.location(settings)
+    before = migrate.current_revision(settings)
     migrate.upgrade(settings, revision=revision)
-    typer.echo(f"Database is at {revision}.")
+    after = migrate.current_revision(settings)
+    if before is None:
+        typer.echo(f"Created a new database: {where} (schema {after}).")
+    elif before == after:
+        typer.echo(f"Using the existing database: {where} (already at schema {after}).")
+    else:
+        typer.echo(
+            f"Upgraded the existing database: {where} (schema {before} -> {after})."
+        )
+
+
+def _haven() -> str:
+    """The `haven` command as it was typed (.venv/bin/haven under `make run`),
+    so a printed command can be copied as it is."""
+    typed = sys.argv[0]
+    return typed if Path(typed).name == "haven" else "haven"
 
 
 @cli.command("demo")
@@ -97,17 +115,32 @@ def demo_command(
 ) -> None:
     """Load the demo articles, people and discussion into an empty site."""
     settings = get_settings()
+    set_password = f"{_haven()} users set-password"
     with session_scope(settings) as session:
         if demo.has_content(session):
+            staff = demo.staff(session)
             typer.echo("The site already has articles; demo content not loaded.")
+            if staff:
+                names = ", ".join(f"{role} {username}" for role, username in staff)
+                typer.echo(f"Staff who can sign in: {names}.")
+                typer.echo(
+                    "Lost a password (the demo's are shown only once)? Set a new "
+                    f"one with:\n  {set_password} {staff[0][1]}"
+                )
+            else:
+                typer.echo(
+                    "No staff accounts yet; create one with:\n"
+                    f"  {_haven()} users create USERNAME --email EMAIL --role admin"
+                )
             if not if_empty:
                 raise typer.Exit(code=1)
             return
         typer.echo("Loading the demo articles, people and discussion...")
-        passwords = demo.load_demo(session)
-    typer.echo("Demo content loaded. Staff sign-ins (shown once, keep them safe):")
-    for username, password in passwords.items():
-        typer.echo(f"  {username}: {password}")
+        sign_ins = demo.load_demo(session)
+    typer.echo("Demo content loaded. Staff sign-ins (shown only once, keep them safe):")
+    for sign_in in sign_ins:
+        typer.echo(f"  {sign_in.role}: {sign_in.username} / {sign_in.password}")
+    typer.echo(f"Lost one later? Set a new password with: {set_password} USERNAME")
 
 
 PasswordStdin = Annotated[

@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,8 +32,27 @@ def has_content(session: Session) -> bool:
     return bool(session.scalar(select(func.count(Article.id))))
 
 
-def load_demo(session: Session) -> dict[str, str]:
-    """Create the demo people, articles and discussion; returns staff passwords.
+def staff(session: Session) -> list[tuple[Role, str]]:
+    """Who can sign in to run the site: (role, username), administrators first."""
+    rows = session.execute(
+        select(User.role, User.username)
+        .where(User.role.in_([Role.ADMIN, Role.MODERATOR]))
+        .order_by(User.role, User.created_at)
+    )
+    return [(role, username) for role, username in rows]
+
+
+class SignIn(NamedTuple):
+    """A staff sign-in the demo made, printed once by `haven demo`."""
+
+    role: Role
+    username: str
+    password: str
+
+
+def load_demo(session: Session) -> list[SignIn]:
+    """Create the demo people, articles and discussion; returns the staff's
+    sign-ins, the administrator first.
 
     Members get random passwords nobody knows: they exist to have written comments.
     """
@@ -91,7 +111,10 @@ def load_demo(session: Session) -> dict[str, str]:
                 article.published_at + timedelta(hours=entry["hours_after"]), now
             ),
         )
-    return passwords
+    return [
+        SignIn(Role.ADMIN, author.username, passwords[AUTHOR["username"]]),
+        SignIn(Role.MODERATOR, "moderator", passwords["moderator"]),
+    ]
 
 
 def _demo_user(

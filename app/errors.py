@@ -74,19 +74,30 @@ class ErrorRead(BaseModel):
     detail: str
 
 
-# Documented on every API operation, so the schema says what an error looks
-# like: FastAPI's default 422 promised a list of pydantic errors where Haven
-# sends one sentence (found by tests/test_api_fuzz.py).
-API_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorRead, "description": description}
-    for status, description in (
-        (400, "Bad request"),
-        (401, "Not signed in, or the token is unknown, expired or revoked"),
-        (403, "Not allowed"),
-        (404, "Not found"),
-        (409, "In conflict with the current state"),
-        (413, "Too large"),
-        (422, "Invalid input"),
-        (429, "Rate limited"),
-    )
+_ERROR_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Not signed in, or the token is unknown, expired or revoked",
+    403: "Not allowed",
+    404: "Not found",
+    409: "In conflict with the current state",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Rate limited",
 }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The errors an API operation documents (``responses=`` on a router or a
+    route): each a ``{"detail"}`` sentence. FastAPI's default 422 promised a
+    list of pydantic errors where Haven sends one sentence (found by
+    tests/test_api_fuzz.py)."""
+    return {
+        status: {"model": ErrorRead, "description": _ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+# Any API request may carry an address with a control character (400), an
+# unknown, expired or revoked token (401: never treated as anonymous), or
+# parameters that can't be used (422). Each domain's router adds its own.
+API_ERRORS = error_responses(400, 401, 422)

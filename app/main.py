@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import apidocs
 from app.accounts import api as accounts_api
 from app.accounts import views as accounts_views
 from app.accounts.deps import CsrfFailed, SessionCookieRenewal, get_auth_session
@@ -99,10 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Every page knows who is asking, for the navigation and CSRF binding.
         dependencies=[Depends(refuse_unstorable_address), Depends(get_auth_session)],
-        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=apidocs.OPENAPI_PATH,
+        # Served by app.apidocs from Haven's own files, not FastAPI's CDN.
+        docs_url=None,
         redoc_url=None,
-        swagger_ui_oauth2_redirect_url=f"{API_PREFIX}/docs/oauth2-redirect",
-        openapi_url=f"{API_PREFIX}/openapi.json",
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -134,7 +135,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before the cache: a forged Host gets nothing, not even a cached page.
     app.add_middleware(TrustedHosts, settings=settings)
     # Around everything, the cache's answers included.
-    app.add_middleware(SecurityHeaders, settings=settings, policies=docs_policies(app))
+    docs_pages = apidocs.install(app)  # before /static, which holds its files
+    app.add_middleware(
+        SecurityHeaders, settings=settings, policies=docs_policies(docs_pages)
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     api = APIRouter(prefix=API_PREFIX, responses=API_ERRORS)
@@ -147,7 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notifications_api.router)
     api.include_router(search_api.router)
     app.include_router(api)
-    app.include_router(feed_views.router)  # not pages: no navigation to fill
+    # Only the JSON API is documented: pages and feeds leave the OpenAPI schema.
+    app.include_router(feed_views.router, include_in_schema=False)  # no navigation
     # Every HTML page: moderators see the queue's counts in the navigation.
     pages = [Depends(moderation_views.moderation_nav)]
     for views in (
@@ -161,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_views,
         search_views,
     ):
-        app.include_router(views.router, dependencies=pages)
+        app.include_router(views.router, dependencies=pages, include_in_schema=False)
 
     # A plain Starlette route: none of the app's dependencies (who is asking)
     # run, so a stale cookie can't turn the answer into a page.

@@ -5,8 +5,8 @@ and EXAMPLES invalid ones (schemathesis' positive and negative modes), each sent
 as a member and then as a moderator (fresh API tokens per operation, so one that
 revokes its token or bans someone spoils nothing for the next). Generating a
 request costs far more than answering it, so each is generated once and sent
-with both tokens. Each answer must not be a 5xx and its body must match the
-schema the operation declares for its status.
+with both tokens. Each answer must not be a 5xx, its status must be one the
+operation declares, and its body must match the schema declared for it.
 
 Deterministic (hypothesis' derandomize): CI sees the same requests every run,
 so a failure here is a real regression, never a lucky draw; no shrinking, so a
@@ -25,7 +25,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.schemas import APIOperation
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
@@ -34,7 +37,12 @@ from tests.conftest import AppFactory
 from tests.factories import make_article, make_comment, make_user
 
 EXAMPLES = int(os.environ.get("HAVEN_FUZZ_EXAMPLES", "4"))
-CHECKS: list[Callable[..., Any]] = [not_a_server_error, response_schema_conformance]
+# status_code_conformance: each operation declares the errors it gives (#18).
+CHECKS: list[Callable[..., Any]] = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+]
 ROLES = (Role.MEMBER, Role.MODERATOR)
 
 

@@ -8,13 +8,14 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import Session
 
 from app import demo
+from app.accounts.models import Role
 from app.comments.models import Comment
 from app.demo_content import AWAITING_MODERATION, DISCUSSION, SPASTICITY_SLUG
 from tests.realserver import haven
 
 
 def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -> None:
-    passwords = demo.load_demo(session)
+    sign_ins = demo.load_demo(session)
 
     response = client.get(f"/articles/{SPASTICITY_SLUG}")
 
@@ -25,7 +26,10 @@ def test_demo_builds_the_spasticity_page(client: TestClient, session: Session) -
     assert text.count('class="comment"') == len(DISCUSSION)
     depths = set(session.scalars(select(Comment.depth)))
     assert depths == {1, 2, 3}
-    assert set(passwords) == {"moderator", "nurse_ruth"}
+    assert [(s.role, s.username) for s in sign_ins] == [
+        (Role.ADMIN, "nurse_ruth"),
+        (Role.MODERATOR, "moderator"),
+    ]
     assert demo.has_content(session)
 
 
@@ -46,7 +50,7 @@ def test_cli_upgrade_and_demo_work_from_any_directory(
     assert upgraded.returncode == 0, upgraded.stderr
     loaded = haven("demo", cwd=elsewhere, env=env)
     assert loaded.returncode == 0, loaded.stderr
-    assert "nurse_ruth:" in loaded.stdout
+    assert "  admin: nurse_ruth / " in loaded.stdout
     again = haven("demo", cwd=elsewhere, env=env)
     assert again.returncode == 1
     assert "already has articles" in again.stdout

@@ -49,14 +49,16 @@ from app.comments.schemas import (
 )
 from app.config import SettingsDep
 from app.db import SessionDep, utcnow
-from app.errors import NotAuthenticated, PermissionDenied
+from app.errors import NotAuthenticated, PermissionDenied, error_responses
 from app.moderation import guidelines
 from app.moderation.schemas import LogRead, UserModerationRead
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(
+    tags=["accounts"], responses=error_responses(403, 404, 409, 413, 429)
+)
 
 
 @router.post("/auth/token", name="api.auth.token")

@@ -17,10 +17,15 @@ from app.articles.schemas import (
 from app.comments import service as comments_service
 from app.config import SettingsDep
 from app.db import SessionDep
+from app.errors import error_responses
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
-router = APIRouter(prefix="/articles", tags=["articles"])
+router = APIRouter(
+    prefix="/articles",
+    tags=["articles"],
+    responses=error_responses(403, 404, 409, 413),
+)
 
 
 @router.get("", name="api.articles.list")

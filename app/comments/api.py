@@ -28,12 +28,14 @@ from app.comments.schemas import (
 )
 from app.config import SettingsDep
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import NotFound, error_responses
 from app.moderation import crisis
 from app.moderation.policy import load_policy
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["comments"])
+router = APIRouter(
+    tags=["comments"], responses=error_responses(403, 404, 409, 413, 429)
+)
 
 
 def _answer(

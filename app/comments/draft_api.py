@@ -9,9 +9,10 @@ from app.comments import drafts
 from app.comments.schemas import DraftPageRead, DraftRead, DraftWrite
 from app.config import SettingsDep
 from app.db import SessionDep
+from app.errors import error_responses
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["drafts"])
+router = APIRouter(tags=["drafts"], responses=error_responses(404, 413))
 
 DRAFT = "/me/drafts/{article_slug}"
 

@@ -13,6 +13,7 @@ from app.comments.deps import CommentId
 from app.comments.models import Comment, QueueStatus
 from app.comments.schemas import EditorNoteRead
 from app.db import SessionDep
+from app.errors import error_responses
 from app.moderation import annotations, highlights, insights, service
 from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
@@ -39,7 +40,7 @@ from app.moderation.schemas import (
 )
 from app.pagination import PageNumber
 
-router = APIRouter(tags=["moderation"])
+router = APIRouter(tags=["moderation"], responses=error_responses(403, 404, 409, 413))
 
 # The body is optional: `{}`, `{"reason": "..."}` or nothing at all.
 OptionalReason = Annotated[ReasonIn | None, Body()]

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response
 
 from app.accounts.deps import AdminUser, ModeratorUser
 from app.db import SessionDep
+from app.errors import error_responses
 from app.moderation import canned, guidelines
 from app.moderation.deps import CannedReasonId
 from app.moderation.models import CannedReason
@@ -19,7 +20,7 @@ from app.moderation.schemas import (
     PolicyUpdate,
 )
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], responses=error_responses(403, 404, 413))
 
 
 @router.get("/settings", name="api.settings.read")
