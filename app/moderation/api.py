@@ -14,7 +14,7 @@ from app.comments.models import Comment
 from app.comments.schemas import MAX_ID
 from app.comments.standing import QueueStatus
 from app.db import SessionDep
-from app.moderation import annotations, highlights, insights, service
+from app.moderation import annotations, highlights, insights, service, visibility
 from app.moderation.decisions import Decision
 from app.moderation.schemas import (
     BulkIn,
@@ -31,6 +31,8 @@ from app.moderation.schemas import (
     QueueRead,
     ReasonIn,
     SkippedRead,
+    VisibilityIn,
+    VisibilityRead,
 )
 from app.pagination import PageNumber
 
@@ -104,6 +106,19 @@ def moderation_content_note(
     comment = comments_service.get_comment(session, comment_id)
     annotations.set_content_note(session, comment, data.content_note, actor=moderator)
     return CommentNotesRead.of(comment)
+
+
+@router.post(paths.MODERATION_VISIBILITY, name="api.moderation.visibility")
+def moderation_visibility(
+    comment_id: CommentId,
+    data: VisibilityIn,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> VisibilityRead:
+    """Make a comment members only (``{"visibility": "members"}``) or public again."""
+    comment = comments_service.get_comment(session, comment_id)
+    visibility.set_visibility(session, comment, data.visibility, actor=moderator)
+    return VisibilityRead.of(comment)
 
 
 def _highlight(

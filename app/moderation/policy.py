@@ -72,6 +72,9 @@ class Policy:
     # Whether guests (where the site takes them) may post through the JSON
     # API, which has no honeypot or timing token; otherwise only by the form.
     allow_api_guests: bool = False
+    # Every new article's discussion starts members only (issue #19): its
+    # comments show their text to signed-in members alone.
+    members_only_by_default: bool = False
 
 
 # One entry of a word list: a word or a phrase, as an admin types it.
@@ -130,6 +133,7 @@ class PolicyUpdate(BaseModel):
     badges: list[LabelLine] | None = Field(default=None, max_length=20)
     medical_disclaimer: Disclaimer | None = None
     allow_api_guests: bool | None = None
+    members_only_by_default: bool | None = None
 
 
 _KEYS = {field.name for field in fields(Policy)}

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.articles.models import Visibility
 from app.comments.models import Comment, CommentStatus
 from app.comments.schemas import MAX_ID, EditorNoteRead
 from app.comments.standing import QueueStatus
@@ -79,6 +80,23 @@ class EditorNoteIn(BaseModel):
         StringConstraints(strip_whitespace=True, max_length=500),
         AfterValidator(_evidence_rules),
     ] = None
+
+
+class VisibilityIn(BaseModel):
+    """Who reads a comment: "public" (anyone) or "members" (signed-in members)."""
+
+    visibility: Visibility
+
+
+class VisibilityRead(BaseModel):
+    """A comment's visibility after a moderator set it."""
+
+    id: int
+    visibility: Visibility
+
+    @classmethod
+    def of(cls, comment: Comment) -> "VisibilityRead":
+        return cls(id=comment.id, visibility=comment.visibility)
 
 
 class ContentNoteIn(BaseModel):
@@ -352,6 +370,7 @@ class PolicyRead(BaseModel):
     badges: list[str]
     medical_disclaimer: str
     allow_api_guests: bool
+    members_only_by_default: bool
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "PolicyRead":
