@@ -597,7 +597,12 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         placeholder = HIDDEN_TEXT
     members_only = Visibility.MEMBERS in (row.visibility, row.discussion_visibility)
     sign_in = None
-    if placeholder is None and members_only and not viewer.reads_members_only:
+    guests_own = row.author_id is None and row.id in viewer.guest_ids
+    if (
+        placeholder is None
+        and members_only
+        and not (viewer.reads_members_only or guests_own)
+    ):
         placeholder = MEMBERS_ONLY_TEXT
         sign_in = paths.sign_in_to(
             f"{paths.fill(paths.ARTICLE, slug=row.article_slug)}#comment-{row.id}"
