@@ -20,6 +20,9 @@ What anonymous readers see is the same for all of them. The faces cache its
 rendering under ``Discussion.cache_key()``: the article's discussion version,
 bumped in the same transaction as every change a reader would see
 (app.comments.standing), the settings version and whether comments are open.
+Members-only comments (issue #19) are placeholders in it; signed-in members
+with nothing of their own on a page share a rendering of their own (MEMBERS),
+under keys of its own.
 """
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
