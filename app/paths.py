@@ -39,10 +39,12 @@ DRAFT_DISCARD = "/me/drafts/{slug}/discard"
 PROFILE = "/users/{username}"
 MEMBER_RECORD = "/users/{username}/moderation"
 GUIDELINES = "/guidelines"
+LOGIN = "/login"
 # Atom feeds (app.articles.feeds).
 FEED_ARTICLES = "/feeds/articles.atom"
 FEED_TAG = "/feeds/tags/{slug}.atom"
 FEED_COMMENTS = "/feeds/articles/{slug}/comments.atom"
+MODERATION_VISIBILITY = "/moderation/comments/{comment_id}/visibility"
 API_COMMENT_REPLIES = API_PREFIX + COMMENT_REPLIES
 
 
@@ -60,3 +62,8 @@ def fill(pattern: str, **values: str | int) -> str:
             for name, value in values.items()
         }
     )
+
+
+def sign_in_to(target: str) -> str:
+    """The sign-in page, sending the visitor back to ``target`` (a site path)."""
+    return f"{LOGIN}?next={quote(target, safe='/')}"

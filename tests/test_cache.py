@@ -358,26 +358,30 @@ def test_two_workers_share_renderings_and_see_each_others_changes(
     second.state.engine.dispose()
 
 
-def test_members_with_nothing_of_their_own_share_the_public_rendering(
+def test_members_with_nothing_of_their_own_share_the_members_rendering(
     app_factory: AppFactory, session: Session, count_queries: QueryCounter
 ) -> None:
+    """Members share one rendering, kept apart from the anonymous one (which
+    never holds members-only text, issue #19)."""
     from app.comments import thread
     from tests.helpers import api_token, login
 
     article = make_article(session)
     for _ in range(3):
         make_comment(session, article)
-    member = make_user(session)
+    member, other = make_user(session), make_user(session)
     app = app_factory()
     reader = TestClient(app, follow_redirects=False)
     login(reader, member.username)
+    first = TestClient(app, follow_redirects=False)
+    login(first, other.username)
     token = api_token(TestClient(app), member.username)
     bearer = {"Authorization": f"Bearer {token}"}
     url = f"/api/v1/articles/{article.slug}/comments"
 
     public = TestClient(app).get(url)
     assert reader.get(url, headers=bearer).content == public.content
-    assert TestClient(app).get(f"/articles/{article.slug}").is_success
+    assert first.get(f"/articles/{article.slug}").is_success
     with count_queries() as queries:
         reader.get(f"/articles/{article.slug}")
     # The thread itself came from the cache: no comment was read.

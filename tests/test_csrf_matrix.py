@@ -55,6 +55,7 @@ PLAUSIBLE = {
     "text": "A plausible editor's note.",
     "url": "",
     "content_note": "grief",
+    "visibility": "members",
     "label": "Plausible label",
     "badge": "volunteer",
     "until": "",

@@ -156,6 +156,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("POST", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,
     ("DELETE", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,
     ("PUT", "/api/v1/moderation/comments/{comment_id}/content-note"): MODERATORS,
+    # Members-only comments (issue #19): moderators set a comment's visibility.
+    ("POST", "/moderation/comments/{comment_id}/visibility"): MODERATORS,
+    ("POST", "/api/v1/moderation/comments/{comment_id}/visibility"): MODERATORS,
     ("POST", "/users/{username}/badge"): ADMINS,
     ("PUT", "/api/v1/users/{username}/badge"): ADMINS,
     # In-memoriam profiles (issue #19): administrators only.

@@ -27,7 +27,7 @@ from app.accounts import history, memorial
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.articles import service as articles_service
-from app.articles.models import Article, ArticleStatus
+from app.articles.models import Article, ArticleStatus, Visibility
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import editing
 from app.comments.models import Comment, CommentStatus, Flag, FlagReason, QueueStatus
@@ -40,6 +40,7 @@ from app.moderation import (
     highlights,
     insights,
     policy,
+    visibility,
 )
 from app.moderation import service as moderation_service
 from app.moderation.models import CannedReason, Decision
@@ -137,6 +138,9 @@ MODERATORS: dict[str, Call] = {
     ),
     "app.moderation.highlights.set_featured": lambda s, w, a: highlights.set_featured(
         s, w.approved, True, actor=a
+    ),
+    "app.moderation.visibility.set_visibility": lambda s, w, a: (
+        visibility.set_visibility(s, w.approved, Visibility.MEMBERS, actor=a)
     ),
     "app.moderation.canned.list_canned_reasons": lambda s, w, a: (
         canned.list_canned_reasons(s, actor=a)
@@ -241,6 +245,9 @@ ADMINS["app.accounts.service.set_role"] = lambda s, w, a: accounts_service.set_r
 NOT_PRIVILEGED: dict[str, str] = {
     "app.moderation.charts.bar_chart": "draws figures a guarded service returned",
     "app.moderation.charts.line_chart": "draws figures a guarded service returned",
+    "app.articles.service.default_comments_visibility": (
+        "reads the site's default for a new discussion, public knowledge"
+    ),
     "app.articles.service.tags_by_name": (
         "finds or makes tags for a guarded article write, or an operator's import"
     ),

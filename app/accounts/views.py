@@ -75,7 +75,7 @@ def _signed_in_response(
     return response
 
 
-@router.get("/login", name="accounts.login")
+@router.get(paths.LOGIN, name="accounts.login")
 def login_page(
     request: Request, user: OptionalUser, next: str | None = None
 ) -> Response:
@@ -84,7 +84,7 @@ def login_page(
     return render(request, "accounts/login.html", {"form": {"next": next or ""}})
 
 
-@router.post("/login", name="accounts.login_submit")
+@router.post(paths.LOGIN, name="accounts.login_submit")
 def login_submit(
     request: Request, form: CsrfForm, session: SessionDep, settings: SettingsDep
 ) -> Response:

@@ -50,6 +50,8 @@ class ArticleRow(Row):
     closed_by_id: int | None
     close_reason: str | None
     comments_reopened_at: datetime | None
+    # Members only (issue #19); archives from before it hold public discussions.
+    comments_visibility: str = "public"
     # From article_tag, not a column.
     tag_ids: list[int] = []
 
@@ -80,6 +82,7 @@ class CommentRow(Row):
     decided_at: datetime | None
     decided_by_id: int | None
     decision_reason: str | None
+    visibility: str = "public"
 
 
 class RevisionRow(Row):

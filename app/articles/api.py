@@ -62,6 +62,7 @@ def _read(session: Session, article: Article) -> ArticleRead:
         comment_count=article.approved_count,
         body_html=article.body_html,
         comments_open=comments_service.comments_open(article, load_policy(session)),
+        comments_visibility=article.comments_visibility,
     )
 
 

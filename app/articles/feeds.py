@@ -26,7 +26,7 @@ from app import paths
 from app.accounts.models import User
 from app.articles import service
 from app.articles.models import Article, Tag
-from app.comments.models import Comment, shown_name
+from app.comments.models import Comment, readable_by_anyone, shown_name
 from app.comments.thread import Discussion
 from app.config import Settings
 
@@ -214,7 +214,8 @@ def comments_feed(session: Session, settings: Settings, discussion: Discussion) 
     """A published article's newest published comments, newest first, each
     linking to its lasting address (which finds its page and anchor).
 
-    Pending, refused, removed, deleted and report-hidden comments never appear.
+    Pending, refused, removed, deleted, report-hidden and members-only
+    comments never appear.
     """
     title, published = session.execute(
         select(Article.title, Article.published_at).where(
@@ -224,9 +225,11 @@ def comments_feed(session: Session, settings: Settings, discussion: Discussion) 
     rows = session.execute(
         select(*_COMMENT_COLUMNS)
         .outerjoin(User, User.id == Comment.author_id)
+        .join(Article, Article.id == Comment.article_id)
         .where(
             Comment.article_id == discussion.article_id,
             Comment.published(),
+            readable_by_anyone(),
         )
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(COMMENTS_IN_FEED)

@@ -16,6 +16,14 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class Visibility(StrEnum):
+    """Who reads a comment's text, or a whole discussion's (issue #19): anyone,
+    or signed-in members only (others see a placeholder inviting them to sign in)."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+
+
 article_tag = Table(
     "article_tag",
     Base.metadata,
@@ -79,6 +87,11 @@ class Article(Base):
     # Top-level comments that hold a place in the discussion's pages: published,
     # hidden by reports, or removed (a placeholder while replies hang from it).
     root_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Members only: every comment of the discussion shows its text to signed-in
+    # members alone (a comment can also be members-only on its own).
+    comments_visibility: Mapped[Visibility] = mapped_column(
+        String(16), default=Visibility.PUBLIC, server_default=Visibility.PUBLIC.value
+    )
 
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise")
     closed_by: Mapped[User | None] = relationship(

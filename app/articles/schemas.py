@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.accounts.schemas import PublicUserRead
-from app.articles.models import ArticleStatus
+from app.articles.models import ArticleStatus, Visibility
 from app.text import OneLine, Storable
 
 
@@ -40,6 +40,8 @@ class ArticleSummaryRead(BaseModel):
 class ArticleRead(ArticleSummaryRead):
     body_html: str
     comments_open: bool
+    # "members": the discussion's comments show their text to signed-in members only.
+    comments_visibility: Visibility = Visibility.PUBLIC
 
 
 class ArticlePageRead(BaseModel):
@@ -88,6 +90,8 @@ class ArticleCreate(BaseModel):
     body: Body
     status: ArticleStatus = ArticleStatus.DRAFT
     tags: Tags = Field(default_factory=list)
+    # Left out: the site's default for new discussions (the admins' setting).
+    comments_visibility: Visibility | None = None
 
 
 class ArticleUpdate(BaseModel):
@@ -102,3 +106,4 @@ class ArticleUpdate(BaseModel):
     body: Body | None = None
     status: ArticleStatus | None = None
     tags: Tags | None = None
+    comments_visibility: Visibility | None = None

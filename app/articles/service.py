@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app import counters, paths
 from app.accounts.models import User
-from app.articles.models import Article, ArticleStatus, Tag, article_tag
+from app.articles.models import Article, ArticleStatus, Tag, Visibility, article_tag
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import standing
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
+from app.moderation.policy import load_policy
 from app.pagination import Page, offset_for
 from app.search import index as search_index
 from app.search import service as search_service
@@ -201,6 +202,14 @@ def preview(body: str) -> str:
     return render_markdown(body, Profile.ARTICLE)
 
 
+def default_comments_visibility(session: Session) -> Visibility:
+    """Who reads a new article's discussion: members only where an admin made
+    that the site's default (policy.members_only_by_default)."""
+    if load_policy(session).members_only_by_default:
+        return Visibility.MEMBERS
+    return Visibility.PUBLIC
+
+
 def create_article(
     session: Session,
     data: ArticleCreate,
@@ -228,6 +237,8 @@ def create_article(
             status=data.status,
             published_at=(published_at or utcnow()) if published else None,
             tags=tags,
+            comments_visibility=data.comments_visibility
+            or default_comments_visibility(session),
         )
         session.add(article)
     standing.bump_discussions(session, [article.id])
@@ -259,6 +270,8 @@ def update_article(
             article.body_html = preview(data.body)
         if tags is not None:
             article.tags = tags
+        if data.comments_visibility is not None:
+            article.comments_visibility = data.comments_visibility
         if data.status is not None:
             article.status = data.status
             if data.status == ArticleStatus.PUBLISHED and article.published_at is None:

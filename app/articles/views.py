@@ -12,7 +12,7 @@ from app import paths, renderings
 from app.accounts.deps import AdminUser, CsrfForm, OptionalUser
 from app.accounts.models import User
 from app.articles import feeds, service
-from app.articles.models import Article, ArticleStatus
+from app.articles.models import Article, ArticleStatus, Visibility
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.comments import thread, visits
 from app.comments import views as comment_views
@@ -149,7 +149,15 @@ def article_detail(
     )
 
 
-EDITOR_FIELDS = ("title", "slug", "summary", "tags", "body", "status")
+EDITOR_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "tags",
+    "body",
+    "status",
+    "comments_visibility",
+)
 
 
 def _article_form(article: Article) -> FormFields:
@@ -160,6 +168,7 @@ def _article_form(article: Article) -> FormFields:
         "tags": ", ".join(tag.name for tag in article.tags),
         "body": article.body,
         "status": article.status,
+        "comments_visibility": article.comments_visibility,
     }
 
 
@@ -168,6 +177,7 @@ def _editor_input(form: FormFields) -> dict[str, Any]:
     data: dict[str, Any] = {name: form.get(name, "") for name in EDITOR_FIELDS}
     data["tags"] = [name.strip() for name in data["tags"].split(",") if name.strip()]
     data["status"] = data["status"] or ArticleStatus.DRAFT
+    data["comments_visibility"] = data["comments_visibility"] or None
     return data
 
 
@@ -190,6 +200,7 @@ def _editor(
             "errors": errors or {},
             "preview_html": preview_html,
             "statuses": list(ArticleStatus),
+            "visibilities": list(Visibility),
         },
         status_code=status_code,
     )
@@ -214,9 +225,13 @@ def article_admin_list(
 
 
 @router.get("/admin/articles/new", name="articles.new")
-def article_new(request: Request, user: AdminUser) -> Response:
+def article_new(request: Request, user: AdminUser, session: SessionDep) -> Response:
     del user  # admins only
-    return _editor(request, {"status": ArticleStatus.DRAFT}, article=None)
+    form = {
+        "status": ArticleStatus.DRAFT.value,
+        "comments_visibility": service.default_comments_visibility(session).value,
+    }
+    return _editor(request, form, article=None)
 
 
 @router.post("/admin/articles/new", name="articles.create")

@@ -49,17 +49,18 @@ def _answer(
         return Response(body, media_type=renderings.JSON), True
 
     return renderings.serve(
-        request, key if viewer.is_public else None, build, vary="Authorization"
+        request, key if viewer.is_shared else None, build, vary="Authorization"
     )
 
 
 def _reader(
     session: SessionDep, discussion: thread.Discussion, user: User | None
 ) -> thread.Viewer:
-    """Who the JSON is for: anyone who sees the public page gets the public one."""
+    """Who the JSON is for: anyone who sees the public page gets their audience's
+    shared one (members' text shows in the members' one only)."""
     viewer = thread.Viewer.of(user)
     return (
-        thread.PUBLIC
+        viewer.shared()
         if thread.sees_public_page(session, discussion, viewer)
         else viewer
     )
@@ -83,7 +84,7 @@ def comment_thread(
     return _answer(
         request,
         viewer,
-        discussion.cache_key("json", page, per_page),
+        discussion.cache_key("json", page, per_page, audience=viewer),
         lambda: ThreadRead.from_page(
             thread.thread_page(
                 session, discussion, page=page, viewer=viewer, per_page=per_page
@@ -114,7 +115,7 @@ def comment_replies(
     return _answer(
         request,
         viewer,
-        discussion.cache_key("json-replies", comment_id, page),
+        discussion.cache_key("json-replies", comment_id, page, audience=viewer),
         lambda: RepliesRead.from_page(
             thread.replies_page(
                 session, discussion, comment_id, page=page, viewer=viewer
@@ -155,6 +156,7 @@ def comment_create(
     return CommentCreated(
         id=comment.id,
         status=comment.status,
+        visibility=comment.visibility,
         support=SupportRead.model_validate(support) if support else None,
     )
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.articles.models import Article
+from app.articles.models import Article, Visibility
 from app.db import Base, UTCDateTime, utcnow
 
 
@@ -191,6 +191,10 @@ class Comment(Base):
     # should read it first.
     urgent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Members only: its text and author show to signed-in members alone.
+    visibility: Mapped[Visibility] = mapped_column(
+        String(16), default=Visibility.PUBLIC, server_default=Visibility.PUBLIC.value
+    )
     # A moderator pinned it at the top of its discussion, or featured it
     # (app.moderation.highlights).
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -238,6 +242,16 @@ class Comment(Base):
             self.author.display_name if self.author is not None else None,
             self.guest_name,
         )
+
+
+def readable_by_anyone() -> ColumnElement[bool]:
+    """The SQL test for a comment whose text anyone may read, signed in or
+    not: neither it nor its discussion is members only (the query joins
+    Article)."""
+    return and_(
+        Comment.visibility == Visibility.PUBLIC,
+        Article.comments_visibility == Visibility.PUBLIC,
+    )
 
 
 def shown_name(display_name: str | None, guest_name: str | None) -> str:

@@ -16,7 +16,7 @@ from app import paths
 from app.accounts.models import User
 from app.articles.models import Article, ArticleStatus
 from app.comments import editing
-from app.comments.models import Comment, CommentStatus
+from app.comments.models import Comment, CommentStatus, readable_by_anyone
 from app.db import utcnow
 from app.markup import html_excerpt
 from app.moderation.policy import load_policy
@@ -46,6 +46,8 @@ def _public(author: User) -> ColumnElement[bool]:
         Comment.status == CommentStatus.APPROVED,
         Comment.hidden_at.is_(None),
         Article.status == ArticleStatus.PUBLISHED,
+        # Members-only text stays in its discussion (issue #19).
+        readable_by_anyone(),
     )
 
 
@@ -58,7 +60,8 @@ def list_public_comments(
 ) -> Page[PublicComment]:
     """Someone's comments that every reader may see, newest first, in two queries.
 
-    Only approved comments not hidden by flags, on published articles.
+    Only approved comments not hidden by flags and not members only, on
+    published articles.
     """
     condition = _public(author)
     total = session.scalar(

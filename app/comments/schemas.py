@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.articles.models import Visibility
 from app.comments.models import FlagReason
 from app.text import OneLine, Storable
 
@@ -76,6 +77,9 @@ class CommentNodeRead(BaseModel):
     edited_at: datetime | None
     status: str
     locked: bool
+    # "members": signed-in members read it; for anyone else its body_html is
+    # "" and its author null (issue #19).
+    visibility: str = Visibility.PUBLIC
     replies: list["CommentNodeRead"]
     more_replies: MoreRepliesRead | None = None
     can: CommentActionsRead
@@ -124,6 +128,7 @@ class CommentNodeRead(BaseModel):
             edited_at=node.edited_at,
             status=node.status,
             locked=node.locked,
+            visibility=node.visibility,
             replies=replies,
             more_replies=MoreRepliesRead(count=more.count, url=more.api_url)
             if more
@@ -342,6 +347,8 @@ class CommentCreate(BaseModel):
     notify_replies: bool = False
     # A content note from the site's list ("end of life", ...), or None.
     content_note: ContentNoteName | None = None
+    # "members": only signed-in members read its text (issue #19).
+    visibility: Visibility = Visibility.PUBLIC
 
 
 class DraftWrite(BaseModel):
@@ -456,6 +463,7 @@ class CommentCreated(BaseModel):
 
     id: int
     status: str
+    visibility: str = Visibility.PUBLIC
     # Present when the comment holds crisis language (app.moderation.crisis).
     support: SupportRead | None = None
 

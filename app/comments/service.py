@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
-from app.articles.models import Article
+from app.articles.models import Article, Visibility
 from app.comments import drafts, duplicates, posting_limit, standing
 from app.comments.closure import closure_of
 from app.comments.models import Comment, CommentStatus, place_under
@@ -66,6 +66,7 @@ def store_comment(
     guest_email: str | None = None,
     body_html: str | None = None,
     content_note: str | None = None,
+    visibility: Visibility = Visibility.PUBLIC,
 ) -> Comment:
     """Insert a comment at its place in the tree (parent, root, depth).
 
@@ -86,6 +87,7 @@ def store_comment(
         status=status,
         created_at=created_at or utcnow(),
         content_note=content_note,
+        visibility=visibility,
     )
     session.add(comment)
     session.flush()
@@ -252,6 +254,7 @@ def post_comment(
         guest_name=data.guest_name if actor is None else None,
         guest_email=guest_email,
         content_note=content_note,
+        visibility=visibility_of(article, parent, data.visibility),
     )
     duplicates.mark_claims(session, comment, scopes=scopes)
     guidelines.mark_seen(actor)
@@ -268,6 +271,18 @@ def post_comment(
     if actor is not None:  # the draft it was written in is done with
         drafts.delete_draft(session, article, actor=actor)
     return comment
+
+
+def visibility_of(
+    article: Article, parent: Comment | None, chosen: Visibility
+) -> Visibility:
+    """A new comment's visibility: its author's choice, but members only in a
+    members-only discussion or under a members-only comment (a reply must not
+    show what it answers to readers who may not read that)."""
+    inherited = (article.comments_visibility, parent.visibility if parent else None)
+    if Visibility.MEMBERS in inherited:
+        return Visibility.MEMBERS
+    return chosen
 
 
 def get_comment(session: Session, comment_id: int) -> Comment:

@@ -20,6 +20,9 @@ What anonymous readers see is the same for all of them. The faces cache its
 rendering under ``Discussion.cache_key()``: the article's discussion version,
 bumped in the same transaction as every change a reader would see
 (app.comments.standing), the settings version and whether comments are open.
+Members-only comments (issue #19) are placeholders in it; signed-in members
+with nothing of their own on a page share a rendering of their own (MEMBERS),
+under keys of its own.
 """
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -47,7 +50,7 @@ from sqlalchemy.orm import Session, aliased
 from app import counters, dates, paths
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
-from app.articles.models import Article, ArticleStatus
+from app.articles.models import Article, ArticleStatus, Visibility
 from app.comments import editing, profile, reporting
 from app.comments import service as comments_service
 from app.comments.closure import ClosingFacts, Closure, closure_of
@@ -73,6 +76,7 @@ PLACEHOLDER_TEXT = {
     CommentStatus.DELETED: "This comment was deleted by its author.",
 }
 HIDDEN_TEXT = "This comment is hidden while moderators review it."
+MEMBERS_ONLY_TEXT = "This comment is for members only."
 _STAFF = (Role.MODERATOR, Role.ADMIN)
 
 
@@ -89,6 +93,9 @@ class Viewer:
     # A member's last visit, when comments were published since: those are
     # marked new, each linking to the next (app.comments.visits).
     since: datetime | None = None
+    # The rendering every signed-in member shares (MEMBERS): members-only
+    # comments show their text, as they do to any signed-in viewer.
+    members: bool = False
 
     @classmethod
     def of(cls, user: User | None, guest_ids: Collection[int] = ()) -> "Viewer":
@@ -100,7 +107,23 @@ class Viewer:
     @property
     def is_public(self) -> bool:
         """Sees exactly what every anonymous reader sees (the cached pages)."""
+        return self.user is None and not self.guest_ids and not self.members
+
+    @property
+    def reads_members_only(self) -> bool:
+        """Reads members-only comments: signed in, or the members' rendering."""
+        return self.user is not None or self.members
+
+    @property
+    def is_shared(self) -> bool:
+        """One of the renderings shared by an audience (PUBLIC or MEMBERS)."""
         return self.user is None and not self.guest_ids
+
+    def shared(self) -> "Viewer":
+        """The rendering shared by everyone of this viewer's audience (see
+        sees_public_page()): the members' one for a signed-in member, else the
+        anonymous readers'. Members-only text never reaches the latter."""
+        return MEMBERS if self.user is not None else PUBLIC
 
     @property
     def sees_everything(self) -> bool:
@@ -108,6 +131,7 @@ class Viewer:
 
 
 PUBLIC = Viewer()
+MEMBERS = Viewer(members=True)
 
 
 # What is on a page ------------------------------------------------------------
@@ -130,6 +154,9 @@ class ModTools:
     content_notes: tuple[str, ...] = ()
     editor_note: str = ""
     editor_note_delete: str | None = None
+    # Making the comment members only, or public again (issue #19): where, and to what.
+    visibility: str = ""
+    visibility_to: str = Visibility.MEMBERS
 
 
 @dataclass(frozen=True)
@@ -213,6 +240,12 @@ class Node:
     pending_body_html: str | None = None
     decision_reason: str | None = None
     placeholder: str | None = None
+    # "members": only signed-in members read it (issue #19); to anyone else it
+    # is a placeholder inviting them to sign in at ``sign_in``.
+    visibility: str = Visibility.PUBLIC
+    sign_in: str | None = None
+    # Members only by its own setting, not only by its discussion's.
+    own_members_only: bool = False
     # This comment or one above it is locked: no replies anywhere below.
     under_lock: bool = False
     replies: list["Node"] = field(default_factory=list)
@@ -249,6 +282,8 @@ class Node:
 
     @property
     def label(self) -> str:
+        if self.sign_in is not None:
+            return "Members-only comment"
         return (
             "Removed comment" if self.placeholder else f"Comment by {self.author_name}"
         )
@@ -298,9 +333,11 @@ class Discussion:
     # Why it is closed, in words for its page (None while open).
     closed: Closure | None = None
 
-    def cache_key(self, kind: str, *parts: int) -> str:
-        """The key of a public rendering: what it shows can't change under it."""
+    def cache_key(self, kind: str, *parts: int, audience: Viewer = PUBLIC) -> str:
+        """The key of a shared rendering: what it shows can't change under it.
+        The members' rendering (``audience`` MEMBERS) has keys of its own."""
         fixed = f"{self.article_id}:{self.version}:{self.settings_version}"
+        kind = f"{kind}-members" if audience.members else kind
         return ":".join((kind, fixed, str(int(self.is_open)), *map(str, parts)))
 
     @property
@@ -542,12 +579,17 @@ _COLUMNS = (
     User.display_name.label("author_display_name"),
     User.role.label("author_role"),
     User.badge.label("author_badge"),
+    Comment.visibility,
+    Article.comments_visibility.label("discussion_visibility"),
+    Article.slug.label("article_slug"),
 )
 _OLDEST_FIRST = (Comment.created_at, Comment.id)
 
 
 def _rows(statement: Any) -> Any:
-    return statement.outerjoin(User, User.id == Comment.author_id)
+    return statement.outerjoin(User, User.id == Comment.author_id).join(
+        Article, Article.id == Comment.article_id
+    )
 
 
 def _node(row: Row[Any], viewer: Viewer) -> Node:
@@ -561,7 +603,19 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         and not sees_hidden(row.author_id, viewer)
     ):
         placeholder = HIDDEN_TEXT
-    return Node(
+    members_only = Visibility.MEMBERS in (row.visibility, row.discussion_visibility)
+    sign_in = None
+    guests_own = row.author_id is None and row.id in viewer.guest_ids
+    if (
+        placeholder is None
+        and members_only
+        and not (viewer.reads_members_only or guests_own)
+    ):
+        placeholder = MEMBERS_ONLY_TEXT
+        sign_in = paths.sign_in_to(
+            f"{paths.fill(paths.ARTICLE, slug=row.article_slug)}#comment-{row.id}"
+        )
+    node = Node(
         id=row.id,
         parent_id=row.parent_id,
         root_id=row.root_id or row.id,
@@ -581,6 +635,9 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         if profile.reads_reason(row.status, row.author_id, viewer.user)
         else None,
         placeholder=placeholder,
+        visibility=Visibility.MEMBERS if members_only else Visibility.PUBLIC,
+        sign_in=sign_in,
+        own_members_only=row.visibility == Visibility.MEMBERS,
         under_lock=row.locked,
         content_note=row.content_note,
         note_open=row.content_note is not None
@@ -596,6 +653,21 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         and placeholder is None
         and not own,
     )
+    if sign_in is not None:  # nothing of it but its place
+        _keep_only_place(node)
+    return node
+
+
+def _keep_only_place(node: Node) -> None:
+    """Blank what a members-only comment says and who wrote it, for a reader
+    who may not see them: the page keeps its place and date only."""
+    node.author_id = None
+    node.author_name = ""
+    node.author_badge = None
+    node.body_html = ""
+    node.content_note = None
+    node.editor_note = None
+    node.decision_reason = None
 
 
 def sees_public_page(session: Session, discussion: Discussion, viewer: Viewer) -> bool:
@@ -807,9 +879,15 @@ def _prune(node: Node) -> bool:
     kept: set[int] = set()
     for below in reversed(list(_walk([node]))):  # children before parents
         below.replies = [child for child in below.replies if child.id in kept]
-        if below.placeholder is None or below.replies:
+        if below.placeholder is None or below.replies or below.sign_in:
             kept.add(below.id)
     return node.id in kept
+
+
+def _answered_name(parent: Node) -> str:
+    if parent.sign_in is not None:
+        return "a members-only comment"
+    return "a removed comment" if parent.placeholder else parent.author_name
 
 
 def _flatten_below_indent(node: Node) -> None:
@@ -824,7 +902,7 @@ def _flatten_below_indent(node: Node) -> None:
         for child in parent.replies:
             child.reply_to = ReplyTo(
                 parent.id,
-                "a removed comment" if parent.placeholder else parent.author_name,
+                _answered_name(parent),
             )
             flat.append(child)
             stack.append(child)
@@ -889,6 +967,12 @@ def _decide(nodes: Sequence[Node], discussion: Discussion, viewer: Viewer) -> No
         )
 
 
+def hides_members_only(nodes: Iterable[Node]) -> bool:
+    """Whether these trees show a members-only placeholder (its page is then
+    kept out of search engines: ``noindex``)."""
+    return any(node.sign_in is not None for node in _walk(nodes))
+
+
 def _in_reading_order(nodes: Iterable[Node]) -> Iterable[Node]:
     """The nodes as the page shows them: each, then its replies (nested, or
     the flat list below the deepest indent)."""
@@ -928,6 +1012,10 @@ def _mod_tools(node: Node, discussion: Discussion, *, own: bool) -> ModTools:
         )
         if node.editor_note
         else None,
+        visibility=paths.fill(paths.MODERATION_VISIBILITY, comment_id=node.id),
+        visibility_to=Visibility.PUBLIC
+        if node.own_members_only
+        else Visibility.MEMBERS,
     )
 
 
@@ -984,6 +1072,7 @@ def replies_page(
                 answered.status.label("answered_status"),
                 answered.guest_name.label("answered_guest"),
                 answered_author.display_name.label("answered_name"),
+                answered.visibility.label("answered_visibility"),
             )
         )
         .join(answered, answered.id == Comment.parent_id)
@@ -1003,6 +1092,10 @@ def replies_page(
                 row.parent_id,
                 "a removed comment"
                 if row.answered_status in _PLACEHOLDER_STATUSES
+                else "a members-only comment"
+                if Visibility.MEMBERS
+                in (row.answered_visibility, row.discussion_visibility)
+                and not viewer.reads_members_only
                 else (row.answered_name or row.answered_guest or "Guest"),
             )
     nodes = _assemble([root], replies, adopt=root)

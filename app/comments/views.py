@@ -15,7 +15,7 @@ from app.accounts.deps import CsrfForm, CurrentUser, OptionalUser, client_ip
 from app.accounts.models import User
 from app.articles import feeds
 from app.articles import service as articles_service
-from app.articles.models import Article
+from app.articles.models import Article, Visibility
 from app.comments import (
     closure,
     drafts,
@@ -51,7 +51,7 @@ from app.web import (
 router = APIRouter()
 
 GUEST_COMMENTS_KEY = "guest_comments"
-COMMENT_FIELDS = ("body", "parent_id", "content_note")
+COMMENT_FIELDS = ("body", "parent_id", "content_note", "visibility")
 GUEST_FIELDS = ("guest_name", "guest_email")
 
 
@@ -82,6 +82,8 @@ def _comment_input(form: FormFields, user: User | None) -> dict[str, Any]:
         "parent_id": form.get("parent_id", "").strip() or None,
         "content_note": form.get("content_note", "").strip() or None,
     }
+    if user is not None:  # a ticked box sends "members"; others may not choose
+        data["visibility"] = form.get("visibility") or Visibility.PUBLIC
     if user is None:
         data["guest_name"] = form.get("guest_name", "").strip() or None
         data["guest_email"] = form.get("guest_email", "").strip() or None
@@ -171,19 +173,20 @@ def discussion_html(
     viewer: thread.Viewer,
     *,
     page: int,
-) -> str:
-    """One page of the discussion's trees as HTML: rendered once for every
-    reader who sees the public page (cached by the discussion's version), per
-    person for those with something of their own on it."""
+) -> tuple[str, bool]:
+    """One page of the discussion's trees as HTML, and whether it shows a
+    members-only placeholder: rendered once for every reader who sees their
+    audience's shared page (cached by the discussion's version), per person for
+    those with something of their own on it."""
     per_page = request.app.state.settings.comments_per_page
     public = thread.sees_public_page(session, discussion, viewer)
 
-    def render_page(csrf: object) -> tuple[str, int]:
+    def render_page(csrf: object) -> tuple[str, int, bool]:
         built = thread.thread_page(
             session,
             discussion,
             page=page,
-            viewer=thread.PUBLIC if public else viewer,
+            viewer=viewer.shared() if public else viewer,
             per_page=per_page,
         )
         html = render_fragment(
@@ -196,17 +199,21 @@ def discussion_html(
                 "csrf": csrf,
             },
         )
-        return html, built.page.pages
+        hides = thread.hides_members_only(built.page.items)
+        return html, built.page.pages, hides
 
     if not public:
-        return render_page(request_csrf_token(request))[0]
+        html, _, hides = render_page(request_csrf_token(request))
+        return html, hides
 
     def render_public() -> tuple[bytes, bool]:
-        html, pages = render_page("")
-        return html.encode(), page <= pages
+        html, pages, hides = render_page("")
+        # The first byte keeps whether it hides members-only text.
+        return (b"1" if hides else b"0") + html.encode(), page <= pages
 
-    key = discussion.cache_key("tree", page, per_page)
-    return renderings.cached_bytes(request, key, render_public).decode()
+    key = discussion.cache_key("tree", page, per_page, audience=viewer.shared())
+    raw = renderings.cached_bytes(request, key, render_public)
+    return raw[1:].decode(), raw[:1] == b"1"
 
 
 def article_page(
@@ -239,15 +246,18 @@ def article_page(
         if news is not None:
             viewer = replace(viewer, since=last_visit)
     discussion_feed = feeds.discussion_link(article)
+    thread_html, noindex = discussion_html(
+        request, session, discussion, viewer, page=page
+    )
     return render(
         request,
         "articles/detail.html",
         {
             "article": article,
             "discussion": discussion,
-            "thread_html": Markup(  # noqa: S704 (rendered from autoescaped templates)
-                discussion_html(request, session, discussion, viewer, page=page)
-            ),
+            # Rendered from autoescaped templates.
+            "thread_html": Markup(thread_html),  # noqa: S704
+            "noindex": noindex,
             **form_context(
                 session,
                 viewer.user,
@@ -756,7 +766,12 @@ def _replies_page(
     return render(
         request,
         "comments/replies.html",
-        {"article": article, "replies": replies, "csrf": csrf},
+        {
+            "article": article,
+            "replies": replies,
+            "csrf": csrf,
+            "noindex": thread.hides_members_only([replies.root]),
+        },
     )
 
 

@@ -14,7 +14,7 @@ from app.comments.models import Comment, QueueStatus
 from app.comments.schemas import EditorNoteRead
 from app.db import SessionDep
 from app.errors import error_responses
-from app.moderation import annotations, highlights, insights, service
+from app.moderation import annotations, highlights, insights, service, visibility
 from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
 from app.moderation.queue import QueueItem, QueuePage
@@ -37,6 +37,8 @@ from app.moderation.schemas import (
     QueueRead,
     ReasonIn,
     SkippedRead,
+    VisibilityIn,
+    VisibilityRead,
 )
 from app.pagination import PageNumber
 
@@ -153,6 +155,19 @@ def moderation_content_note(
     comment = comments_service.get_comment(session, comment_id)
     annotations.set_content_note(session, comment, data.content_note, actor=moderator)
     return CommentNotesRead.of(comment)
+
+
+@router.post(paths.MODERATION_VISIBILITY, name="api.moderation.visibility")
+def moderation_visibility(
+    comment_id: CommentId,
+    data: VisibilityIn,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> VisibilityRead:
+    """Make a comment members only (``{"visibility": "members"}``) or public again."""
+    comment = comments_service.get_comment(session, comment_id)
+    visibility.set_visibility(session, comment, data.visibility, actor=moderator)
+    return VisibilityRead.of(comment)
 
 
 def _highlight(

@@ -68,6 +68,8 @@ class ActionKind(StrEnum):
     # A member's profile marked in memoriam, or the mark taken off (issue #19).
     MEMORIAL = "memorial"
     UNMEMORIAL = "unmemorial"
+    # A comment made members only, or public again, by a moderator (issue #19).
+    SET_VISIBILITY = "set_visibility"
 
 
 class ModerationAction(Base):

@@ -64,6 +64,9 @@ class Policy:
     # Whether guests (where the site takes them) may post through the JSON
     # API, which has no honeypot or timing token; otherwise only by the form.
     allow_api_guests: bool = False
+    # Every new article's discussion starts members only (issue #19): its
+    # comments show their text to signed-in members alone.
+    members_only_by_default: bool = False
 
 
 _KEYS = {field.name for field in fields(Policy)}

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.accounts.schemas import NoteRead, PublicUserRead, UserStandingRead
+from app.articles.models import Visibility
 from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.comments.schemas import MAX_ID, EditorNoteRead
 from app.moderation.insights_figures import Busy, Day
@@ -84,6 +85,23 @@ class EditorNoteIn(BaseModel):
         StringConstraints(strip_whitespace=True, max_length=500),
         AfterValidator(_evidence_rules),
     ] = None
+
+
+class VisibilityIn(BaseModel):
+    """Who reads a comment: "public" (anyone) or "members" (signed-in members)."""
+
+    visibility: Visibility
+
+
+class VisibilityRead(BaseModel):
+    """A comment's visibility after a moderator set it."""
+
+    id: int
+    visibility: Visibility
+
+    @classmethod
+    def of(cls, comment: Comment) -> "VisibilityRead":
+        return cls(id=comment.id, visibility=comment.visibility)
 
 
 class ContentNoteIn(BaseModel):
@@ -315,6 +333,7 @@ class PolicyRead(BaseModel):
     badges: list[str]
     medical_disclaimer: str
     allow_api_guests: bool
+    members_only_by_default: bool
 
 
 MAX_CANNED_LABEL = 80
@@ -464,3 +483,4 @@ class PolicyUpdate(BaseModel):
     badges: list[LabelLine] | None = Field(default=None, max_length=20)
     medical_disclaimer: Disclaimer | None = None
     allow_api_guests: bool | None = None
+    members_only_by_default: bool | None = None

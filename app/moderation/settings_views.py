@@ -51,7 +51,7 @@ LIST_FIELDS = (
 )
 TEXT_FIELDS = ("medical_disclaimer",)
 # Ticked boxes: sent as "1" when ticked, not sent at all otherwise.
-BOOL_FIELDS = ("allow_api_guests",)
+BOOL_FIELDS = ("allow_api_guests", "members_only_by_default")
 CANNED_FIELDS = ("label", "body", "position")
 
 
@@ -108,6 +108,7 @@ def _page(
     full: dict[str, Any] = {
         "form": form,
         "api_guests_ticked": form.get("allow_api_guests") == "1",
+        "members_only_ticked": form.get("members_only_by_default") == "1",
         "canned_reasons": canned.list_canned_reasons(session, actor=admin),
         "canned_form": {},
         "canned_errors": {},

@@ -20,7 +20,7 @@ from app.comments.deps import CommentId
 from app.comments.models import Comment, QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
-from app.moderation import annotations, canned, service
+from app.moderation import annotations, canned, service, visibility
 from app.moderation.decisions import view_decisions
 from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
@@ -31,6 +31,7 @@ from app.moderation.schemas import (
     DecisionIn,
     EditorNoteIn,
     ReasonIn,
+    VisibilityIn,
 )
 from app.pagination import PageNumber
 from app.web import FormFields, field_errors, flash, render, safe_next
@@ -273,6 +274,34 @@ def content_note(
         ),
         lambda comment: (
             f"Content note of the comment by {comment.author_name} updated."
+        ),
+    )
+
+
+@router.post(paths.MODERATION_VISIBILITY, name="moderation.visibility")
+def comment_visibility(
+    request: Request,
+    comment_id: CommentId,
+    form: CsrfForm,
+    session: SessionDep,
+    moderator: ModeratorUser,
+) -> Response:
+    """Make a comment members only, or public again."""
+    back = _back(form, str(request.app.url_path_for("moderation.queue")))
+    data = _parse(request, VisibilityIn, {"visibility": form.get("visibility", "")})
+    if data is None:
+        return back
+    return _on_comment(
+        request,
+        session,
+        back,
+        comment_id,
+        lambda comment: visibility.set_visibility(
+            session, comment, data.visibility, actor=moderator
+        ),
+        lambda comment: (
+            f"The comment by {comment.author_name} is now "
+            + ("members only." if data.visibility == "members" else "public.")
         ),
     )
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app import paths
 from app.accounts.models import PendingSignUp, Role, User
-from app.articles.models import Article
+from app.articles.models import Article, Visibility
 from app.comments import standing
 from app.comments.models import Comment, CommentStatus, QueueStatus
 from app.config import TEMPLATES_DIR, Settings
@@ -34,6 +34,9 @@ from app.notifications.tokens import Purpose, Signer, password_fingerprint
 
 # Mail that people asked for by acting (a reset, a confirmation) has no
 # unsubscribe link; notifications do.
+# Said instead of quoting a members-only reply (issue #19).
+MEMBERS_ONLY_EXCERPT = "This reply is for members only: sign in to read it."
+
 SUBJECTS = {
     MailKind.REPLY: "{name} replied to you on “{title}”",
     MailKind.APPROVED: "Your comment on “{title}” is published",
@@ -191,7 +194,11 @@ class Composer:
             parent,
             replier=reply.author_name,
             title=reply.article.title,
-            excerpt=html_excerpt(reply.body_html, 300),
+            # A members-only reply is not quoted: mail leaves the site.
+            excerpt=MEMBERS_ONLY_EXCERPT
+            if Visibility.MEMBERS
+            in (reply.visibility, reply.article.comments_visibility)
+            else html_excerpt(reply.body_html, 300),
             link=self._permalink(reply),
         )
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    and_,
     case,
     column,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app import paths
 from app.articles.models import Article, ArticleStatus
-from app.comments.models import Comment
+from app.comments.models import Comment, readable_by_anyone
 from app.pagination import Page, offset_for
 from app.search.models import (
     DOCUMENT_COLUMN,
@@ -229,7 +230,8 @@ def _visible(statement: Select[*_Row], finder: _Finder) -> Select[*_Row]:
             Article.status == ArticleStatus.PUBLISHED,
             or_(
                 SearchDocument.comment_id.is_(None),
-                Comment.published(),
+                # Members-only text is never a search result (issue #19).
+                and_(Comment.published(), readable_by_anyone()),
             ),
         )
     )

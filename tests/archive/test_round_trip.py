@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.archive.schemas import ArticleRow, CommentRow, RevisionRow, TagRow, UserRow
-from app.articles.models import Article, ArticleStatus, Tag, article_tag
+from app.articles.models import Article, ArticleStatus, Tag, Visibility, article_tag
 from app.comments import editing
 from app.comments.models import Comment, CommentRevision, CommentStatus
 from app.config import get_settings
@@ -53,6 +53,9 @@ def _seed(session: Session) -> list[str]:
     locked_top = make_comment(session, closed, author=member)
     make_comment(session, closed, author=admin, parent=locked_top)
     moderation_service.close_thread(session, closed, actor=moderator, reason="Done.")
+    # Members only (issue #19): a comment, and a whole discussion.
+    deep.visibility = Visibility.MEMBERS
+    closed.comments_visibility = Visibility.MEMBERS
     session.flush()
     return [open_article.slug, closed.slug]
 

@@ -202,7 +202,11 @@ def test_member_comment_lifecycle_through_the_api(
 
     assert response.status_code == 201
     created = response.json()
-    assert created == {"id": created["id"], "status": "pending"}
+    assert created == {
+        "id": created["id"],
+        "status": "pending",
+        "visibility": "public",
+    }
     assert detail(created["id"], author).json()["status"] == "pending"
     assert detail(created["id"], moderator).status_code == 200
     assert detail(created["id"]).status_code == 404

@@ -35,6 +35,7 @@ DEFAULT_FORM = {
     "badges": "MS nurse\nneurologist\nphysio\ncarer",
     "medical_disclaimer": DEFAULT_DISCLAIMER,
     "allow_api_guests": "",
+    "members_only_by_default": "",
 }
 
 
@@ -162,6 +163,7 @@ def test_settings_api_reads_and_patches_the_policy(
         "badges": ["MS nurse", "neurologist", "physio", "carer"],
         "medical_disclaimer": DEFAULT_DISCLAIMER,
         "allow_api_guests": False,
+        "members_only_by_default": False,
     }
     response = admin_api.patch(
         "/api/v1/settings", json={"hold_words": ["cure", "CURE"], "auto_close_days": 7}
