@@ -169,6 +169,7 @@ def discussion_html(
     viewer: thread.Viewer,
     *,
     page: int,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> str:
     """One page of the discussion's trees as HTML: rendered once for every
     reader who sees the public page (cached by the discussion's version), per
@@ -183,6 +184,7 @@ def discussion_html(
             page=page,
             viewer=thread.PUBLIC if public else viewer,
             per_page=per_page,
+            sort=sort,
         )
         html = render_fragment(
             request,
@@ -192,6 +194,8 @@ def discussion_html(
                 "is_open": discussion.is_open,
                 "url": discussion.url,
                 "csrf": csrf,
+                "sorts": built.sorts,
+                "query": sort.query(),
             },
         )
         return html, built.page.pages
@@ -203,7 +207,7 @@ def discussion_html(
         html, pages = render_page("")
         return html.encode(), page <= pages
 
-    key = discussion.cache_key("tree", page, per_page)
+    key = discussion.cache_key(sort.cache_kind("tree"), page, per_page)
     return renderings.cached_bytes(request, key, render_public).decode()
 
 
@@ -217,6 +221,7 @@ def article_page(
     context: dict[str, Any] | None = None,
     status_code: int = 200,
     last_visit: datetime | None = None,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> Response:
     """The article with a page of its discussion and the comment form: the one
     builder of the page, for reading it and for showing a refused comment again.
@@ -244,7 +249,9 @@ def article_page(
             "article": article,
             "discussion": discussion,
             "thread_html": Markup(  # noqa: S704 (rendered from autoescaped templates)
-                discussion_html(request, session, discussion, viewer, page=page)
+                discussion_html(
+                    request, session, discussion, viewer, page=page, sort=sort
+                )
             ),
             **form_context(
                 session,
