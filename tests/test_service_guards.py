@@ -139,6 +139,9 @@ MODERATORS: dict[str, Call] = {
     "app.moderation.highlights.set_featured": lambda s, w, a: highlights.set_featured(
         s, w.approved, True, actor=a
     ),
+    "app.moderation.highlights.apply": lambda s, w, a: highlights.apply(
+        s, w.approved, highlights.Highlight.FEATURE, actor=a
+    ),
     "app.moderation.canned.list_canned_reasons": lambda s, w, a: (
         canned.list_canned_reasons(s, actor=a)
     ),

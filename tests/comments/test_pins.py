@@ -174,13 +174,12 @@ def test_the_page_marks_pins_and_features_and_offers_both_orders(
     one, two, three = roots(session, article, 3)
     highlights.set_pinned(session, two, True, actor=moderator)
     highlights.set_featured(session, three, True, actor=moderator)
-    # The public pages are cached: each order has its own rendering.
-    client = TestClient(app_factory(comments_per_page=2))
     url = f"/articles/{article.slug}"
-
-    oldest = client.get(url).text
-    featured = client.get(f"{url}?sort=featured").text
-    featured_2 = client.get(f"{url}?sort=featured&page=2").text
+    # The public pages are cached: each order has its own rendering.
+    with TestClient(app_factory(comments_per_page=2)) as client:
+        oldest = client.get(url).text
+        featured = client.get(f"{url}?sort=featured").text
+        featured_2 = client.get(f"{url}?sort=featured&page=2").text
 
     def order(html: str) -> list[int]:
         return [
@@ -305,19 +304,21 @@ def test_the_author_deleting_from_the_page_unpins_it_for_readers(
     comment = make_comment(session, article, author=author)
     make_comment(session, article, parent=comment)
     highlights.set_pinned(session, comment, True, actor=moderator)
-    reader = TestClient(app_factory())
     url = f"/api/v1/articles/{article.slug}/comments"
-    assert [n["id"] for n in reader.get(url).json()["items"]] == [comment.id, first.id]
-
-    with TestClient(app_factory(), follow_redirects=False) as browser:
+    with (
+        TestClient(app_factory()) as reader,
+        TestClient(app_factory(), follow_redirects=False) as browser,
+    ):
+        pinned = reader.get(url).json()["items"]
         login(browser, author.username)
         token = csrf_from(browser.get(f"/articles/{article.slug}").text)
         deleted = browser.post(
             f"/comments/{comment.id}/delete", data={"csrf_token": token}
         )
-    assert deleted.status_code == 303
+        items = reader.get(url).json()["items"]
 
-    items = reader.get(url).json()["items"]
+    assert [n["id"] for n in pinned] == [comment.id, first.id]
+    assert deleted.status_code == 303
     # Still there as a placeholder (a reply hangs from it), in its own place.
     assert [(n["id"], n["pinned"]) for n in items] == [
         (first.id, False),
