@@ -128,18 +128,18 @@ def test_a_page_with_a_pin_costs_the_same_queries(
         make_comment(session, pinned, parent=root)
     highlights.set_pinned(session, root, True, actor=moderator)
     highlights.set_featured(session, root, True, actor=moderator)
-    client = TestClient(app_factory(cache_mb=0))
+    with TestClient(app_factory(cache_mb=0)) as client:
 
-    def cost(path: str) -> int:
-        with count_queries() as log:
-            assert client.get(path).status_code == 200
-        return len(log)
+        def cost(path: str) -> int:
+            with count_queries() as log:
+                assert client.get(path).status_code == 200
+            return len(log)
 
-    for path in ("/articles/{}", "/api/v1/articles/{}/comments"):
-        for query in ("", "?sort=featured"):
-            assert cost(path.format(pinned.slug) + query) == cost(
-                path.format(plain.slug) + query
-            )
+        for path in ("/articles/{}", "/api/v1/articles/{}/comments"):
+            for query in ("", "?sort=featured"):
+                assert cost(path.format(pinned.slug) + query) == cost(
+                    path.format(plain.slug) + query
+                )
 
 
 def test_the_api_nodes_say_pinned_and_featured_and_sort_by_featured(
