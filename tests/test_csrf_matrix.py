@@ -170,6 +170,8 @@ GENUINE = [
     ("/articles/{slug}/close", {"reason": "Enough said."}),
     ("/comments/{comment_id}/lock", {"reason": "Heated."}),
     ("/moderation/comments/{comment_id}/remove", {"seen": "approved"}),
+    ("/moderation/comments/{comment_id}/pin", {}),
+    ("/moderation/comments/{comment_id}/feature", {}),
     ("/admin/guidelines", {"markdown": "Be kind to each other."}),
     ("/users/{username}/notes", {"body": "Spoke to them kindly."}),
 ]

@@ -152,6 +152,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     # Community care (issue #15): editor's notes and content notes on comments.
     ("POST", "/moderation/comments/{comment_id}/note"): MODERATORS,
     ("POST", "/moderation/comments/{comment_id}/note/delete"): MODERATORS,
+    # Pinned and featured comments (issue #19): the HTML twins of the API's.
+    ("POST", "/moderation/comments/{comment_id}/pin"): MODERATORS,
+    ("POST", "/moderation/comments/{comment_id}/unpin"): MODERATORS,
+    ("POST", "/moderation/comments/{comment_id}/feature"): MODERATORS,
+    ("POST", "/moderation/comments/{comment_id}/unfeature"): MODERATORS,
     ("POST", "/moderation/comments/{comment_id}/content-note"): MODERATORS,
     ("POST", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,
     ("DELETE", "/api/v1/moderation/comments/{comment_id}/note"): MODERATORS,

@@ -142,6 +142,9 @@ MODERATORS: dict[str, Call] = {
     "app.moderation.visibility.set_visibility": lambda s, w, a: (
         visibility.set_visibility(s, w.approved, Visibility.MEMBERS, actor=a)
     ),
+    "app.moderation.highlights.apply": lambda s, w, a: highlights.apply(
+        s, w.approved, highlights.Highlight.FEATURE, actor=a
+    ),
     "app.moderation.canned.list_canned_reasons": lambda s, w, a: (
         canned.list_canned_reasons(s, actor=a)
     ),

@@ -116,8 +116,9 @@ def article_detail(
     user: OptionalUser,
     settings: SettingsDep,
     page: PageNumber = 1,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> Response:
-    """An article and a page of its discussion.
+    """An article and a page of its discussion (``sort``: thread.ThreadSort).
 
     Anonymous readers all get the same page: it is rendered once per version of
     the discussion and answered from the cache (or with 304) after one lookup.
@@ -130,11 +131,13 @@ def article_detail(
         and not settings.allow_guest_comments
         and not has_personal_state(request)
     ):
-        key = discussion.cache_key("page", page, settings.comments_per_page)
+        key = discussion.cache_key(
+            sort.cache_kind("page"), page, settings.comments_per_page
+        )
 
         def build() -> tuple[Response, bool]:
             response = comment_views.article_page(
-                request, session, discussion, viewer, page=page
+                request, session, discussion, viewer, page=page, sort=sort
             )
             pages = -(-discussion.comment_count // settings.comments_per_page)
             return response, page <= max(1, pages)
@@ -145,7 +148,13 @@ def article_detail(
         visits.record_visit(session, user, discussion.article_id) if user else None
     )
     return comment_views.article_page(
-        request, session, discussion, viewer, page=page, last_visit=last_visit
+        request,
+        session,
+        discussion,
+        viewer,
+        page=page,
+        last_visit=last_visit,
+        sort=sort,
     )
 
 

@@ -76,18 +76,26 @@ def comment_thread(
     user: OptionalUser,
     settings: SettingsDep,
     page: PageNumber = 1,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> Response:
-    """A page of the discussion (the caller's own waiting comments included)."""
+    """A page of the discussion (the caller's own waiting comments included),
+    the pinned comment first on page 1; ``sort=featured`` puts conversations
+    with a featured comment first."""
     discussion = thread.find_discussion(session, slug, viewer=user)
     viewer = _reader(session, discussion, user)
     per_page = settings.comments_per_page
     return _answer(
         request,
         viewer,
-        discussion.cache_key("json", page, per_page, audience=viewer),
+        discussion.cache_key(sort.cache_kind("json"), page, per_page, audience=viewer),
         lambda: ThreadRead.from_page(
             thread.thread_page(
-                session, discussion, page=page, viewer=viewer, per_page=per_page
+                session,
+                discussion,
+                page=page,
+                viewer=viewer,
+                per_page=per_page,
+                sort=sort,
             )
         ),
     )

@@ -151,6 +151,13 @@ class Comment(Base):
             sqlite_where=text("pinned_at IS NOT NULL"),
             postgresql_where=text("pinned_at IS NOT NULL"),
         ),
+        # A discussion's featured comments, for "Featured first" (app.comments.thread).
+        Index(
+            "ix_comment_featured",
+            "article_id",
+            sqlite_where=text("featured_at IS NOT NULL"),
+            postgresql_where=text("featured_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

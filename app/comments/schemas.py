@@ -83,6 +83,9 @@ class CommentNodeRead(BaseModel):
     replies: list["CommentNodeRead"]
     more_replies: MoreRepliesRead | None = None
     can: CommentActionsRead
+    # A moderator pinned it (first on page 1) or featured it.
+    pinned: bool = False
+    featured: bool = False
 
     @classmethod
     def from_node(cls, top: "Node") -> "CommentNodeRead":
@@ -140,6 +143,8 @@ class CommentNodeRead(BaseModel):
                 report=can.report is not None,
                 moderate=can.moderate is not None,
             ),
+            pinned=node.pinned,
+            featured=node.featured,
         )
 
 

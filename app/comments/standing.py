@@ -109,6 +109,8 @@ def record_change(
     bumped when a reader would see it, including a new text
     (``content_changed``) on a comment readers see.
     """
+    if after.status != CommentStatus.APPROVED:
+        _clear_highlights(comment)
     old_views = before.views if before else frozenset()
     deltas = {queue_counter(v): -1 for v in old_views - after.views}
     deltas |= {queue_counter(v): 1 for v in after.views - old_views}
@@ -135,6 +137,16 @@ def record_change(
     bump_discussions(
         session, [comment.article_id], published_delta=published, roots_delta=roots
     )
+
+
+def _clear_highlights(comment: Comment) -> None:
+    """A comment no longer published (deleted by its author, taken down, its
+    author's account deleted) is no longer pinned or featured: every such
+    change passes here."""
+    if comment.pinned_at is not None:
+        comment.pinned_at = None
+    if comment.featured_at is not None:
+        comment.featured_at = None
 
 
 def _count_reply(session: Session, reply: Comment, published: int) -> int:

@@ -28,6 +28,7 @@ under keys of its own.
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -40,6 +41,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -157,6 +159,14 @@ class ModTools:
     # Making the comment members only, or public again (issue #19): where, and to what.
     visibility: str = ""
     visibility_to: str = Visibility.MEMBERS
+    # Pinning (top-level comments only) and featuring, each a toggle
+    # (app.moderation.highlights); the forms return to the comment's permalink,
+    # since pinning moves it.
+    pin: str | None = None
+    pin_label: str = "Pin to the top"
+    feature: str = ""
+    feature_label: str = "Feature"
+    highlights_back: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,9 @@ class Node:
     reply_to: ReplyTo | None = None
     more_replies: MoreReplies | None = None
     actions: Actions = NO_ACTIONS
+    # A moderator pinned it first on page 1, or featured it (app.moderation.highlights).
+    pinned: bool = False
+    featured: bool = False
 
     @property
     def accepts_replies(self) -> bool:
@@ -570,6 +583,8 @@ _COLUMNS = (
     Comment.edited_at,
     Comment.hidden_at,
     Comment.locked,
+    Comment.pinned_at,
+    Comment.featured_at,
     Comment.pending_body_html,
     Comment.decision_reason,
     Comment.reply_count,
@@ -652,6 +667,8 @@ def _node(row: Row[Any], viewer: Viewer) -> Node:
         and row.status == CommentStatus.APPROVED
         and placeholder is None
         and not own,
+        pinned=row.pinned_at is not None,
+        featured=row.featured_at is not None,
     )
     if sign_in is not None:  # nothing of it but its place
         _keep_only_place(node)
@@ -700,12 +717,58 @@ _HAS_COMMENTED = select(
 # Pages -------------------------------------------------------------------------------
 
 
+class ThreadSort(StrEnum):
+    """The orders of a discussion's top-level comments (``?sort=``). Either way
+    the pinned comment comes first on page 1."""
+
+    OLDEST = "oldest"
+    # Conversations holding a featured comment (at the top or in a reply)
+    # first, then the others; each oldest first.
+    FEATURED = "featured"
+
+    @property
+    def label(self) -> str:
+        return "Featured first" if self is ThreadSort.FEATURED else "Oldest first"
+
+    def cache_kind(self, kind: str) -> str:
+        """The cache key's kind of a rendering in this order: the default order
+        keeps the plain kind, which the front cache (app.front) also reads."""
+        return kind if self is ThreadSort.OLDEST else f"{kind}-{self}"
+
+    def query(self) -> str:
+        """What a page link of this order adds after ``?page=N``."""
+        return "" if self is ThreadSort.OLDEST else f"&sort={self}"
+
+
+@dataclass(frozen=True)
+class SortLink:
+    label: str
+    url: str
+    current: bool
+
+
 @dataclass(frozen=True)
 class ThreadPage:
     """One page of a discussion: whole trees, each cut after its oldest replies."""
 
     discussion: Discussion
     page: Page[Node]
+    sort: ThreadSort = ThreadSort.OLDEST
+
+    @property
+    def sorts(self) -> list[SortLink]:
+        """The orders a reader may choose, the current one marked."""
+        url = self.discussion.url
+        return [
+            SortLink(
+                sort.label,
+                f"{url}?sort={sort}#comments"
+                if sort is not ThreadSort.OLDEST
+                else f"{url}#comments",
+                sort is self.sort,
+            )
+            for sort in ThreadSort
+        ]
 
 
 def thread_page(
@@ -715,19 +778,21 @@ def thread_page(
     page: int,
     viewer: Viewer,
     per_page: int = TOP_LEVEL_PER_PAGE,
+    sort: ThreadSort = ThreadSort.OLDEST,
 ) -> ThreadPage:
     """A page of ``discussion`` for ``viewer`` in two or three queries, which read
     only what the page shows, whatever the size of the discussion.
 
-    Top-level comments oldest first; under each, its oldest replies (the
-    page's share, see replies_shown()) and how many more its replies page holds.
-    The counts are stored ones (app.comments.standing).
+    Top-level comments oldest first (the pinned one first of all, on page 1
+    only; see ThreadSort for the other order); under each, its oldest replies
+    (the page's share, see replies_shown()) and how many more its replies page
+    holds. The counts are stored ones (app.comments.standing).
     """
     total = discussion.root_count + _extra_roots(session, discussion.article_id, viewer)
     roots = [
         _node(row, viewer)
         for row in session.execute(
-            _roots_statement(_shape(viewer)),
+            _roots_statement(_shape(viewer), sort),
             _params(
                 viewer,
                 article_id=discussion.article_id,
@@ -751,17 +816,60 @@ def thread_page(
     return ThreadPage(
         discussion,
         Page(items=nodes, page=page, per_page=per_page, total=total),
+        sort,
     )
 
 
+_OFFSET = bindparam("offset", type_=Integer)
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+def _lanes(sort: ThreadSort) -> list[ColumnElement[bool]]:
+    """The top-level comments of a discussion in the order its pages list them,
+    lane after lane: the pinned one (at most one, ix_comment_one_pin), then,
+    featured first, the trees holding a featured comment (a handful, found
+    through ix_comment_featured), then the rest."""
+    pinned = Comment.pinned_at.is_not(None)
+    if sort is ThreadSort.OLDEST:
+        return [pinned, not_(pinned)]
+    featured = aliased(Comment)
+    in_featured_tree = Comment.id.in_(
+        select(func.coalesce(featured.root_id, featured.id)).where(
+            featured.article_id == bindparam("article_id"),
+            featured.featured_at.is_not(None),
+        )
+    )
+    return [
+        pinned,
+        and_(not_(pinned), in_featured_tree),
+        and_(not_(pinned), not_(in_featured_tree)),
+    ]
+
+
 @cache
-def _roots_statement(shape: _Shape) -> AnySelect:
-    return (  # type: ignore[no-any-return]
-        _rows(select(*_COLUMNS))
-        .where(_top_level(shape))
-        .order_by(*_OLDEST_FIRST)
-        .offset(bindparam("offset"))
-        .limit(bindparam("limit"))
+def _roots_statement(shape: _Shape, sort: ThreadSort = ThreadSort.OLDEST) -> AnySelect:
+    """A page of top-level comments (``offset``, ``limit``) in ``sort``'s order.
+
+    Each lane reads at most ``offset + limit`` rows in the order of
+    ix_comment_article_parent_created, so the page costs what a plain
+    oldest-first page costs, and only those are sorted.
+    """
+    lanes = [
+        select(
+            _rows(select(*_COLUMNS, literal(rank, Integer).label("lane")))
+            .where(_top_level(shape), condition)
+            .order_by(*_OLDEST_FIRST)
+            .limit(_OFFSET + _LIMIT)
+            .subquery(f"lane_{rank}")
+        )
+        for rank, condition in enumerate(_lanes(sort))
+    ]
+    page = union_all(*lanes).subquery("page")
+    return (
+        select(page)
+        .order_by(page.c.lane, page.c.created_at, page.c.id)
+        .offset(_OFFSET)
+        .limit(_LIMIT)
     )
 
 
@@ -1016,6 +1124,19 @@ def _mod_tools(node: Node, discussion: Discussion, *, own: bool) -> ModTools:
         visibility_to=Visibility.PUBLIC
         if node.own_members_only
         else Visibility.MEMBERS,
+        pin=None
+        if node.parent_id is not None
+        else paths.fill(
+            paths.MODERATION_UNPIN if node.pinned else paths.MODERATION_PIN,
+            comment_id=node.id,
+        ),
+        pin_label="Unpin" if node.pinned else "Pin to the top",
+        feature=paths.fill(
+            paths.MODERATION_UNFEATURE if node.featured else paths.MODERATION_FEATURE,
+            comment_id=node.id,
+        ),
+        feature_label="Unfeature" if node.featured else "Feature",
+        highlights_back=paths.fill(paths.COMMENT, comment_id=node.id),
     )
 
 
@@ -1149,7 +1270,7 @@ def locate(
 ) -> str:
     """The address of the page that shows ``comment`` to ``viewer``, at its anchor:
     the discussion page of its tree, or its tree's replies page when it is not
-    among the replies the discussion page shows (two to four queries)."""
+    among the replies the discussion page shows (two to five queries)."""
     root_id = comment.root_id or comment.id
     anchor = f"#comment-{comment.id}"
     page = page_of_tree(
@@ -1172,24 +1293,31 @@ def locate(
 def _share_on_page(
     session: Session, article_id: int, page: int, *, viewer: Viewer, per_page: int
 ) -> int:
-    """replies_shown() for a discussion page, from its trees' sizes (one query)."""
+    """replies_shown() for a discussion page, from its trees' sizes (two queries)."""
     shape = _shape(viewer)
-    roots = (
-        select(Comment.id)
-        .where(_top_level(shape))
-        .order_by(*_OLDEST_FIRST)
-        .offset(offset_for(page, per_page))
-        .limit(per_page)
+    # The page's trees first, on their own: inside the count, PostgreSQL
+    # planned the page's lanes as a scan of far more comments than it lists.
+    roots = select(_roots_statement(shape).subquery().c.id)
+    root_ids = list(
+        session.scalars(
+            roots,
+            _params(
+                viewer,
+                article_id=article_id,
+                offset=offset_for(page, per_page),
+                limit=per_page,
+            ),
+        )
     )
     sizes = session.scalars(
         select(func.count(Comment.id))
         .where(
-            Comment.root_id.in_(roots),
+            Comment.root_id.in_(root_ids),
             Comment.parent_id.is_not(None),
             _visible(shape),
         )
         .group_by(Comment.root_id),
-        _params(viewer, article_id=article_id),
+        _params(viewer),
     )
     return replies_shown(sizes)
 
@@ -1225,13 +1353,18 @@ def page_of_tree(
     viewer: Viewer,
     per_page: int = TOP_LEVEL_PER_PAGE,
 ) -> int:
-    """The discussion page that shows the tree of top-level comment ``root_id``."""
+    """The discussion page that shows the tree of top-level comment ``root_id``
+    (oldest first): page 1 for the pinned one, which is listed there only."""
     root = aliased(Comment)
     root_created = select(root.created_at).where(root.id == root_id).scalar_subquery()
+    root_pinned_at = select(root.pinned_at).where(root.id == root_id).scalar_subquery()
     earlier = session.scalar(
         select(func.count(Comment.id)).where(
             _top_level(_shape(viewer)),
+            # Nothing comes before the pinned one; before any other, the pinned one.
+            root_pinned_at.is_(None),
             or_(
+                Comment.pinned_at.is_not(None),
                 Comment.created_at < root_created,
                 and_(Comment.created_at == root_created, Comment.id < root_id),
             ),

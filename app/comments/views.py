@@ -173,6 +173,7 @@ def discussion_html(
     viewer: thread.Viewer,
     *,
     page: int,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> tuple[str, bool]:
     """One page of the discussion's trees as HTML, and whether it shows a
     members-only placeholder: rendered once for every reader who sees their
@@ -188,6 +189,7 @@ def discussion_html(
             page=page,
             viewer=viewer.shared() if public else viewer,
             per_page=per_page,
+            sort=sort,
         )
         html = render_fragment(
             request,
@@ -197,6 +199,8 @@ def discussion_html(
                 "is_open": discussion.is_open,
                 "url": discussion.url,
                 "csrf": csrf,
+                "sorts": built.sorts,
+                "query": sort.query(),
             },
         )
         hides = thread.hides_members_only(built.page.items)
@@ -211,7 +215,9 @@ def discussion_html(
         # The first byte keeps whether it hides members-only text.
         return (b"1" if hides else b"0") + html.encode(), page <= pages
 
-    key = discussion.cache_key("tree", page, per_page, audience=viewer.shared())
+    key = discussion.cache_key(
+        sort.cache_kind("tree"), page, per_page, audience=viewer.shared()
+    )
     raw = renderings.cached_bytes(request, key, render_public)
     return raw[1:].decode(), raw[:1] == b"1"
 
@@ -226,6 +232,7 @@ def article_page(
     context: dict[str, Any] | None = None,
     status_code: int = 200,
     last_visit: datetime | None = None,
+    sort: thread.ThreadSort = thread.ThreadSort.OLDEST,
 ) -> Response:
     """The article with a page of its discussion and the comment form: the one
     builder of the page, for reading it and for showing a refused comment again.
@@ -247,7 +254,7 @@ def article_page(
             viewer = replace(viewer, since=last_visit)
     discussion_feed = feeds.discussion_link(article)
     thread_html, noindex = discussion_html(
-        request, session, discussion, viewer, page=page
+        request, session, discussion, viewer, page=page, sort=sort
     )
     return render(
         request,

@@ -174,10 +174,7 @@ def _highlight(
     session: SessionDep, comment_id: int, moderator: ModeratorUser, action: str
 ) -> HighlightsRead:
     comment = comments_service.get_comment(session, comment_id)
-    if action in ("pin", "unpin"):
-        highlights.set_pinned(session, comment, action == "pin", actor=moderator)
-    else:
-        highlights.set_featured(session, comment, action == "feature", actor=moderator)
+    highlights.apply(session, comment, highlights.Highlight(action), actor=moderator)
     return HighlightsRead.of(comment)
 
 

@@ -6,6 +6,8 @@ change what readers see, so both bump the discussion's version, and both are
 audited like any decision.
 """
 
+from enum import StrEnum
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -53,15 +55,9 @@ def set_pinned(
         if comment.pinned_at is None:
             raise Conflict("This comment is not pinned.")
         comment.pinned_at = None
-    standing.bump_discussions(session, [comment.article_id])
-    record(
-        session,
-        ActionKind.PIN if pinned else ActionKind.UNPIN,
-        actor=moderator,
-        comment=comment,
+    return _changed(
+        session, comment, ActionKind.PIN if pinned else ActionKind.UNPIN, moderator
     )
-    session.flush()
-    return comment
 
 
 def set_featured(
@@ -79,12 +75,47 @@ def set_featured(
         if comment.featured_at is None:
             raise Conflict("This comment is not featured.")
         comment.featured_at = None
-    standing.bump_discussions(session, [comment.article_id])
-    record(
+    return _changed(
         session,
+        comment,
         ActionKind.FEATURE if featured else ActionKind.UNFEATURE,
-        actor=moderator,
-        comment=comment,
+        moderator,
     )
+
+
+def _changed(
+    session: Session, comment: Comment, kind: ActionKind, moderator: User
+) -> Comment:
+    """Readers see the change at once (a new discussion version); the log keeps it."""
+    standing.bump_discussions(session, [comment.article_id])
+    record(session, kind, actor=moderator, comment=comment)
     session.flush()
     return comment
+
+
+class Highlight(StrEnum):
+    """The four moderator actions on a comment's highlights, by their route's name."""
+
+    PIN = "pin"
+    UNPIN = "unpin"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+
+    @property
+    def done(self) -> str:
+        """What the HTML face says after it."""
+        return {
+            Highlight.PIN: "Comment pinned at the top of the discussion.",
+            Highlight.UNPIN: "Comment unpinned.",
+            Highlight.FEATURE: "Comment featured.",
+            Highlight.UNFEATURE: "Comment no longer featured.",
+        }[self]
+
+
+def apply(
+    session: Session, comment: Comment, change: Highlight, *, actor: User | None
+) -> Comment:
+    """Pin, unpin, feature or unfeature ``comment``: what both faces call."""
+    if change in (Highlight.PIN, Highlight.UNPIN):
+        return set_pinned(session, comment, change is Highlight.PIN, actor=actor)
+    return set_featured(session, comment, change is Highlight.FEATURE, actor=actor)

@@ -113,12 +113,6 @@ def decide(
             decided_at=utcnow(),
             decided_by_id=moderator.id,
             decision_reason=(reason or "").strip() or None,
-            # A comment taken down is no longer pinned or featured (issue #19).
-            **(
-                {}
-                if transition.to == CommentStatus.APPROVED
-                else {"pinned_at": None, "featured_at": None}
-            ),
         )
         # The columns themselves: SQLite 3.40 answers "x IS NOT NULL" wrongly
         # inside RETURNING.

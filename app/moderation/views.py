@@ -20,7 +20,7 @@ from app.comments.deps import CommentId
 from app.comments.models import Comment, QueueStatus
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
-from app.moderation import annotations, canned, service, visibility
+from app.moderation import annotations, canned, highlights, service, visibility
 from app.moderation.decisions import view_decisions
 from app.moderation.deps import QueueCursor
 from app.moderation.models import Decision
@@ -304,6 +304,39 @@ def comment_visibility(
             + ("members only." if data.visibility == "members" else "public.")
         ),
     )
+
+
+def _highlight_route(change: highlights.Highlight) -> Callable[..., Response]:
+    """The twin of the API's pin, unpin, feature or unfeature: back to the
+    comment, wherever the change put it (its permalink finds its page)."""
+
+    def route(
+        request: Request,
+        comment_id: CommentId,
+        form: CsrfForm,
+        session: SessionDep,
+        moderator: ModeratorUser,
+    ) -> Response:
+        back = _back(form, paths.fill(paths.COMMENT, comment_id=comment_id))
+        return _on_comment(
+            request,
+            session,
+            back,
+            comment_id,
+            lambda comment: highlights.apply(session, comment, change, actor=moderator),
+            lambda _comment: change.done,
+        )
+
+    return route
+
+
+for _change, _path in (
+    (highlights.Highlight.PIN, paths.MODERATION_PIN),
+    (highlights.Highlight.UNPIN, paths.MODERATION_UNPIN),
+    (highlights.Highlight.FEATURE, paths.MODERATION_FEATURE),
+    (highlights.Highlight.UNFEATURE, paths.MODERATION_UNFEATURE),
+):
+    router.post(_path, name=f"moderation.{_change}")(_highlight_route(_change))
 
 
 @router.post(paths.MODERATION_DECIDE, name="moderation.decide")
