@@ -116,9 +116,11 @@ def sentence(error: Mapping[str, Any]) -> str:
     if kind == "value_error" and message.startswith("value is not a valid email"):
         return _email(str(ctx.get("reason", "")))
     if kind in ("value_error", "assertion_error"):
-        # Haven's own validators already speak to people.
+        # Haven's own validators already speak to people; a check shared by
+        # many fields says {name} or {Name} where the field's name goes.
         for prefix in _RAW_PREFIXES:
             message = message.removeprefix(prefix)
+        message = message.replace("{Name}", _capital(name)).replace("{name}", name)
         return _capital(message)
     return _generic(kind, name, ctx)
 

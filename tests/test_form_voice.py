@@ -137,9 +137,17 @@ def test_no_form_answers_with_validator_wording(
             {
                 "type": "value_error",
                 "loc": ("username",),
-                "msg": "Value error, Use 3 to 30 letters.",
+                "msg": "Value error, {Name} can only hold letters.",
             },
-            "Use 3 to 30 letters.",
+            "Your username can only hold letters.",
+        ),
+        (
+            {
+                "type": "value_error",
+                "loc": ("guest_name",),
+                "msg": "Value error, Write {name} as one line.",
+            },
+            "Write your name as one line.",
         ),
         (
             {"type": "something_new", "loc": ()},

@@ -83,3 +83,20 @@ def test_a_refused_sign_in_still_returns_to_the_article(
     page.get_by_role("button", name="Sign in").click()
 
     _back_on_the_article(page, seed)
+
+
+def test_every_sign_up_problem_shows_at_once_in_plain_words(
+    open_as: OpenAs, screenshot: Screenshot
+) -> None:
+    page = open_as("guest")
+    page.goto("/register?next=/")
+    page.get_by_label("Username").fill("a!")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create account").click()
+
+    summary = page.locator("#form-errors")
+    expect(summary.get_by_role("listitem")).to_have_count(3)
+    expect(summary).to_contain_text("Your password needs at least 10 characters.")
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "register-errors")
