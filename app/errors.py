@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from app import field_messages
+
 
 class DomainError(Exception):
     status_code = 400
@@ -39,13 +41,26 @@ class TooLarge(DomainError):
 
 
 class Invalid(DomainError):
-    """Input that breaks a rule; ``field`` names the form field to mark."""
+    """Input that breaks a rule; ``field`` names the form field to mark, or
+    ``by_field`` holds a sentence for each of several (all shown at once)."""
 
     status_code = 422
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        by_field: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.by_field = dict(by_field or {})
+
+    @classmethod
+    def of_fields(cls, by_field: Mapping[str, str]) -> "Invalid":
+        """One error for several fields; its message holds every sentence."""
+        return cls(" ".join(by_field.values()), by_field=by_field)
 
 
 class RateLimited(DomainError):
@@ -57,15 +72,9 @@ class RateLimited(DomainError):
 
 
 def describe_validation(errors: Iterable[Mapping[str, Any]]) -> str:
-    """One readable line from pydantic's errors: "field: message; ..."."""
-    parts = []
-    for error in errors:
-        location = ".".join(
-            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
-        )
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{location}: {message}" if location else message)
-    return "; ".join(parts) or "invalid input"
+    """One readable line from pydantic's errors: "field: Sentence. ..."
+    (app.field_messages says each in Haven's voice)."""
+    return field_messages.one_line(errors)
 
 
 class ErrorRead(BaseModel):

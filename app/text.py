@@ -28,13 +28,13 @@ def unstorable(value: str, *, one_line: bool = False) -> bool:
 
 def _text(value: str) -> str:
     if unstorable(value):
-        raise ValueError("The text contains a control character; please remove it.")
+        raise ValueError("{Name} contains a control character; please remove it.")
     return value
 
 
 def _line(value: str) -> str:
     if unstorable(value, one_line=True):
-        raise ValueError("Write this as one line, without control characters.")
+        raise ValueError("Write {name} as one line, without control characters.")
     return value
 
 

@@ -1,8 +1,9 @@
 """HTML plumbing: the Jinja environment, render(), flash messages, forms and CSRF."""
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -16,8 +17,9 @@ from jinja2 import (
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from app import dates
+from app import dates, field_messages
 from app.config import TEMPLATES_DIR
+from app.errors import Invalid
 from app.paths import API_PREFIX
 from app.security import csrf_token, new_token
 
@@ -41,6 +43,7 @@ def make_templates(*, auto_reload: bool = True) -> Jinja2Templates:
     env.filters["datetime"] = dates.date_and_time
     env.filters["iso"] = dates.iso
     env.globals["url_for"] = _url_for
+    env.globals["account_links"] = _account_links
     return Jinja2Templates(env=env)
 
 
@@ -177,29 +180,68 @@ def site_origins(request: Request) -> set[str]:
 
 
 def field_errors(exc: Exception) -> dict[str, str]:
-    """Per-field messages from a pydantic ValidationError or a domain error with a field."""
+    """Per-field sentences (app.field_messages) from a pydantic ValidationError,
+    or from a domain error naming its field or fields."""
     if isinstance(exc, ValidationError):
-        errors: dict[str, str] = {}
-        for error in exc.errors():
-            name = str(error["loc"][0]) if error["loc"] else "form"
-            message = error["msg"].removeprefix("Value error, ")
-            errors.setdefault(name, message[0].upper() + message[1:])
-        return errors
+        return field_messages.by_field(exc.errors())
+    if isinstance(exc, Invalid) and exc.by_field:
+        return dict(exc.by_field)
     field = getattr(exc, "field", None) or "form"
     return {field: str(exc)}
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after a form (never another host)."""
-    if not target:
+    """Only a path on this site is followed after a form, never another host.
+
+    Browsers forgive much in an address: they read a backslash as a slash,
+    drop tabs and line breaks, and some decode %2F or %5C, so "/\\evil.com",
+    "/\t/evil.com" or "/%2F%2Fevil.com" could all leave the site. Any of
+    those, in the text or once decoded, falls back to ``default``.
+    """
+    if not target or len(target) > MAX_NEXT:
         return default
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
-        return default
+    decoded = target
+    for _ in range(3):  # encoded once, twice, thrice
+        decoded = unquote(decoded)
+    for text in (target, decoded):
+        parts = urlsplit(text)
+        if (
+            parts.scheme
+            or parts.netloc
+            or not text.startswith("/")
+            or text.startswith("//")
+            or "\\" in text
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
+        ):
+            return default
     return target
+
+
+# A "next" address longer than this is nobody's page.
+MAX_NEXT = 2000
+
+
+def with_next(path: str, target: str | None) -> str:
+    """``path`` with ``?next=`` the page to come back to, when there is a safe one."""
+    back = safe_next(target, "")
+    return f"{path}?next={quote(back, safe='/')}" if back else path
+
+
+@dataclass(frozen=True)
+class AccountLinks:
+    """Where "Sign in" and "Create a free account" lead from a page: each
+    returns the person to ``back`` once they are in."""
+
+    sign_in: str
+    register: str
+
+
+@pass_context
+def _account_links(context: dict[str, Any], back: str) -> AccountLinks:
+    """The sign-in and sign-up addresses that bring a person back to ``back``:
+    built here once, so no template spells out a ``next`` parameter."""
+    app = context["request"].app
+    return AccountLinks(
+        sign_in=with_next(_path_for(app, "accounts.login", ()), back),
+        register=with_next(_path_for(app, "accounts.register", ()), back),
+    )

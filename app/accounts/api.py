@@ -342,7 +342,7 @@ def auth_complete_sign_up(
     data: EmailConfirmation, session: SessionDep, signer: SignerDep
 ) -> MeRead:
     """The token mailed to a sign-up's address: the account is made."""
-    return me_read(session, service.complete_sign_up(session, signer, data.token))
+    return me_read(session, service.complete_sign_up(session, signer, data.token).user)
 
 
 @router.post("/auth/password-reset", name="api.auth.password_reset", status_code=202)

@@ -23,7 +23,9 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
 
 def _username(value: str) -> str:
     if not USERNAME_PATTERN.fullmatch(value):
-        raise ValueError("Use 3 to 30 letters, digits, underscores or hyphens.")
+        raise ValueError(
+            "{Name} can only hold 3 to 30 letters, digits, underscores or hyphens."
+        )
     return value
 
 

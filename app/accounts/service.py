@@ -345,6 +345,7 @@ def sign_up(
     *,
     hide_taken_emails: bool,
     allowance: "SignupAllowance | None" = None,
+    return_to: str | None = None,
 ) -> SignUp:
     """Someone signs up on the site (both faces come here).
 
@@ -353,7 +354,9 @@ def sign_up(
     (complete_sign_up), the owner of a known one a mail saying someone tried.
     No account exists before the link is opened, so no profile, username or
     sign-in tells either; both hash the password, so they cost the same.
-    Each attempt is counted against ``allowance`` first (see register).
+    Each attempt is counted against ``allowance`` first (see register). A
+    sign-up waiting for its link keeps ``return_to`` (a path on this site, checked
+    by the caller) for the link to lead back to.
     """
     if not hide_taken_emails:
         return SignUp(register(session, data, allowance=allowance))
@@ -369,6 +372,7 @@ def sign_up(
             email=data.email.strip(),
             email_key=email_key(data.email),
             password_hash=password_hash,
+            return_to=return_to,
         )
         session.add(pending)
         session.flush()
@@ -383,7 +387,15 @@ def sign_up(
 SIGN_UP_GONE = "This link is not valid any more. Please sign up again."
 
 
-def complete_sign_up(session: Session, signer: Signer, token: str) -> User:
+@dataclass(frozen=True)
+class CompletedSignUp:
+    """The account a mailed sign-up link made, and the page it was asked from."""
+
+    user: User
+    return_to: str | None
+
+
+def complete_sign_up(session: Session, signer: Signer, token: str) -> CompletedSignUp:
     """Make the account a sign-up asked for, once the link mailed to its
     address is opened: the address counts as confirmed. Raises Invalid for a
     bad or used link, Conflict when the username was taken meanwhile."""
@@ -406,11 +418,12 @@ def complete_sign_up(session: Session, signer: Signer, token: str) -> User:
         password_hash=pending.password_hash,
         display_name=pending.display_name,
     )
+    return_to = pending.return_to
     # Every sign-up waiting for this address is settled now.
     session.execute(
         delete(PendingSignUp).where(PendingSignUp.email_key == pending.email_key)
     )
-    return user
+    return CompletedSignUp(user, return_to)
 
 
 @dataclass(frozen=True)

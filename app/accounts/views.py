@@ -54,7 +54,7 @@ from app.moderation.policy import load_policy
 from app.notifications import service as notifications
 from app.notifications.deps import SignerDep
 from app.pagination import PageNumber
-from app.web import FormFields, field_errors, flash, render, safe_next
+from app.web import FormFields, field_errors, flash, render, safe_next, with_next
 
 router = APIRouter()
 
@@ -81,7 +81,9 @@ def login_page(
 ) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "accounts/login.html", {"form": {"next": next or ""}})
+    return render(
+        request, "accounts/login.html", {"form": {"next": safe_next(next, "")}}
+    )
 
 
 @router.post(paths.LOGIN, name="accounts.login_submit")
@@ -125,12 +127,14 @@ def logout(request: Request, form: CsrfForm, session: SessionDep) -> Response:
 
 
 @router.get("/register", name="accounts.register")
-def register_page(request: Request, user: OptionalUser) -> Response:
+def register_page(
+    request: Request, user: OptionalUser, next: str | None = None
+) -> Response:
     if user is not None:
-        return RedirectResponse(
-            request.app.url_path_for("articles.index"), status_code=303
-        )
-    return render(request, "accounts/register.html", {"form": {}})
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(
+        request, "accounts/register.html", {"form": {"next": safe_next(next, "")}}
+    )
 
 
 @router.post("/register", name="accounts.register_submit")
@@ -155,6 +159,7 @@ def register_submit(
             data,
             hide_taken_emails=settings.hides_taken_emails,
             allowance=allowance,
+            return_to=safe_next(form.get("next"), "") or None,
         )
     except (ValidationError, Invalid, Conflict) as exc:
         return _form_error(request, "accounts/register.html", form, exc)
@@ -163,13 +168,14 @@ def register_submit(
     if outcome.user is None:
         flash(request, outcome.notice)
         return RedirectResponse(
-            request.app.url_path_for("accounts.login"), status_code=303
+            with_next(request.app.url_path_for("accounts.login"), form.get("next")),
+            status_code=303,
         )
     flash(
         request,
         f"Welcome to {settings.site_name}, {outcome.user.display_name}!",
     )
-    return _signed_in_response(request, session, outcome.user, "/")
+    return _signed_in_response(request, session, outcome.user, form.get("next", "/"))
 
 
 def _form_error(
@@ -741,7 +747,7 @@ def complete_sign_up(
     """The link mailed to a sign-up's address: the account is made, and its
     owner signed in."""
     try:
-        user = service.complete_sign_up(session, signer, token)
+        completed = service.complete_sign_up(session, signer, token)
     except (Invalid, Conflict) as exc:
         status = 409 if isinstance(exc, Conflict) else 400  # a link, not a form
         return render(
@@ -750,11 +756,12 @@ def complete_sign_up(
             {"status_code": status, "message": exc.message},
             status_code=status,
         )
+    user = completed.user
     flash(
         request,
         f"Welcome to {settings.site_name}, {user.display_name}!",
     )
-    return _signed_in_response(request, session, user, "/")
+    return _signed_in_response(request, session, user, completed.return_to or "/")
 
 
 @router.get("/confirm-email/{token}", name="accounts.confirm_email")

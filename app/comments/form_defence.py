@@ -31,7 +31,11 @@ DEFENCE_FIELDS = (HONEYPOT_FIELD, TIMING_FIELD)
 FORM_MAX_AGE = timedelta(hours=24)
 
 REFUSED = "Sorry, your comment could not be sent."
-TOO_FAST = "That was very quick: please wait a moment, then press “Post comment” again."
+# Names the button the form shows: "Post reply" under a comment (inline or on
+# the reply page), "Post comment" under the article (comments/_form.html).
+TOO_FAST_AS = "That was very quick: please wait a moment, then press “{button}” again."
+TOO_FAST = TOO_FAST_AS.format(button="Post comment")
+TOO_FAST_REPLY = TOO_FAST_AS.format(button="Post reply")
 EXPIRED = (
     "This form was open for more than a day, so it has expired. "
     "Your text is kept below: please send it again."
@@ -107,7 +111,8 @@ def check_form(
         raise FormRefused(UNCHECKED)
     age = time.time() - issued
     if age < min_seconds:
-        raise FormRefused(TOO_FAST, keep_token=True)
+        too_fast = TOO_FAST_REPLY if fields.get("parent_id", "").strip() else TOO_FAST
+        raise FormRefused(too_fast, keep_token=True)
     if age > FORM_MAX_AGE.total_seconds():
         raise FormRefused(EXPIRED)
     _spend(

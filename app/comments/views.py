@@ -361,6 +361,11 @@ def comment_create(
     except ValidationError as exc:
         _keep_draft(session, article, form, user)
         errors = _input_errors(exc)
+        if user is None:  # the service's guest check, said with the rest at once
+            missing = service.missing_guest_details(
+                form.get("guest_name", "").strip(), form.get("guest_email", "").strip()
+            )
+            errors = {**missing, **errors}
         return _form_page(
             request, session, article, user, kept, errors=errors, status_code=422
         )

@@ -69,7 +69,7 @@ def _parse(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        flash(request, next(iter(field_errors(exc).values())), "error")
+        flash(request, " ".join(field_errors(exc).values()), "error")
         return None
 
 

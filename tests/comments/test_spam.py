@@ -238,6 +238,25 @@ def test_a_form_sent_too_soon_asks_to_wait_and_keeps_text_and_token(
     assert stored(session) == 1
 
 
+def test_a_reply_sent_too_soon_names_the_button_the_reply_form_shows(
+    session: Session, browser: Browser
+) -> None:
+    article = make_article(session)
+    parent = make_comment(session, article, status=CommentStatus.APPROVED)
+    client = browser(make_user(session), form_min_seconds=3)
+
+    quick = send(client, article, "Me too", age=0, fields={"parent_id": str(parent.id)})
+
+    assert quick.status_code == 400
+    button = re.search(
+        r'<button type="submit" name="action" value="post">([^<]+)<', quick.text
+    )
+    assert button is not None
+    assert button.group(1) == "Post reply"
+    assert html.escape(form_defence.TOO_FAST_REPLY, quote=False) in quick.text
+    assert "“Post comment”" not in quick.text
+
+
 def test_the_re_shown_form_keeps_the_clock_of_its_first_render(
     session: Session, browser: Browser
 ) -> None:

@@ -172,6 +172,31 @@ def test_a_new_address_gets_an_account_once_its_link_is_opened(
         login(later, "newcomer", PASSWORD)
 
 
+def test_the_sign_up_link_leads_back_to_the_page_it_was_asked_from(
+    hiding: Visitors, inbox: Inbox, send_mail: SendMail
+) -> None:
+    back = "/articles/what-is-spasticity#comments"
+    with hiding() as visitor:
+        asked = post_form(
+            visitor,
+            f"/register?next={back.replace('#', '%23')}",
+            "/register",
+            {
+                "username": "newcomer",
+                "email": NEW_ADDRESS,
+                "password": PASSWORD,
+                "next": back,
+            },
+        )
+        # Told to check their mail on the sign-in page, which keeps the way back too.
+        assert asked.headers["location"] == f"/login?next={back.replace('#', '%23')}"
+        send_mail()
+        joined = visitor.get(link_in(inbox.only(NEW_ADDRESS), "/sign-up/"))
+
+        assert joined.status_code == 303
+        assert joined.headers["location"] == back
+
+
 def _traces(visitor: TestClient, username: str) -> tuple[int, int, int]:
     """What anyone can learn about a username after a sign-up: its profile,
     signing in with the password chosen, and signing up with it again."""
