@@ -149,3 +149,12 @@ def test_page_shows_the_versions_to_the_author_only_among_members(
     assert "First words." not in other.text
     anonymous = make(None, api=False).get(url)
     assert anonymous.status_code == 303
+
+
+def test_your_comments_link_to_the_earlier_versions_of_an_edited_one(
+    session: Session, author: User, edited: Comment, client_for: ClientFor
+) -> None:
+    unchanged = make_comment(session, make_article(session), author=author)
+    page = client_for(author.username, api=False).get("/me/comments").text
+    assert f'href="/comments/{edited.id}/revisions"' in page
+    assert f'href="/comments/{unchanged.id}/revisions"' not in page
