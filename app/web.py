@@ -108,6 +108,7 @@ def render(
         "csrf_token": _LazyCsrfToken(request),
         "errors": {},
         "moderation_counts": getattr(request.state, "moderation_counts", None),
+        "moderation_waiting": getattr(request.state, "moderation_waiting", 0),
         **(context or {}),
     }
     return templates.TemplateResponse(request, template, full, status_code=status_code)

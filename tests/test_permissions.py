@@ -68,6 +68,9 @@ EXPECTED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     # (the API checks the body first: a member's empty PATCH is a 422)
     ("PATCH", "/api/v1/comments/{comment_id}"): SIGNED_IN,
     ("DELETE", "/api/v1/comments/{comment_id}"): AUTHOR_ONLY,
+    # A comment's earlier versions (issue #18): its author and moderators.
+    ("GET", "/comments/{comment_id}/revisions"): MODERATORS,
+    ("GET", "/api/v1/comments/{comment_id}/revisions"): MODERATORS,
     ("GET", "/moderation"): MODERATORS,
     ("POST", "/moderation/comments/{comment_id}/{decision}"): MODERATORS,
     ("POST", "/moderation/bulk"): MODERATORS,

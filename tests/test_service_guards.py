@@ -170,6 +170,13 @@ MODERATORS: dict[str, Call] = {
     "app.comments.editing.edit_comment": lambda s, w, a: editing.edit_comment(
         s, w.approved, "Edited.", actor=a
     ),
+    # A comment's earlier versions: moderators, and its author (someone else here).
+    "app.comments.editing.revision_history": lambda s, w, a: editing.revision_history(
+        s, w.approved.id, actor=a
+    ),
+    "app.accounts.history.member_comments": lambda s, w, a: history.member_comments(
+        s, w.member, actor=a
+    ),
 }
 
 # Services for admins only.
@@ -262,6 +269,7 @@ NOT_PRIVILEGED: dict[str, str] = {
             "app.moderation.flag_queries.flagged_order",
             "app.moderation.queue.read_queue",
             "app.moderation.service.status_counts",
+            "app.moderation.service.attention_count",
         ],
         "a query under a guarded service (history, queue, counts in the menu)",
     ),

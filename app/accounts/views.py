@@ -41,6 +41,7 @@ from app.accounts.schemas import (
     ResetRequest,
 )
 from app.comments import profile as profile_comments
+from app.comments.models import CommentStatus
 from app.config import Settings, SettingsDep
 from app.db import SessionDep, utcnow
 from app.errors import (
@@ -428,11 +429,20 @@ def _moderation_page(
     moderator: User,
     *,
     page: int = 1,
+    comments: CommentStatus | None = None,
+    comments_page: int = 1,
     form: FormFields | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    record = history.user_history(session, person, actor=moderator, page=page)
+    record = history.user_history(
+        session,
+        person,
+        actor=moderator,
+        page=page,
+        comments_status=comments,
+        comments_page=comments_page,
+    )
     return render(
         request,
         "accounts/moderation.html",
@@ -458,9 +468,20 @@ def moderation_page(
     session: SessionDep,
     moderator: ModeratorUser,
     page: PageNumber = 1,
+    comments: CommentStatus | None = None,
+    comments_page: PageNumber = 1,
 ) -> Response:
+    """Someone's moderation record; ``comments`` lists their comments of one status."""
     person = service.get_user(session, username)
-    return _moderation_page(request, session, person, moderator, page=page)
+    return _moderation_page(
+        request,
+        session,
+        person,
+        moderator,
+        page=page,
+        comments=comments,
+        comments_page=comments_page,
+    )
 
 
 def _ban_input(form: FormFields) -> BanIn:

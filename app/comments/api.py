@@ -19,6 +19,7 @@ from app.comments.schemas import (
     CommentDetailRead,
     CommentEdit,
     CommentEdited,
+    CommentRevisionsRead,
     FlagCreate,
     FlagCreated,
     OwnCommentPageRead,
@@ -176,6 +177,16 @@ def comment_detail(
     """One comment; its author (and moderators) also read a moderator's reason."""
     return CommentDetailRead.of(
         thread.single(session, comment_id, viewer=thread.Viewer.of(user))
+    )
+
+
+@router.get(paths.COMMENT_REVISIONS, name="api.comments.revisions")
+def comment_revisions(
+    comment_id: CommentId, session: SessionDep, user: CurrentUser
+) -> CommentRevisionsRead:
+    """A comment's earlier versions, newest first: for its author and moderators."""
+    return CommentRevisionsRead.of(
+        editing.revision_history(session, comment_id, actor=user)
     )
 
 

@@ -10,9 +10,11 @@ history. Nothing is hard-deleted: an author's deletion leaves a placeholder
 while replies hang from it.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User
@@ -34,6 +36,8 @@ from app.moderation.models import ActionKind
 from app.moderation.policy import Policy, load_policy
 
 _EDITABLE = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED)
+# A comment's history shows this many of its newest earlier versions.
+REVISIONS_SHOWN = 100
 
 
 def edit_deadline(comment: CommentFacts, policy: Policy) -> datetime:
@@ -199,3 +203,42 @@ def delete_comment(
     moderation_service.record(session, ActionKind.DELETE, actor=actor, comment=comment)
     session.flush()
     return comment
+
+
+@dataclass(frozen=True)
+class History:
+    """A comment and its earlier versions, newest first (at most REVISIONS_SHOWN)."""
+
+    comment: Comment
+    revisions: list[CommentRevision]
+    # More earlier versions exist than are listed.
+    truncated: bool
+
+
+def revision_history(
+    session: Session, comment_id: int, *, actor: User | None
+) -> History:
+    """A comment's earlier versions, for its author and moderators only.
+
+    Someone who may not see the comment at all is told there is none (404);
+    someone who may see it but did not write it is refused (403).
+    """
+    comment = comments_service.get_visible_comment(session, comment_id, viewer=actor)
+    if actor is None or not (actor.moderates or comment.author_id == actor.id):
+        raise PermissionDenied(
+            "Only the comment's author and moderators can read its earlier versions."
+        )
+    revisions = list(
+        session.scalars(
+            select(CommentRevision)
+            .options(joinedload(CommentRevision.editor))
+            .where(CommentRevision.comment_id == comment.id)
+            .order_by(CommentRevision.created_at.desc(), CommentRevision.id.desc())
+            .limit(REVISIONS_SHOWN + 1)
+        )
+    )
+    return History(
+        comment=comment,
+        revisions=revisions[:REVISIONS_SHOWN],
+        truncated=len(revisions) > REVISIONS_SHOWN,
+    )

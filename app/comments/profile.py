@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from app import paths
 from app.accounts.models import User
 from app.articles.models import Article, ArticleStatus
 from app.comments import editing
-from app.comments.models import Comment, CommentStatus, readable_by_anyone
+from app.comments.models import (
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    readable_by_anyone,
+)
 from app.db import utcnow
 from app.markup import html_excerpt
 from app.moderation.policy import load_policy
@@ -157,7 +162,8 @@ class OwnComment:
     ``url`` is its permalink, given only while a page shows it to you; ``link``
     is where its article's title leads: there, else the article while it is
     published. ``revise_url`` is the edit page, for a rejected comment you may
-    still revise and send again.
+    still revise and send again. ``revisions_url`` lists its earlier versions,
+    when it has any.
     """
 
     id: int
@@ -176,6 +182,7 @@ class OwnComment:
     url: str | None
     link: str | None
     revise_url: str | None
+    revisions_url: str | None
 
 
 def list_own_comments(
@@ -205,6 +212,7 @@ def list_own_comments(
             Comment.hidden_at,
             Comment.decision_reason,
             Comment.pending_body.is_not(None).label("edit_waiting"),
+            exists().where(CommentRevision.comment_id == Comment.id).label("revised"),
             Article.slug,
             Article.title,
             Article.status.label("article_status"),
@@ -261,6 +269,9 @@ def list_own_comments(
                 or (paths.fill(paths.ARTICLE, slug=row.slug) if published else None),
                 revise_url=paths.fill(paths.COMMENT_EDIT, comment_id=row.id)
                 if revisable
+                else None,
+                revisions_url=paths.fill(paths.COMMENT_REVISIONS, comment_id=row.id)
+                if row.revised
                 else None,
             )
         )

@@ -22,6 +22,7 @@ from app.text import OneLine, Storable
 if TYPE_CHECKING:  # the services import these schemas for their input
     from app.comments.closure import Closure
     from app.comments.drafts import Draft
+    from app.comments.editing import History
     from app.comments.profile import OwnComment
     from app.comments.thread import Node, RepliesPage, ThreadPage
     from app.pagination import Page
@@ -180,6 +181,40 @@ class ClosedRead(BaseModel):
             automatic=closure.automatic,
             after_days=closure.after_days,
             text=closure.text,
+        )
+
+
+class CommentRevisionRead(BaseModel):
+    """An earlier version of a comment: its text as written, and who changed it."""
+
+    id: int
+    body: str
+    created_at: datetime
+    # Who made the edit that replaced this text (null once their account is gone).
+    edited_by: str | None
+
+
+class CommentRevisionsRead(BaseModel):
+    """GET /comments/{id}/revisions: earlier versions, newest first."""
+
+    comment_id: int
+    items: list[CommentRevisionRead]
+    truncated: bool
+
+    @classmethod
+    def of(cls, history: "History") -> "CommentRevisionsRead":
+        return cls(
+            comment_id=history.comment.id,
+            items=[
+                CommentRevisionRead(
+                    id=revision.id,
+                    body=revision.body,
+                    created_at=revision.created_at,
+                    edited_by=revision.editor.display_name if revision.editor else None,
+                )
+                for revision in history.revisions
+            ],
+            truncated=history.truncated,
         )
 
 

@@ -31,6 +31,11 @@ def queue_counter(view: QueueStatus) -> str:
     return f"queue.{view}"
 
 
+# How many comments need a moderator's look (the navigation's badge): waiting,
+# reported or hidden, each comment once however many views list it.
+ATTENTION = "queue.attention"
+
+
 # What a reader sees of a comment in each status: itself, or a placeholder.
 _SHOWN = (CommentStatus.APPROVED, CommentStatus.REMOVED, CommentStatus.DELETED)
 
@@ -79,6 +84,12 @@ class Standing:
             views.add(QueueStatus.MEDICAL)
         return frozenset(views)
 
+    @property
+    def needs_look(self) -> bool:
+        """Counted in the moderators' badge: waiting, reported or hidden."""
+        waiting = bool(self.views & {QueueStatus.PENDING, QueueStatus.FLAGGED})
+        return waiting or (self.status == CommentStatus.APPROVED and self.hidden)
+
     def shows_root(self, replies: int) -> bool:
         """Whether a top-level comment with ``replies`` published replies shows in
         its discussion (Article.root_count counts those that do): published, or
@@ -114,6 +125,7 @@ def record_change(
     old_views = before.views if before else frozenset()
     deltas = {queue_counter(v): -1 for v in old_views - after.views}
     deltas |= {queue_counter(v): 1 for v in after.views - old_views}
+    deltas[ATTENTION] = int(after.needs_look) - int(bool(before and before.needs_look))
     counters.add(session, deltas)
     search_index.comment_changed(
         session,
@@ -240,8 +252,33 @@ def lock(session: Session, comment: Comment) -> Standing:
 def queue_counts(session: Session) -> dict[QueueStatus, int]:
     """How many comments each view of the queue lists (one primary-key read)."""
     names = {view: queue_counter(view) for view in QueueStatus}
-    stored = counters.read(session, names.values())
+    # The badge's count comes along, for the navigation on the same page.
+    stored = counters.read(session, [*names.values(), ATTENTION])
     return {view: max(0, stored[name]) for view, name in names.items()}
+
+
+def attention_count(session: Session) -> int:
+    """How many comments need a moderator's look (stored; see ``ATTENTION``)."""
+    return max(0, counters.read(session, [ATTENTION])[ATTENTION])
+
+
+def _needs_look() -> Any:
+    """Standing.needs_look in SQL."""
+    reported = select(Flag.comment_id).where(Flag.resolved_at.is_(None))
+    published_but = or_(
+        Comment.pending_body.is_not(None),
+        Comment.hidden_at.is_not(None),
+        Comment.id.in_(reported),
+    )
+    return or_(
+        Comment.status == CommentStatus.PENDING,
+        (Comment.status == CommentStatus.APPROVED) & published_but,
+    )
+
+
+def attention_counted(session: Session) -> int:
+    """How many comments need a moderator's look, counted from the comments."""
+    return session.scalar(select(func.count(Comment.id)).where(_needs_look())) or 0
 
 
 def counted(session: Session) -> dict[QueueStatus, int]:
@@ -331,7 +368,11 @@ def recount(session: Session) -> dict[QueueStatus, int]:
     normal use the counts never drift (a test compares them with real COUNTs).
     """
     counts = counted(session)
-    counters.store(session, {queue_counter(v): n for v, n in counts.items()})
+    counters.store(
+        session,
+        {queue_counter(v): n for v, n in counts.items()}
+        | {ATTENTION: attention_counted(session)},
+    )
     session.execute(
         update(Article)
         .values(

@@ -701,6 +701,19 @@ def own_comments(
     return render(request, "comments/mine.html", {"comments": comments})
 
 
+@router.get(paths.COMMENT_REVISIONS, name="comments.revisions")
+def comment_revisions(
+    request: Request, comment_id: CommentId, session: SessionDep, user: CurrentUser
+) -> Response:
+    """A comment's earlier versions, newest first: for its author and moderators."""
+    history = editing.revision_history(session, comment_id, actor=user)
+    return render(
+        request,
+        "comments/revisions.html",
+        {"history": history, "article": history.comment.article},
+    )
+
+
 @router.get(paths.COMMENT, name="comments.permalink")
 def comment_permalink(
     request: Request, comment_id: CommentId, session: SessionDep, user: OptionalUser

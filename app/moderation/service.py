@@ -433,6 +433,11 @@ def status_counts(session: Session) -> dict[QueueStatus, int]:
     return standing.queue_counts(session)
 
 
+def attention_count(session: Session) -> int:
+    """How many comments need a look (waiting, reported or hidden; stored counter)."""
+    return standing.attention_count(session)
+
+
 def audit_log(
     session: Session,
     *,

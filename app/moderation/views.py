@@ -6,7 +6,7 @@ flash message, so the queue works without JavaScript.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -56,6 +56,7 @@ def moderation_nav(request: Request, session: SessionDep, user: OptionalUser) ->
     """Queue counts for the moderators' navigation, on every page they view."""
     if request.method == "GET" and user is not None and user.moderates:
         request.state.moderation_counts = service.status_counts(session)
+        request.state.moderation_waiting = service.attention_count(session)
 
 
 def _back(form: FormFields, default: str) -> RedirectResponse:
@@ -163,11 +164,19 @@ def queue_page(
     status: QueueStatus = QueueStatus.PENDING,
     after: QueueCursor = None,
     before: QueueCursor = None,
+    select: Literal["all"] | None = None,
 ) -> Response:
+    """A view of the queue; ``select=all`` shows it with every item on the page
+    ticked for a bulk action (which works without JavaScript)."""
     page = service.queue(
         session, status=status, after=after, before=before, actor=moderator
     )
     here = f"{request.app.url_path_for('moderation.queue')}?status={status}"
+    this_page = (
+        here
+        + (f"&after={after}" if after else "")
+        + (f"&before={before}" if before else "")
+    )
     return render(
         request,
         "moderation/queue.html",
@@ -176,9 +185,10 @@ def queue_page(
             **TABS,
             "queue": page,
             # Where the forms return to (this page) and the neighbouring pages.
-            "here": here
-            + (f"&after={after}" if after else "")
-            + (f"&before={before}" if before else ""),
+            "here": this_page,
+            "all_selected": select is not None,
+            "select_all_url": f"{this_page}&select=all#bulk",
+            "clear_selection_url": f"{this_page}#bulk",
             "newer_url": f"{here}&after={page.newer_after}"
             if page.newer_after
             else None,

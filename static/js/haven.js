@@ -296,6 +296,35 @@
     }
   });
 
+  /* The queue's "Select all on this page" (issue #18): ticks or clears every
+     item's box at once. Without JavaScript the link reloads the page so ticked. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-select-all]");
+    var form = link && link.closest("form");
+    if (!form) { return; }
+    event.preventDefault();
+    var all = link.getAttribute("data-select-all") === "all";
+    document.querySelectorAll('input[type="checkbox"][name="ids"][form="' + form.id + '"]').forEach(function (box) {
+      box.checked = all;
+    });
+    link.setAttribute("data-select-all", all ? "none" : "all");
+    link.textContent = all ? "Clear the selection" : "Select all on this page";
+  });
+
+  /* The staff menu (a <details>, which opens and closes without this): Escape
+     or a click elsewhere folds it, as menus do. */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var menu = document.querySelector("details.staff-menu[open]");
+    if (!menu) { return; }
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+  document.addEventListener("click", function (event) {
+    var menu = document.querySelector("details.staff-menu[open]");
+    if (menu && !menu.contains(event.target)) { menu.open = false; }
+  });
+
   /* Part A, canned reasons: picking one puts its text in the reason field to
      adjust. Without JavaScript the server uses the pick when the field is empty. */
   document.addEventListener("change", function (event) {

@@ -44,6 +44,9 @@ def assert_counts_exact(session: Session, when: str = "") -> None:
     session.flush()
     session.expire_all()
     assert standing.queue_counts(session) == standing.counted(session), when
+    assert standing.attention_count(session) == standing.attention_counted(session), (
+        when
+    )
     stored = {
         article_id: (published, roots)
         for article_id, published, roots in session.execute(
