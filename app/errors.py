@@ -60,7 +60,11 @@ class Invalid(DomainError):
     @classmethod
     def of_fields(cls, by_field: Mapping[str, str]) -> "Invalid":
         """One error for several fields; its message holds every sentence."""
-        return cls(" ".join(by_field.values()), by_field=by_field)
+        return cls(
+            " ".join(by_field.values()),
+            field=next(iter(by_field), None),
+            by_field=by_field,
+        )
 
 
 class RateLimited(DomainError):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -21,6 +21,8 @@ from app import dates, field_messages
 from app.config import TEMPLATES_DIR
 from app.errors import Invalid
 from app.paths import API_PREFIX
+from app.paths import safe_next as safe_next  # the pages' import
+from app.paths import with_next as with_next
 from app.security import csrf_token, new_token
 
 FormFields = dict[str, str]
@@ -189,43 +191,6 @@ def field_errors(exc: Exception) -> dict[str, str]:
         return dict(exc.by_field)
     field = getattr(exc, "field", None) or "form"
     return {field: str(exc)}
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a path on this site is followed after a form, never another host.
-
-    Browsers forgive much in an address: they read a backslash as a slash,
-    drop tabs and line breaks, and some decode %2F or %5C, so "/\\evil.com",
-    "/\t/evil.com" or "/%2F%2Fevil.com" could all leave the site. Any of
-    those, in the text or once decoded, falls back to ``default``.
-    """
-    if not target or len(target) > MAX_NEXT:
-        return default
-    decoded = target
-    for _ in range(3):  # encoded once, twice, thrice
-        decoded = unquote(decoded)
-    for text in (target, decoded):
-        parts = urlsplit(text)
-        if (
-            parts.scheme
-            or parts.netloc
-            or not text.startswith("/")
-            or text.startswith("//")
-            or "\\" in text
-            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
-        ):
-            return default
-    return target
-
-
-# A "next" address longer than this is nobody's page.
-MAX_NEXT = 2000
-
-
-def with_next(path: str, target: str | None) -> str:
-    """``path`` with ``?next=`` the page to come back to, when there is a safe one."""
-    back = safe_next(target, "")
-    return f"{path}?next={quote(back, safe='/')}" if back else path
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ bearer token, so a cross-site form can never act through the API.
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import paths
 from app.accounts import personal, service
 from app.accounts.models import AuthSession, SessionKind, User
 from app.config import Settings
@@ -123,10 +123,7 @@ async def get_current_user(request: Request, user: OptionalUser) -> User:
             headers={"WWW-Authenticate": "Bearer"},
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    login = request.app.url_path_for("accounts.login")
-    raise HTTPException(
-        status_code=303, headers={"Location": f"{login}?next={quote(target, safe='/')}"}
-    )
+    raise HTTPException(status_code=303, headers={"Location": paths.sign_in_to(target)})
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

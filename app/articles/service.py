@@ -18,6 +18,8 @@ from app.comments import standing
 from app.db import utcnow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.markup import Profile, render_markdown
+from app.moderation import service as moderation_service
+from app.moderation.models import ActionKind
 from app.moderation.policy import load_policy
 from app.pagination import Page, offset_for
 from app.search import index as search_index
@@ -270,8 +272,20 @@ def update_article(
             article.body_html = preview(data.body)
         if tags is not None:
             article.tags = tags
-        if data.comments_visibility is not None:
+        if (
+            data.comments_visibility is not None
+            and data.comments_visibility != article.comments_visibility
+        ):
             article.comments_visibility = data.comments_visibility
+            moderation_service.record(
+                session,
+                ActionKind.DISCUSSION_VISIBILITY,
+                actor=actor,
+                article=article,
+                reason="Members only"
+                if data.comments_visibility == Visibility.MEMBERS
+                else "Public",
+            )
         if data.status is not None:
             article.status = data.status
             if data.status == ArticleStatus.PUBLISHED and article.published_at is None:

@@ -70,6 +70,8 @@ class ActionKind(StrEnum):
     UNMEMORIAL = "unmemorial"
     # A comment made members only, or public again, by a moderator (issue #19).
     SET_VISIBILITY = "set_visibility"
+    # A whole discussion made members only, or public again, by an admin.
+    DISCUSSION_VISIBILITY = "discussion_visibility"
 
 
 class ModerationAction(Base):

@@ -154,9 +154,10 @@ def test_member_posts_a_comment_with_the_keyboard_only(
     stops = to_textarea + to_post
     assert all(stop["inMain"] for stop in stops), "the skip link should skip the header"
     assert "field-website" not in [stop["id"] for stop in stops]  # the spam trap
-    # After the text: the optional content note, then the buttons.
+    # After the text: the optional content note, "Members only", then the buttons.
     assert to_post[0]["id"] == "field-content_note"
-    assert [stop["name"] for stop in to_post[1:]] == ["Preview", "Post comment"]
+    assert to_post[1]["id"] == "field-visibility"
+    assert [stop["name"] for stop in to_post[2:]] == ["Preview", "Post comment"]
     assert_focus_visible_and_in_order(stops)
 
     page.keyboard.press("Enter")

@@ -213,8 +213,10 @@ def test_bulk_approve_publishes_the_selected_comments_only(
 
 
 def expect_closed(page: Page, reason: str) -> None:
-    expect(page.get_by_text("Comments are closed.")).to_be_visible()
-    expect(page.get_by_text(reason)).to_be_visible()
+    # Said beside the Discussion heading and again where the form would be.
+    expect(page.get_by_text("Comments are closed.")).to_have_count(2)
+    expect(page.locator("#comments-closed")).to_be_visible()
+    expect(page.locator("#comments-closed")).to_contain_text(reason)
     expect(page.get_by_label("Your comment")).to_have_count(0)
     expect(page.get_by_role("button", name="Post comment")).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("^Reply"))).to_have_count(0)

@@ -23,7 +23,7 @@ def discussion(live_server: LiveServer, seed: Seed) -> dict[str, int | str]:
     """An article with four conversations: the last pinned, a reply featured."""
     with live_server.data() as session:
         moderator = accounts_service.get_user(session, seed.usernames["moderator"])
-        article = make_article(session, title=f"Cooling vests {next(MADE)}")
+        article = make_article(session, title=f"Cooling vests, pinned {next(MADE)}")
         start = utcnow() - timedelta(days=1)
         texts = [
             "Has anyone tried a cooling vest in summer?",

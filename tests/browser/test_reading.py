@@ -74,7 +74,11 @@ def test_closed_thread_shows_its_comments_and_takes_no_more(
     page.goto(f"/articles/{seed.closed}")
 
     expect(page.get_by_text("Short days help me.")).to_be_visible()
-    expect(page.get_by_text("Comments are closed.")).to_be_visible()
-    expect(page.get_by_text("This discussion has run its course.")).to_be_visible()
+    # Said beside the Discussion heading and again where the form would be.
+    expect(page.get_by_text("Comments are closed.")).to_have_count(2)
+    expect(page.locator("#comments-closed")).to_be_visible()
+    expect(page.locator("#comments-closed")).to_contain_text(
+        "This discussion has run its course."
+    )
     expect(page.get_by_role("button", name="Post comment")).to_have_count(0)
     expect(page.get_by_role("link", name=re.compile("^Reply"))).to_have_count(0)

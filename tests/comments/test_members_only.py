@@ -22,7 +22,7 @@ from app.moderation.policy import load_policy, update_policy
 from app.moderation.schemas import PolicyUpdate
 from tests.conftest import AppFactory
 from tests.factories import make_admin, make_article, make_comment, make_user
-from tests.helpers import api_token, csrf_from, form_token_from, login
+from tests.helpers import api_token, audit, csrf_from, form_token_from, login
 
 SECRET = "Only members read about my relapse xq7members"
 
@@ -323,6 +323,16 @@ def test_an_admin_sets_a_discussions_visibility_by_api_and_form(
     assert saved.status_code == 303
     session.refresh(article)
     assert article.comments_visibility == Visibility.PUBLIC
+    # Both changes are in the moderation log; saving the form again is not.
+    logged = audit(
+        session,
+        kind=ActionKind.DISCUSSION_VISIBILITY,
+        fields=("actor_id", "article_id", "reason"),
+    )
+    assert logged == [
+        (admin.id, article.id, "Members only"),
+        (admin.id, article.id, "Public"),
+    ]
 
 
 def test_the_admins_setting_is_on_the_settings_page(
