@@ -42,9 +42,17 @@ def add(session: Session, deltas: Mapping[str, int]) -> None:
     if not changes:
         return
     session.info.pop(_SEEN, None)
+    rows = Counter.name.in_(changes)
+    if len(changes) > 1:
+        # Two writers changing the same counters lock their rows in one order
+        # (by name), or PostgreSQL may lock them in scan order and deadlock.
+        # SQLite has one writer at a time and no row locks: the clause is dropped.
+        rows = Counter.name.in_(
+            select(Counter.name).where(rows).order_by(Counter.name).with_for_update()
+        )
     session.execute(
         update(Counter)
-        .where(Counter.name.in_(changes))
+        .where(rows)
         .values(value=Counter.value + case(changes, value=Counter.name, else_=0))
         .execution_options(synchronize_session=False)
     )
