@@ -246,11 +246,14 @@ def shared_templates(settings: Settings) -> Jinja2Templates:
 @pytest.fixture
 def app_factory(
     settings: Settings, session: Session, shared_templates: Jinja2Templates
-) -> AppFactory:
+) -> Iterator[AppFactory]:
+    made: list[FastAPI] = []
+
     def factory(**overrides: Any) -> FastAPI:
         app = create_app(
             settings.model_copy(update=overrides) if overrides else settings
         )
+        made.append(app)
         if "env" not in overrides:  # env decides whether templates auto-reload
             app.state.templates = shared_templates
 
@@ -268,7 +271,12 @@ def app_factory(
         app.dependency_overrides[get_session] = test_session
         return app
 
-    return factory
+    yield factory
+    # An app's own engine (the front cache and the error pages use it) closes
+    # when its TestClient's `with` ends; one used without `with` would leave its
+    # connections to the garbage collector, and the warning to a later test.
+    for app in made:
+        app.state.engine.dispose()
 
 
 @pytest.fixture
