@@ -2,8 +2,11 @@
 migrated, and, after the bulk load, given the statistics a live site has."""
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import make_engine
 
@@ -30,3 +33,14 @@ def analyze(settings: Settings) -> None:
     with engine.connect() as connection:
         connection.execute(text("ANALYZE" if settings.is_sqlite else "VACUUM ANALYZE"))
     engine.dispose()
+
+
+def admin(session: Session) -> User:
+    """The scratch site's admin, who writes the articles."""
+    return accounts_service.create_user(
+        session,
+        username="bench_admin",
+        email="bench_admin@bench.invalid",
+        password="bench-password-1234",  # noqa: S106 (a throwaway site)
+        role=Role.ADMIN,
+    )

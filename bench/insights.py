@@ -27,7 +27,6 @@ from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
-from app.accounts.models import Role
 from app.articles import service as articles_service
 from app.articles.models import ArticleStatus
 from app.articles.schemas import ArticleCreate
@@ -53,13 +52,7 @@ def seed(settings: Settings, comments: int) -> None:
     """The site: an admin, 50 readers, 200 articles (a few busy, most quiet) and
     ``comments`` comments; set-based on PostgreSQL, batched on SQLite."""
     with _fast_hashing(), session_scope(settings) as session:
-        admin = accounts_service.create_user(
-            session,
-            username="bench_admin",
-            email="bench_admin@bench.invalid",
-            password="bench-password-1234",  # noqa: S106 (a throwaway site)
-            role=Role.ADMIN,
-        )
+        admin = database.admin(session)
         readers = [
             accounts_service.create_user(
                 session,

@@ -19,8 +19,6 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from app.accounts import service as accounts_service
-from app.accounts.models import Role
 from app.articles import service as articles_service
 from app.articles.models import ArticleStatus
 from app.articles.schemas import ArticleCreate
@@ -123,13 +121,7 @@ def sentence(rng: random.Random) -> str:
 def seed(settings: Settings, comments: int) -> None:
     rng = random.Random(17)
     with session_scope(settings) as session:
-        admin = accounts_service.create_user(
-            session,
-            username="bench_admin",
-            email="bench_admin@bench.invalid",
-            password="bench-password-1234",  # noqa: S106 (a throwaway site)
-            role=Role.ADMIN,
-        )
+        admin = database.admin(session)
         articles = [
             articles_service.create_article(
                 session,
