@@ -87,3 +87,13 @@ def test_the_member_case_reads_as_a_member(tmp_path: Path) -> None:
         discussion = thread.find_discussion(session, seed.thread_slug(10))
         assert discussion.comment_count == 10
         assert result["member_cookie"]
+
+
+def test_the_write_thread_is_seeded_beside_the_thread_it_copies(
+    tmp_path: Path,
+) -> None:
+    """The write case's copy of the 200 thread has the same authors: with the
+    same text, duplicate detection refused it and the seeding stopped."""
+    url = f"sqlite:///{tmp_path / 'threads.db'}"
+    result = seed.seed_threads(seed.haven_settings(url, tmp_path), [200])
+    assert len(result["write_ids"]) == 200  # type: ignore[arg-type]
